@@ -1,0 +1,40 @@
+"""Inspire Me Korea: the shop's application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as shop_config
+from .extensions import csrf, db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(shop_config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    shop_config.check_production(app.config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+
+    from . import models  # noqa: F401  (registers every table with the metadata)
+    from . import blog, catalog, cli, pages, security, subscriptions, templating
+
+    templating.init_app(app)
+    security.init_app(app)
+    pages.init_app(app)
+    catalog.init_app(app)
+    subscriptions.init_app(app)
+    blog.init_app(app)
+    cli.init_app(app)
+    return app

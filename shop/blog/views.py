@@ -1,0 +1,36 @@
+from flask import abort, current_app, render_template, request
+
+from ..extensions import db
+from . import bp, services
+from .markdown import render_markdown
+from .models import Tag
+
+
+@bp.get("/blog")
+def index():
+    page = request.args.get("page", 1, type=int)
+    posts = services.published_page(page, current_app.config["POSTS_PER_PAGE"])
+    return render_template("blog/index.html", posts=posts, tag=None)
+
+
+@bp.get("/blog/tag/<slug>")
+def tag(slug: str):
+    found = db.first_or_404(db.select(Tag).filter_by(slug=slug))
+    page = request.args.get("page", 1, type=int)
+    posts = services.published_page(page, current_app.config["POSTS_PER_PAGE"], tag=found)
+    return render_template("blog/index.html", posts=posts, tag=found)
+
+
+@bp.get("/blog/<slug>")
+def post(slug: str):
+    found = services.published_post(slug)
+    if found is None:
+        abort(404)
+    return render_template("blog/post.html", post=found, body=render_markdown(found.body_markdown))
+
+
+@bp.get("/feed.xml")
+def feed():
+    posts = services.latest_posts(limit=20)
+    xml = render_template("blog/feed.xml", posts=posts)
+    return current_app.response_class(xml, mimetype="application/atom+xml")

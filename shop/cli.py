@@ -1,0 +1,23 @@
+"""`flask shop ...`: operations on the shop as a whole."""
+
+import click
+from flask import Flask, current_app
+
+from . import seed
+
+
+@click.group("shop")
+def shop_cli():
+    """Shop-wide operations."""
+
+
+@shop_cli.command("seed")
+def seed_command():
+    """Load the demo content from content/ (idempotent: adds only what is missing)."""
+    report = seed.load_all(current_app.config["SHOP_CONTENT_DIR"])
+    for table, created in report.items():
+        click.echo(f"{table:<14} {created} added")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(shop_cli)

@@ -1,0 +1,58 @@
+"""Configuration from environment variables, with development defaults.
+
+Development runs on embedded defaults (SQLite in instance/, demo payments, email
+written to instance/outbox/). Production (SHOP_ENV=production) refuses to start
+without a real SECRET_KEY and DATABASE_URL.
+"""
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the shop safely."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at psycopg 3, the driver the shop installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    production = env.get("SHOP_ENV", "development") == "production"
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'shop.db'}"
+    return {
+        "SHOP_ENV": "production" if production else "development",
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "DATABASE_URL_SET": bool(env.get("DATABASE_URL")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "SERVER_NAME": env.get("SERVER_NAME"),
+        "SHOP_BASE_URL": env.get("SHOP_BASE_URL", "http://127.0.0.1:5000"),
+        "SHOP_CONTENT_DIR": env.get("SHOP_CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content")),
+        "POSTS_PER_PAGE": int(env.get("POSTS_PER_PAGE", "6")),
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    }
+
+
+def check_production(config: dict) -> None:
+    """Refuse a production start on development defaults."""
+    if config.get("SHOP_ENV") != "production" or config.get("TESTING"):
+        return
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET_KEY or len(secret) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if not config.get("DATABASE_URL_SET"):
+        problems.append("DATABASE_URL must be set (PostgreSQL in production)")
+    if problems:
+        raise ConfigError("Refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,61 @@
+"""Money as integer minor units with an ISO currency code. Never floats."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from babel.numbers import format_currency
+
+SHOP_CURRENCY = "GBP"
+SHOP_LOCALE = "en_GB"
+
+
+class CurrencyMismatch(ValueError):
+    """Two amounts in different currencies were combined."""
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    pence: int
+    currency: str = SHOP_CURRENCY
+
+    def __post_init__(self):
+        if not isinstance(self.pence, int):
+            raise TypeError(f"Money takes integer minor units, not {type(self.pence).__name__}")
+
+    def _check(self, other: "Money") -> None:
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: "Money") -> "Money":
+        self._check(other)
+        return Money(self.pence + other.pence, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._check(other)
+        return Money(self.pence - other.pence, self.currency)
+
+    def __mul__(self, times: int) -> "Money":
+        return Money(self.pence * int(times), self.currency)
+
+    def __lt__(self, other: "Money") -> bool:
+        self._check(other)
+        return self.pence < other.pence
+
+    @classmethod
+    def zero(cls, currency: str = SHOP_CURRENCY) -> "Money":
+        return cls(0, currency)
+
+    def format(self, locale: str = SHOP_LOCALE) -> str:
+        return format_currency(Decimal(self.pence).scaleb(-2), self.currency, locale=locale)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def format_money(value: "Money | int | None", currency: str = SHOP_CURRENCY) -> str:
+    """The one Jinja filter for amounts: `{{ product.price | money }}`."""
+    if value is None:
+        return ""
+    if not isinstance(value, Money):
+        value = Money(value, currency)
+    return value.format()

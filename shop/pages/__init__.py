@@ -1,0 +1,22 @@
+from flask import Blueprint, Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+bp = Blueprint("pages", __name__)
+
+
+def render_error(error: HTTPException):
+    template = "errors/404.html" if error.code == 404 else "errors/error.html"
+    return render_template(template, error=error), error.code
+
+
+def render_server_error(error: Exception):
+    # Unhandled exceptions reach here wrapped as InternalServerError; log and show our page.
+    return render_template("errors/500.html"), 500
+
+
+def init_app(app: Flask) -> None:
+    from . import views  # noqa: F401
+
+    app.register_blueprint(bp)
+    app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(500, render_server_error)

@@ -1,0 +1,49 @@
+"""The Culture Box: plans and the rules that say which month's box comes first."""
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..shipping.models import ShippingZone
+from .models import Plan, PlanKind
+
+LONDON = ZoneInfo("Europe/London")
+CUTOFF_DAY = 10  # join by the 10th, 23:59 London time, for that month's box
+SHIP_DAY = 15
+
+
+def active_plans() -> list[Plan]:
+    return list(db.session.scalars(select(Plan).where(Plan.is_active).order_by(Plan.position)))
+
+
+def monthly_plan() -> Plan | None:
+    return db.session.scalar(select(Plan).where(Plan.kind == PlanKind.MONTHLY, Plan.is_active))
+
+
+def zones_with_box_shipping() -> list[ShippingZone]:
+    return list(db.session.scalars(select(ShippingZone).order_by(ShippingZone.position)))
+
+
+def cutoff_for(month: date) -> datetime:
+    """The last moment to join for the box of `month`: the 10th, 23:59 London time."""
+    return datetime.combine(month.replace(day=CUTOFF_DAY), time(23, 59, 59), tzinfo=LONDON)
+
+
+def first_box_month(now: datetime) -> date:
+    """Joining before this month's cutoff gets this month's box; after it, next month's."""
+    local = now.astimezone(LONDON)
+    this_month = local.date().replace(day=1)
+    if local <= cutoff_for(this_month):
+        return this_month
+    return next_month(this_month)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def box_price_from() -> int | None:
+    """The lowest price per box across the active plans, for "from £x a box"."""
+    return min((plan.per_box_pence for plan in active_plans()), default=None)

@@ -28,9 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     from . import models  # noqa: F401  (registers every table with the metadata)
-    from . import blog, catalog, cli, pages, security, subscriptions, templating
+    from . import blog, catalog, cli, notifications, pages, security, subscriptions, templating
 
     templating.init_app(app)
+    notifications.init_app(app)
     security.init_app(app)
     pages.init_app(app)
     catalog.init_app(app)

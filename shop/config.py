@@ -41,6 +41,17 @@ def from_environment(instance_path: str) -> dict:
         "SHOP_CONTENT_DIR": env.get("SHOP_CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content")),
         "POSTS_PER_PAGE": int(env.get("POSTS_PER_PAGE", "6")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Email: SMTP when MAIL_SERVER is set, else written to MAIL_OUTBOX_DIR (instance/outbox/).
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "true").lower() == "true",
+        "MAIL_USE_SSL": env.get("MAIL_USE_SSL", "false").lower() == "true",
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
+        "MAIL_FROM": env.get("MAIL_FROM", "hello@inspiremekorea.co.uk"),
+        "MAIL_FROM_NAME": env.get("MAIL_FROM_NAME", "Inspire Me Korea"),
+        **({"MAIL_OUTBOX_DIR": env["MAIL_OUTBOX_DIR"]} if env.get("MAIL_OUTBOX_DIR") else {}),
     }
 
 

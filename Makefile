@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := shop
+
+.PHONY: run test setup seed bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+setup: $(VENV)/.installed
+	$(BIN)/flask db upgrade
+	$(BIN)/flask shop seed
+
+## Set up (virtualenv, migrations, demo content) and serve the shop on http://127.0.0.1:5000
+run: setup
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## Run the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+test: $(VENV)/.installed-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

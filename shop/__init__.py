@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as shop_config
-from .extensions import csrf, db, migrate
+from .extensions import csrf, db, limiter, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
 
     from . import models  # noqa: F401  (registers every table with the metadata)
     from . import blog, catalog, cli, notifications, pages, security, subscriptions, templating

@@ -41,6 +41,8 @@ def from_environment(instance_path: str) -> dict:
         "SHOP_CONTENT_DIR": env.get("SHOP_CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content")),
         "POSTS_PER_PAGE": int(env.get("POSTS_PER_PAGE", "6")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
         # Email: SMTP when MAIL_SERVER is set, else written to MAIL_OUTBOX_DIR (instance/outbox/).
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(env.get("MAIL_PORT", "587")),

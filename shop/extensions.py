@@ -1,5 +1,7 @@
 """Flask extensions, created once here and bound to the app in create_app()."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -30,3 +32,5 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
 csrf = CSRFProtect()
+# Storage comes from RATELIMIT_STORAGE_URI: memory:// by default, redis://... in production.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

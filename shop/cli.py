@@ -2,13 +2,12 @@
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from . import seed
 
 
-@click.group("shop")
-def shop_cli():
-    """Shop-wide operations."""
+shop_cli = AppGroup("shop", help="Shop-wide operations.")
 
 
 @shop_cli.command("seed")

@@ -27,7 +27,7 @@ def test_home_to_film_article_to_culture_box(page, live_server):
     expect(page.get_by_role("heading", name="Faye Broadbent")).to_be_visible()
     assert_accessible(page)
 
-    page.get_by_role("link", name="Subscribe to the Culture Box").click()
+    page.get_by_role("link", name=re.compile("subscribe now to the Inspire Me Korea")).click()
     expect(page).to_have_url(live_server + "/culture-box")
     expect(page.get_by_role("heading", name="Choose your plan")).to_be_visible()
     expect(page.get_by_role("heading", name="12 months prepaid")).to_be_visible()

@@ -86,13 +86,15 @@ def test_blog_lists_published_posts_newest_first_and_paginates(seeded, client):
 
 def test_tag_page_filters_posts(seeded, client):
     with seeded.app_context():
-        food = Tag(slug="food", name="Food")
+        food = db.session.scalar(select(Tag).filter_by(slug="food"))  # from the seeded posts
         add_post("jjimdak-for-three", datetime.now(UTC), tags=[food])
     html = client.get("/blog/tag/food").get_data(as_text=True)
     assert "Posts tagged “Food”" in html
-    assert "Jjimdak For Three" in html and "Top 5 Korean Movies" not in html
+    assert "Jjimdak For Three" in html and "Table for One" in html
+    assert "Top 5 Korean Movies" not in html
     film = client.get("/blog/tag/korean-film").get_data(as_text=True)
-    assert "Top 5 Korean Movies" in film and "Jjimdak For Three" not in film
+    assert "Top 5 Korean Movies" in film
+    assert "Jjimdak For Three" not in film and "Table for One" not in film
     assert client.get("/blog/tag/nothing").status_code == 404
 
 
@@ -108,9 +110,13 @@ def test_atom_feed_lists_posts(seeded, client):
     feed = ET.fromstring(response.data)
     ns = {"atom": "http://www.w3.org/2005/Atom"}
     titles = [e.findtext("atom:title", namespaces=ns) for e in feed.findall("atom:entry", ns)]
-    assert titles == ["Top 5 Korean Movies That Are Guaranteed To Make You Cry"]
-    link = feed.find("atom:entry/atom:link", ns).get("href")
-    assert link == f"http://localhost/blog/{FILM_SLUG}"
+    assert titles == [
+        "A Week of Sheet Masks: Our 7-Day Pamper Plan",
+        "Table for One: Eating Alone in Korea",
+        "Top 5 Korean Movies That Are Guaranteed To Make You Cry",
+    ]
+    links = [e.get("href") for e in feed.findall("atom:entry/atom:link", ns)]
+    assert links[-1] == f"http://localhost/blog/{FILM_SLUG}"
 
 
 @pytest.mark.parametrize("path", ["/blog", "/blog/tag/korean-film", f"/blog/{FILM_SLUG}"])

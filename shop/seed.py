@@ -21,6 +21,17 @@ from .models import (
 )
 
 
+class SeedError(ValueError):
+    """A content file says something the shop cannot load."""
+
+
+def _country_code(code) -> str:
+    # YAML reads an unquoted NO (Norway) as False: insist on real ISO codes.
+    if not isinstance(code, str) or pycountry.countries.get(alpha_2=code) is None:
+        raise SeedError(f"not an ISO 3166 alpha-2 country code: {code!r} (quote NO in YAML)")
+    return code
+
+
 def _yaml(content_dir: Path, name: str) -> dict:
     return yaml.safe_load((content_dir / name).read_text(encoding="utf-8"))
 
@@ -52,8 +63,8 @@ def load_shipping(content: Path, added: Counter) -> None:
         if zone_data.get("default"):
             default_zone = zone
         for code in zone_data.get("countries", []):
-            _get_or_add(ZoneCountry, added, {"country_code": code}, zone_id=zone.id)
-    no_ship = set(data.get("no_shipping", []))
+            _get_or_add(ZoneCountry, added, {"country_code": _country_code(code)}, zone_id=zone.id)
+    no_ship = {_country_code(code) for code in data.get("no_shipping", [])}
     for country in pycountry.countries:
         _get_or_add(
             ZoneCountry, added, {"country_code": country.alpha_2},

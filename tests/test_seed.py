@@ -1,8 +1,10 @@
+import pycountry
+import pytest
 from sqlalchemy import func, select
 
 from shop.extensions import db
 from shop.models import Plan, Post, Product, Variant, ZoneCountry
-from shop.seed import load_all
+from shop.seed import SeedError, load_all
 
 
 def snapshot():
@@ -33,6 +35,8 @@ def test_seed_loads_the_catalogue_countries_plans_and_film_article(seeded):
         gb = db.session.get(ZoneCountry, "GB")
         assert gb.zone.code == "uk" and gb.ships
         assert db.session.get(ZoneCountry, "DE").zone.code == "europe"
+        assert db.session.get(ZoneCountry, "NO").zone.code == "europe"  # not YAML's False
+        assert db.session.scalar(select(func.count()).select_from(ZoneCountry)) == len(pycountry.countries)
         assert db.session.get(ZoneCountry, "AU").zone.code == "rest-of-world"
         assert not db.session.get(ZoneCountry, "KP").ships
         first_post = db.session.scalar(select(Post).order_by(Post.published_at))
@@ -46,3 +50,12 @@ def test_seed_never_overwrites_what_an_admin_changed(seeded):
         db.session.commit()
         load_all(seeded.config["SHOP_CONTENT_DIR"])
         assert db.session.scalar(select(Variant.price_pence).filter_by(sku="MASK-MIX-7")) == 1100
+
+
+def test_seed_refuses_a_country_code_yaml_turned_into_a_boolean(app, tmp_path):
+    (tmp_path / "shipping.yaml").write_text(
+        "zones:\n  - {code: europe, name: Europe, box_shipping_pence: 0, default: true,\n"
+        "     countries: [DE, NO], parcel_rates: []}\n"
+    )
+    with app.app_context(), pytest.raises(SeedError, match="False"):
+        load_all(str(tmp_path))

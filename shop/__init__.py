@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (registers every table with the metadata)
     from . import blog, catalog, cli, notifications, pages, security, subscriptions, templating
+    from . import orders
 
     templating.init_app(app)
     notifications.init_app(app)
@@ -38,5 +39,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     catalog.init_app(app)
     subscriptions.init_app(app)
     blog.init_app(app)
+    orders.init_app(app)
     cli.init_app(app)
     return app

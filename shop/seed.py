@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import (
-    Author, Category, ParcelRate, Plan, PlanKind, Post, Product, ProductImage, ProductKind,
+    Author, Category, DiscountCode, DiscountKind, ParcelRate, Plan, PlanKind, Post, Product, ProductImage, ProductKind,
     ShippingZone, Tag, Variant, ZoneCountry,
 )
 
@@ -141,6 +141,25 @@ def load_blog(content: Path, added: Counter) -> None:
         added["post"] += 1
 
 
+def _utc(value):
+    if value is None or not isinstance(value, datetime):
+        return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def load_discounts(content: Path, added: Counter) -> None:
+    if not (content / "discounts.yaml").exists():
+        return
+    for item in _yaml(content, "discounts.yaml")["discounts"]:
+        _get_or_add(
+            DiscountCode, added, {"code": item["code"].upper()},
+            description=item.get("description", ""), kind=DiscountKind(item["kind"]),
+            percent_off=item.get("percent_off"), amount_off_pence=item.get("amount_off_pence"),
+            valid_from=_utc(item.get("valid_from")), valid_until=_utc(item.get("valid_until")),
+            usage_limit=item.get("usage_limit"), per_customer_limit=item.get("per_customer_limit"),
+        )
+
+
 def load_all(content_dir: str) -> dict[str, int]:
     content = Path(content_dir)
     added: Counter = Counter()
@@ -148,7 +167,8 @@ def load_all(content_dir: str) -> dict[str, int]:
     load_catalog(content, added)
     load_plans(content, added)
     load_blog(content, added)
+    load_discounts(content, added)
     db.session.commit()
     tables = ["shipping_zone", "parcel_rate", "zone_country", "category", "product",
-              "product_image", "variant", "plan", "author", "tag", "post"]
+              "product_image", "variant", "plan", "author", "tag", "post", "discount_code"]
     return {table: added[table] for table in tables}

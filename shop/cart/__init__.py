@@ -1,0 +1,17 @@
+from flask import Blueprint, Flask, session
+
+bp = Blueprint("cart", __name__)
+
+
+def cart_count() -> int:
+    """The number of items in the cart, from the session cookie alone (no database)."""
+    from .services import count
+
+    return count(session.get("cart"))
+
+
+def init_app(app: Flask) -> None:
+    from . import views  # noqa: F401
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals["cart_count"] = cart_count

@@ -1,0 +1,148 @@
+"""Checkout: from a cart and the customer's details to priced totals and a placed order.
+
+The order of the sums: each line and the shipping are priced for the destination
+(vat.price_line / vat.order_totals: VAT-inclusive in the UK, VAT removed for an export),
+then the discount is worked out on those amounts, then the totals. Nothing here trusts
+a figure from the browser: everything is recomputed from the database.
+"""
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from ..cart import services as cart_services
+from ..cart.services import Cart
+from ..discounts import services as discounts
+from ..discounts.models import DiscountCode
+from ..orders import services as orders
+from ..orders.models import Order, VatTreatment
+from ..shipping import services as shipping
+from ..shipping.services import ParcelItem, ShippingQuote
+from . import vat
+from .vat import PricedLine, Totals
+
+
+class CheckoutError(Exception):
+    """The checkout cannot go on; the message is safe to show."""
+
+
+class CartNotReady(CheckoutError):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckoutDetails:
+    email: str
+    name: str
+    line1: str
+    line2: str
+    city: str
+    postcode: str
+    country: str
+    discount_code: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "CheckoutDetails | None":
+        if not data:
+            return None
+        try:
+            return cls(**{k: str(data.get(k) or "") for k in cls.__dataclass_fields__})
+        except TypeError:
+            return None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class CheckoutQuote:
+    cart: Cart
+    details: CheckoutDetails
+    shipping: ShippingQuote
+    priced: list[tuple[cart_services.CartLine, PricedLine]]
+    totals: Totals
+    discount: DiscountCode | None = None
+    discount_label: str = ""
+    country_name: str = field(default="")
+
+
+def fingerprint(items: dict, details: CheckoutDetails) -> str:
+    """What was in the cart and the form when an order was placed: a retry with the
+    same fingerprint pays the same pending order again instead of placing another."""
+    payload = json.dumps({"items": dict(sorted(items.items())), "details": details.to_dict()}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def discount_label(discount: DiscountCode) -> str:
+    return f"Discount ({discount.code})" + (f": {discount.description}" if discount.description else "")
+
+
+def price(cart: Cart, details: CheckoutDetails) -> CheckoutQuote:
+    """Price a cart for these details. Raises CartNotReady, a ShippingError (country
+    refused, parcel too heavy) or a DiscountError (code refused)."""
+    if cart.is_empty:
+        raise CartNotReady("Your cart is empty.")
+    if cart.problems:
+        raise CartNotReady(" ".join(cart.problems))
+    country = details.country.upper()
+    quote = shipping.quote(
+        country,
+        [ParcelItem(l.variant.weight_g, l.quantity, l.variant.free_shipping) for l in cart.lines],
+    )
+    priced = [(line, vat.price_line(country, line.variant.price_pence, line.quantity)) for line in cart.lines]
+    items_pence = sum(p.line_total_pence for _, p in priced)
+    shipping_pence = vat.price_amount(country, quote.price_pence)
+    discount = None
+    discount_pence = 0
+    if details.discount_code.strip():
+        discount = discounts.find_usable(details.discount_code, details.email)
+        discount_pence = discounts.discount_amount(discount, country, items_pence, shipping_pence)
+    totals = vat.order_totals(country, [p for _, p in priced], quote.price_pence, discount_pence)
+    return CheckoutQuote(
+        cart=cart, details=details, shipping=quote, priced=priced, totals=totals, discount=discount,
+        discount_label=discount_label(discount) if discount else "",
+        country_name=shipping.country_name(country),
+    )
+
+
+def draft_order(quote: CheckoutQuote) -> orders.NewOrder:
+    d = quote.details
+    t = quote.totals
+    return orders.NewOrder(
+        email=d.email,
+        address=orders.Address(d.name, d.line1, d.line2, d.city, d.postcode, d.country.upper()),
+        lines=[
+            orders.NewLine(
+                variant_id=line.variant.id, name=line.name, sku=line.variant.sku,
+                catalogue_price_pence=p.catalogue_price_pence, unit_price_pence=p.unit_price_pence,
+                quantity=p.quantity, vat_pence=p.vat_charged_pence,
+                customs_description=customs_description(line), hs_code=line.variant.hs_code,
+                origin_country=line.variant.origin_country, weight_g=line.variant.weight_g,
+                free_shipping=line.variant.free_shipping,
+            )
+            for line, p in quote.priced
+        ],
+        vat_treatment=VatTreatment.EXPORT if t.is_export else VatTreatment.UK,
+        shipping_zone=quote.shipping.zone_code, shipping_method=quote.shipping.method,
+        parcel_weight_g=quote.shipping.weight_g, items_pence=t.items_pence, shipping_pence=t.shipping_pence,
+        discount_id=quote.discount.id if quote.discount else None,
+        discount_code=quote.discount.code if quote.discount else None,
+        discount_pence=t.discount_pence, vat_pence=t.vat_pence, vat_removed_pence=t.vat_removed_pence,
+        total_pence=t.total_pence,
+    )
+
+
+def customs_description(line: cart_services.CartLine) -> str:
+    """Plain words a customs officer understands, from the category (CN22/CN23)."""
+    category = line.variant.product.category.slug
+    return {
+        "magazines": "Printed magazine",
+        "beauty": "Cosmetic sheet masks",
+    }.get(category, line.variant.product.name)[:200]
+
+
+def place(items: dict, details: CheckoutDetails) -> Order:
+    """Re-price the cart from the database and place the order (stock and discount
+    reserved). Raises CartNotReady, ShippingError, DiscountError or orders.OutOfStock."""
+    quote = price(cart_services.load(items), details)
+    return orders.place_order(draft_order(quote))

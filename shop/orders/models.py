@@ -1,0 +1,184 @@
+"""Orders: immutable snapshots of what was bought, where it goes and what it cost.
+
+An order is written once, when the customer places it, and its snapshot (address, lines,
+prices, VAT, shipping, discount, totals) never changes afterwards: a before-update hook
+refuses any change to those columns. Only the status (through orders.services.transition),
+the payment fields and the timestamps move.
+"""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, event, inspect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db_types import enum_by_value, utcnow
+from ..extensions import db
+
+
+class OrderStatus(enum.Enum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending_payment": "Payment processing",
+            "paid": "Paid",
+            "packed": "Packed",
+            "shipped": "Shipped",
+            "delivered": "Delivered",
+            "cancelled": "Cancelled",
+            "expired": "Expired",
+            "refunded": "Refunded",
+        }[self.value]
+
+
+class VatTreatment(enum.Enum):
+    UK = "uk"  # VAT included and shown
+    EXPORT = "export"  # zero-rated export: VAT taken off every line and the shipping
+
+
+class ImmutableSnapshot(RuntimeError):
+    """Something tried to change an order's snapshot after it was placed."""
+
+
+class Order(db.Model):
+    # `order` is a reserved word; the table name is quoted by SQLAlchemy everywhere.
+    __tablename__ = "order"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    access_token: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+
+    ship_name: Mapped[str] = mapped_column(String(200))
+    ship_line1: Mapped[str] = mapped_column(String(200))
+    ship_line2: Mapped[str] = mapped_column(String(200), default="")
+    ship_city: Mapped[str] = mapped_column(String(120))
+    ship_postcode: Mapped[str] = mapped_column(String(20), default="")
+    ship_country: Mapped[str] = mapped_column(String(2))
+
+    status: Mapped[OrderStatus] = mapped_column(
+        enum_by_value(OrderStatus), default=OrderStatus.PENDING_PAYMENT, index=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    vat_treatment: Mapped[VatTreatment] = mapped_column(enum_by_value(VatTreatment))
+
+    shipping_zone: Mapped[str] = mapped_column(String(40))
+    shipping_method: Mapped[str] = mapped_column(String(120))
+    parcel_weight_g: Mapped[int] = mapped_column(default=0)
+    # Every amount below is what the customer pays (pence): for an export, VAT already removed.
+    items_pence: Mapped[int]
+    shipping_pence: Mapped[int]
+    discount_code: Mapped[str | None] = mapped_column(String(40))
+    discount_pence: Mapped[int] = mapped_column(default=0)
+    vat_pence: Mapped[int] = mapped_column(default=0)  # UK VAT included in total_pence
+    vat_removed_pence: Mapped[int] = mapped_column(default=0)  # export: VAT taken off
+    total_pence: Mapped[int]
+
+    payment_provider: Mapped[str | None] = mapped_column(String(20))
+    payment_reference: Mapped[str | None] = mapped_column(String(255), index=True)
+    payment_attempts: Mapped[int] = mapped_column(default=0)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    paid_at: Mapped[datetime | None]
+    # Optimistic lock: two processes moving the same order at once cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list["OrderEvent"]] = relationship(
+        back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_export(self) -> bool:
+        return self.vat_treatment is VatTreatment.EXPORT
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is OrderStatus.PENDING_PAYMENT
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def country_name(self) -> str:
+        from ..shipping.services import country_name
+
+        return country_name(self.ship_country)
+
+
+# Columns that may change after placing; everything else is the snapshot.
+MUTABLE_ORDER_COLUMNS = frozenset(
+    {"status", "payment_provider", "payment_reference", "payment_attempts", "updated_at", "paid_at", "version"}
+)
+
+
+class OrderLine(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    # Kept to release stock; the snapshot below is what the customer bought.
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("variant.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(300))  # product and variant, e.g. "Sheet Mask Set — 1-month set"
+    sku: Mapped[str] = mapped_column(String(64))
+    catalogue_price_pence: Mapped[int]  # the VAT-inclusive catalogue price at the time
+    unit_price_pence: Mapped[int]  # what the customer pays per unit (export: VAT removed)
+    quantity: Mapped[int]
+    line_total_pence: Mapped[int]  # unit_price_pence × quantity
+    vat_pence: Mapped[int]  # UK VAT included in line_total_pence (0 for an export)
+    # Customs data for CN22/CN23.
+    customs_description: Mapped[str] = mapped_column(String(200))
+    hs_code: Mapped[str] = mapped_column(String(16))
+    origin_country: Mapped[str] = mapped_column(String(2))
+    weight_g: Mapped[int]  # per unit
+    free_shipping: Mapped[bool] = mapped_column(default=False)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderEvent(db.Model):
+    """One row per status move and per payment fact (append-only)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # "status", "payment_attempt", "refund", "late_payment", ...
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reference: Mapped[str | None] = mapped_column(String(255), index=True)
+    amount_pence: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+@event.listens_for(Order, "before_update")
+def _refuse_snapshot_changes(mapper, connection, target: Order) -> None:
+    state = inspect(target)
+    for attr in mapper.column_attrs:
+        if attr.key in MUTABLE_ORDER_COLUMNS:
+            continue
+        if state.attrs[attr.key].history.has_changes():
+            raise ImmutableSnapshot(f"order {target.number}: {attr.key} is part of the snapshot and cannot change")
+
+
+@event.listens_for(OrderLine, "before_update")
+def _refuse_line_changes(mapper, connection, target: OrderLine) -> None:
+    state = inspect(target)
+    changed = [a.key for a in mapper.column_attrs if a.key != "variant_id" and state.attrs[a.key].history.has_changes()]
+    if changed:
+        raise ImmutableSnapshot(f"order line {target.sku}: {', '.join(changed)} cannot change")

@@ -1,0 +1,408 @@
+"""Orders: placing one (snapshot + stock reservation), moving it through its states, and
+the functions payment providers call.
+
+Every status change goes through `transition()`, which checks the allowed-moves map,
+writes an OrderEvent, and does what entering the new state means (releasing the reserved
+stock and discount use when an unpaid order is cancelled or expires). The payment
+functions (`confirm_payment`, `fail_payment`, `expire_order`, `record_refund`) are
+conditional and idempotent: a repeat returns False and changes nothing. They flush but
+do not commit: the caller (the demo gateway, the Stripe webhook) owns the transaction, so
+its own record (e.g. the processed webhook event) commits together with the effect.
+Emails are sent by the caller after its commit (`send_order_confirmation`).
+"""
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..catalog.models import Variant
+from ..db_types import utcnow
+from ..extensions import db
+from ..notifications import send_email
+from .models import Order, OrderEvent, OrderLine, OrderStatus, VatTreatment
+
+log = logging.getLogger(__name__)
+
+S = OrderStatus
+ALLOWED_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED, S.EXPIRED}),
+    S.PAID: frozenset({S.PACKED, S.REFUNDED}),
+    S.PACKED: frozenset({S.SHIPPED, S.REFUNDED}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),
+    S.DELIVERED: frozenset({S.REFUNDED}),
+    S.CANCELLED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+# Leaving pending payment this way gives back the stock and the discount use it reserved.
+RELEASING = frozenset({S.CANCELLED, S.EXPIRED})
+PAID_OR_LATER = frozenset({S.PAID, S.PACKED, S.SHIPPED, S.DELIVERED, S.REFUNDED})
+
+NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: easy to read out
+
+
+class OrderError(Exception):
+    """An order operation cannot be done; the message is safe to show."""
+
+
+class IllegalTransition(OrderError):
+    pass
+
+
+class ConcurrentUpdate(IllegalTransition):
+    """Another process moved the order first."""
+
+
+class OutOfStock(OrderError):
+    def __init__(self, message: str, *, variant_id: int, available: int):
+        super().__init__(message)
+        self.variant_id = variant_id
+        self.available = available
+
+
+# --- The state machine ------------------------------------------------------------------
+
+def can_move(from_status: OrderStatus, to: OrderStatus) -> bool:
+    return to in ALLOWED_MOVES[from_status]
+
+
+def transition(order: Order, to: OrderStatus, *, actor: str, reason: str = "") -> OrderEvent:
+    """The one way an order's status changes (flushes, does not commit)."""
+    current = order.status
+    if not can_move(current, to):
+        raise IllegalTransition(f"Order {order.number} cannot go from {current.value} to {to.value}.")
+    try:
+        if current is S.PENDING_PAYMENT and to in RELEASING:
+            release_reservations(order)
+        if to is S.PAID:
+            order.paid_at = utcnow()
+        order.status = to
+        entry = OrderEvent(kind="status", from_status=current.value, to_status=to.value, actor=actor, reason=reason)
+        order.events.append(entry)
+        db.session.flush()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise ConcurrentUpdate(f"Order {order.number} was changed by someone else; try again.") from error
+    return entry
+
+
+def record_event(order: Order, kind: str, *, actor: str, reason: str = "", reference: str | None = None,
+                 amount_pence: int | None = None) -> OrderEvent:
+    entry = OrderEvent(kind=kind, actor=actor, reason=reason, reference=reference, amount_pence=amount_pence)
+    order.events.append(entry)
+    db.session.flush()
+    return entry
+
+
+# --- Stock ------------------------------------------------------------------------------
+
+def reserve_stock(variant_id: int, quantity: int) -> bool:
+    """Take `quantity` off a variant's stock if (and only if) that many are there.
+    One conditional UPDATE: concurrent buyers queue on the row and can never take the
+    stock below zero."""
+    result = db.session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.stock >= quantity)
+        .values(stock=Variant.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    _forget_stock(variant_id)
+    return result.rowcount == 1
+
+
+def release_stock(variant_id: int, quantity: int) -> None:
+    db.session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id)
+        .values(stock=Variant.stock + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    _forget_stock(variant_id)
+
+
+def _forget_stock(variant_id: int) -> None:
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Variant) and obj.id == variant_id:
+            db.session.expire(obj, ["stock"])
+
+
+def release_reservations(order: Order) -> None:
+    from ..discounts import services as discounts
+
+    for line in order.lines:
+        if line.variant_id is not None:
+            release_stock(line.variant_id, line.quantity)
+    discounts.release(order.id)
+
+
+# --- Placing an order -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    line1: str
+    line2: str
+    city: str
+    postcode: str
+    country: str  # ISO alpha-2
+
+
+@dataclass(frozen=True)
+class NewLine:
+    variant_id: int
+    name: str
+    sku: str
+    catalogue_price_pence: int
+    unit_price_pence: int
+    quantity: int
+    vat_pence: int
+    customs_description: str
+    hs_code: str
+    origin_country: str
+    weight_g: int
+    free_shipping: bool
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """Everything an order's snapshot holds, worked out by checkout.services."""
+
+    email: str
+    address: Address
+    lines: list[NewLine]
+    vat_treatment: VatTreatment
+    shipping_zone: str
+    shipping_method: str
+    parcel_weight_g: int
+    items_pence: int
+    shipping_pence: int
+    discount_id: int | None
+    discount_code: str | None
+    discount_pence: int
+    vat_pence: int
+    vat_removed_pence: int
+    total_pence: int
+
+
+def new_order_number() -> str:
+    return "IMK-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+
+
+def place_order(draft: NewOrder, *, actor: str = "customer") -> Order:
+    """Write the snapshot, reserve the stock and the discount use, in one transaction.
+    Raises OutOfStock (nothing is kept) when a line cannot be reserved."""
+    from ..discounts import services as discounts
+    from ..discounts.models import DiscountCode
+
+    address = draft.address
+    order = Order(
+        number=new_order_number(),
+        access_token=secrets.token_urlsafe(32),
+        email=draft.email.strip(),
+        ship_name=address.name, ship_line1=address.line1, ship_line2=address.line2,
+        ship_city=address.city, ship_postcode=address.postcode, ship_country=address.country,
+        status=S.PENDING_PAYMENT, currency="GBP", vat_treatment=draft.vat_treatment,
+        shipping_zone=draft.shipping_zone, shipping_method=draft.shipping_method,
+        parcel_weight_g=draft.parcel_weight_g, items_pence=draft.items_pence,
+        shipping_pence=draft.shipping_pence, discount_code=draft.discount_code,
+        discount_pence=draft.discount_pence, vat_pence=draft.vat_pence,
+        vat_removed_pence=draft.vat_removed_pence, total_pence=draft.total_pence,
+    )
+    for line in draft.lines:
+        order.lines.append(
+            OrderLine(
+                variant_id=line.variant_id, name=line.name, sku=line.sku,
+                catalogue_price_pence=line.catalogue_price_pence, unit_price_pence=line.unit_price_pence,
+                quantity=line.quantity, line_total_pence=line.unit_price_pence * line.quantity,
+                vat_pence=line.vat_pence, customs_description=line.customs_description,
+                hs_code=line.hs_code, origin_country=line.origin_country, weight_g=line.weight_g,
+                free_shipping=line.free_shipping,
+            )
+        )
+    order.events.append(OrderEvent(kind="status", from_status=None, to_status=S.PENDING_PAYMENT.value,
+                                   actor=actor, reason="order placed"))
+    try:
+        db.session.add(order)
+        db.session.flush()
+        for line in draft.lines:
+            if not reserve_stock(line.variant_id, line.quantity):
+                available = db.session.scalar(select(Variant.stock).where(Variant.id == line.variant_id)) or 0
+                message = (
+                    f"Sorry, {line.name} is sold out." if available == 0
+                    else f"Sorry, only {available} of {line.name} left."
+                )
+                raise OutOfStock(message, variant_id=line.variant_id, available=available)
+        if draft.discount_id is not None:
+            discounts.reserve(
+                db.session.get(DiscountCode, draft.discount_id), order_id=order.id, email=draft.email,
+                amount_pence=draft.discount_pence,
+            )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    log.info("Order %s placed: %s pence", order.number, order.total_pence)
+    return order
+
+
+# --- Finding orders ---------------------------------------------------------------------
+
+def order_by_id(order_id: int) -> Order | None:
+    return db.session.get(Order, order_id)
+
+
+def order_by_number(number: str) -> Order | None:
+    return db.session.scalar(
+        select(Order).where(Order.number == number).options(selectinload(Order.lines), selectinload(Order.events))
+    )
+
+
+def order_by_payment_reference(reference: str) -> Order | None:
+    if not reference:
+        return None
+    return db.session.scalar(select(Order).where(Order.payment_reference == reference))
+
+
+def order_for_token(number: str, token: str | None) -> Order | None:
+    """The order if `token` is its access token (constant-time comparison), else None."""
+    order = order_by_number(number)
+    if order is None or not token or not hmac.compare_digest(order.access_token, token):
+        return None
+    return order
+
+
+# --- Payment attempts and facts (called by the gateways) -------------------------------
+
+def begin_payment_attempt(order: Order, *, provider: str) -> int:
+    """Count a new payment attempt (its number makes the provider's idempotency key) and commit."""
+    if not order.is_pending:
+        raise IllegalTransition(f"Order {order.number} is {order.status.label.lower()}; it cannot be paid.")
+    order.payment_attempts = (order.payment_attempts or 0) + 1
+    order.payment_provider = provider
+    record_event(order, "payment_attempt", actor="customer", reason=f"{provider} attempt {order.payment_attempts}")
+    db.session.commit()
+    return order.payment_attempts
+
+
+def record_payment_reference(order: Order, reference: str) -> None:
+    order.payment_reference = reference
+    db.session.commit()
+
+
+def confirm_payment(order: Order, *, provider: str, reference: str | None, actor: str) -> bool:
+    """pending_payment → paid. A repeat returns False. Money that arrives for an order
+    that was already cancelled or expired is recorded as a `late_payment` event (refund
+    needed) and returns False."""
+    if order.status in PAID_OR_LATER:
+        return False
+    if order.status in RELEASING:
+        already = db.session.scalar(
+            select(func.count()).select_from(OrderEvent).where(
+                OrderEvent.order_id == order.id, OrderEvent.kind == "late_payment", OrderEvent.reference == reference
+            )
+        )
+        if not already:
+            record_event(order, "late_payment", actor=actor, reference=reference,
+                         reason=f"{provider} payment received for a {order.status.value} order: refund needed")
+            log.warning("Order %s: payment %s arrived after it was %s; refund needed",
+                        order.number, reference, order.status.value)
+        return False
+    order.payment_provider = provider
+    if reference:
+        order.payment_reference = reference
+    transition(order, S.PAID, actor=actor, reason=f"payment confirmed by {provider}")
+    return True
+
+
+def fail_payment(order: Order, *, reason: str, actor: str) -> bool:
+    """pending_payment → cancelled (stock and discount released). A repeat returns False."""
+    if not order.is_pending:
+        return False
+    transition(order, S.CANCELLED, actor=actor, reason=reason)
+    return True
+
+
+def expire_order(order: Order, *, reason: str, actor: str) -> bool:
+    """pending_payment → expired (stock and discount released). A repeat returns False."""
+    if not order.is_pending:
+        return False
+    transition(order, S.EXPIRED, actor=actor, reason=reason)
+    return True
+
+
+def record_refund(order: Order, *, amount_pence: int, reference: str, actor: str) -> bool:
+    """Record a refund once per reference. Refunds adding up to the total move a paid (or
+    later) order to refunded; a partial refund is an event only."""
+    seen = db.session.scalar(
+        select(func.count()).select_from(OrderEvent).where(
+            OrderEvent.order_id == order.id, OrderEvent.kind == "refund", OrderEvent.reference == reference
+        )
+    )
+    if seen:
+        return False
+    record_event(order, "refund", actor=actor, reference=reference, amount_pence=amount_pence,
+                 reason=f"refund of {amount_pence} pence")
+    refunded = db.session.scalar(
+        select(func.coalesce(func.sum(OrderEvent.amount_pence), 0)).where(
+            OrderEvent.order_id == order.id, OrderEvent.kind == "refund"
+        )
+    )
+    if refunded >= order.total_pence and can_move(order.status, S.REFUNDED):
+        transition(order, S.REFUNDED, actor=actor, reason="refunded in full")
+    return True
+
+
+def cancel_unpaid(order: Order, *, reason: str, actor: str) -> bool:
+    """The customer gave up (or replaced) an unpaid order: cancel it and commit."""
+    changed = fail_payment(order, reason=reason, actor=actor)
+    db.session.commit()
+    return changed
+
+
+# --- Operations -------------------------------------------------------------------------
+
+def expire_stale(older_than_minutes: int, *, now: datetime | None = None) -> list[str]:
+    """Expire every order still waiting for payment after `older_than_minutes`, releasing
+    its stock. One transaction per order; returns the numbers expired."""
+    cutoff = (now or utcnow()) - timedelta(minutes=older_than_minutes)
+    ids = db.session.scalars(
+        select(Order.id).where(Order.status == S.PENDING_PAYMENT, Order.created_at < cutoff).order_by(Order.id)
+    ).all()
+    expired = []
+    for order_id in ids:
+        order = db.session.get(Order, order_id)
+        try:
+            if expire_order(order, reason=f"unpaid after {older_than_minutes} minutes", actor="system:expire-stale"):
+                expired.append(order.number)
+            db.session.commit()
+        except ConcurrentUpdate:
+            db.session.rollback()  # paid or cancelled meanwhile: leave it
+    return expired
+
+
+# --- Email ------------------------------------------------------------------------------
+
+def order_link(order: Order) -> str:
+    """The guest's private link to the order (goes in the email)."""
+    base = current_app.config["SHOP_BASE_URL"].rstrip("/")
+    return f"{base}/orders/{order.number}?token={order.access_token}"
+
+
+def send_order_confirmation(order: Order) -> bool:
+    """The order email (HTML and plain text). Never raises: if the mail server is down
+    the message is kept in the outbox and the order is unaffected."""
+    try:
+        return send_email(
+            order.email, f"Your Inspire Me Korea order {order.number}", "order_confirmation",
+            order=order, order_url=order_link(order),
+        )
+    except Exception:  # a template or rendering problem must not lose a paid order either
+        log.exception("Could not build the confirmation email for order %s", order.number)
+        return False

@@ -1,0 +1,1 @@
+"""Shipping zones, parcel rates and quotes."""

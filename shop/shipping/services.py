@@ -1,0 +1,113 @@
+"""Shipping quotes for one-off parcels: a country's zone, then the zone's weight band.
+
+Lines whose variant ships free (the magazines) add nothing to the parcel's weight, and a
+parcel of only free-shipping lines ships free everywhere we deliver to.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycountry
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from .models import ParcelRate, ShippingZone, ZoneCountry
+
+
+class ShippingError(Exception):
+    """A parcel cannot be quoted; the message is safe to show to the customer."""
+
+
+class UnknownCountry(ShippingError):
+    pass
+
+
+class CountryNotShipped(ShippingError):
+    pass
+
+
+class ParcelTooHeavy(ShippingError):
+    pass
+
+
+@dataclass(frozen=True)
+class ParcelItem:
+    weight_g: int  # per unit
+    quantity: int
+    free_shipping: bool = False
+
+
+@dataclass(frozen=True)
+class ShippingQuote:
+    country_code: str
+    zone_code: str
+    zone_name: str
+    weight_g: int  # chargeable weight (free-shipping lines excluded)
+    price_pence: int  # VAT-inclusive, like every catalogue price
+    method: str
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_pence == 0
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+
+
+def country_name(code: str) -> str:
+    return _country_names().get((code or "").upper(), code)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country pycountry knows, by name (the checkout's country list)."""
+    return sorted(_country_names().items(), key=lambda item: item[1])
+
+
+def zone_for(country_code: str) -> ShippingZone:
+    """The zone a country is in; UnknownCountry or CountryNotShipped otherwise."""
+    code = (country_code or "").strip().upper()
+    row = db.session.scalar(
+        select(ZoneCountry).where(ZoneCountry.country_code == code).options(selectinload(ZoneCountry.zone))
+    )
+    if row is None or code not in _country_names():
+        raise UnknownCountry("Please choose a country from the list.")
+    if not row.ships:
+        raise CountryNotShipped(
+            f"Sorry, we can't ship to {country_name(code)} at the moment. "
+            "Please choose another delivery address."
+        )
+    return row.zone
+
+
+def chargeable_weight(items: Iterable[ParcelItem]) -> int:
+    return sum(item.weight_g * item.quantity for item in items if not item.free_shipping)
+
+
+def quote(country_code: str, items: Iterable[ParcelItem]) -> ShippingQuote:
+    """The price to send these items to this country."""
+    items = list(items)
+    zone = zone_for(country_code)
+    code = country_code.strip().upper()
+    if items and all(item.free_shipping for item in items):
+        return ShippingQuote(code, zone.code, zone.name, 0, 0, "Free shipping")
+    weight = chargeable_weight(items)
+    band = db.session.scalar(
+        select(ParcelRate)
+        .where(ParcelRate.zone_id == zone.id, ParcelRate.max_weight_g >= weight)
+        .order_by(ParcelRate.max_weight_g)
+        .limit(1)
+    )
+    if band is None:
+        heaviest = db.session.scalar(
+            select(ParcelRate.max_weight_g).where(ParcelRate.zone_id == zone.id).order_by(ParcelRate.max_weight_g.desc())
+        )
+        limit = f"{heaviest / 1000:g} kg" if heaviest else "our limit"
+        raise ParcelTooHeavy(
+            f"Your parcel weighs {weight / 1000:g} kg, more than the {limit} we can send in one parcel "
+            f"to {zone.name}. Please split it into smaller orders."
+        )
+    return ShippingQuote(code, zone.code, zone.name, weight, band.price_pence, f"Tracked parcel — {zone.name}")

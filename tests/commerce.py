@@ -1,0 +1,47 @@
+"""Small factory helpers for the cart, checkout and order tests."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from shop.checkout import services as checkout
+from shop.checkout.services import CheckoutDetails
+from shop.discounts.models import DiscountCode, DiscountKind
+from shop.extensions import db
+from shop.models import Variant
+
+ADDRESSES = {
+    "GB": dict(name="Faye Broadbent", line1="12 Tea Lane", line2="", city="Leeds", postcode="LS1 4AP", country="GB"),
+    "DE": dict(name="Jana Müller", line1="Hauptstraße 5", line2="2. OG", city="Berlin", postcode="10115", country="DE"),
+    "US": dict(name="Sam Lee", line1="1 Main St", line2="Apt 4", city="Portland", postcode="97201", country="US"),
+    "AU": dict(name="Mia Chen", line1="8 Beach Rd", line2="", city="Sydney", postcode="2000", country="AU"),
+    "RU": dict(name="Ivan Petrov", line1="Tverskaya 1", line2="", city="Moscow", postcode="125009", country="RU"),
+}
+
+
+def variant(sku: str) -> Variant:
+    return db.session.scalar(select(Variant).where(Variant.sku == sku))
+
+
+def items(**quantities_by_sku: int) -> dict:
+    """A session-style cart: {"<variant id>": quantity} from SKU=quantity (SKU dashes → _)."""
+    return {str(variant(sku.replace("_", "-")).id): q for sku, q in quantities_by_sku.items()}
+
+
+def details(country: str = "GB", email: str = "buyer@example.com", discount_code: str = "") -> CheckoutDetails:
+    return CheckoutDetails(email=email, discount_code=discount_code, **ADDRESSES[country])
+
+
+def place(cart_items: dict, country: str = "GB", **kwargs):
+    return checkout.place(cart_items, details(country, **kwargs))
+
+
+def add_code(code: str, kind: DiscountKind, **fields) -> DiscountCode:
+    discount = DiscountCode(code=code, kind=kind, **fields)
+    db.session.add(discount)
+    db.session.commit()
+    return discount
+
+
+def days(n: int) -> datetime:
+    return datetime.now(UTC) + timedelta(days=n)

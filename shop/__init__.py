@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (registers every table with the metadata)
     from . import blog, catalog, cli, notifications, pages, security, subscriptions, templating
-    from . import orders
+    from . import cart, checkout, orders, payments
 
     templating.init_app(app)
     notifications.init_app(app)
@@ -39,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     catalog.init_app(app)
     subscriptions.init_app(app)
     blog.init_app(app)
+    cart.init_app(app)
+    checkout.init_app(app)
     orders.init_app(app)
+    payments.init_app(app)
     cli.init_app(app)
     return app

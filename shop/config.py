@@ -54,6 +54,13 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM", "hello@inspiremekorea.co.uk"),
         "MAIL_FROM_NAME": env.get("MAIL_FROM_NAME", "Inspire Me Korea"),
         **({"MAIL_OUTBOX_DIR": env["MAIL_OUTBOX_DIR"]} if env.get("MAIL_OUTBOX_DIR") else {}),
+        # Stripe: payments go through Stripe when STRIPE_SECRET_KEY is set, else the demo gateway.
+        # STRIPE_API_BASE points the client elsewhere (stripe-mock, the local test double).
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE", "https://api.stripe.com"),
+        "STRIPE_TIMEOUT_SECONDS": float(env.get("STRIPE_TIMEOUT_SECONDS", "10")),
+        "STRIPE_MAX_RETRIES": int(env.get("STRIPE_MAX_RETRIES", "2")),
     }
 
 
@@ -67,5 +74,9 @@ def check_production(config: dict) -> None:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
     if not config.get("DATABASE_URL_SET"):
         problems.append("DATABASE_URL must be set (PostgreSQL in production)")
+    if config.get("STRIPE_SECRET_KEY") and not config.get("STRIPE_WEBHOOK_SECRET"):
+        problems.append("STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is (payments are confirmed by webhooks)")
+    if not config.get("STRIPE_SECRET_KEY"):
+        problems.append("STRIPE_SECRET_KEY must be set: the demo payment gateway takes no money and never runs in production")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,28 @@
+"""Payments: `get_gateway()` picks the provider — Stripe when STRIPE_SECRET_KEY is set,
+otherwise the local demo gateway (which refuses to exist in production) — and
+`init_app` registers the payment pages."""
+
+from flask import Blueprint, Flask, current_app
+
+from .gateway import CheckoutRedirect, PaymentError, PaymentGateway
+
+__all__ = ["CheckoutRedirect", "PaymentError", "PaymentGateway", "get_gateway", "init_app"]
+
+bp = Blueprint("payments", __name__, url_prefix="/payments")
+
+
+def get_gateway() -> PaymentGateway:
+    config = current_app.config
+    if config.get("STRIPE_SECRET_KEY"):
+        from .stripe_gateway import StripeGateway
+
+        return StripeGateway.from_config(config)
+    from .demo import DemoGateway
+
+    return DemoGateway.from_config(config)
+
+
+def init_app(app: Flask) -> None:
+    from . import views  # noqa: F401  (the demo payment pages)
+
+    app.register_blueprint(bp)

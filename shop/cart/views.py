@@ -1,0 +1,103 @@
+"""/cart: add from a product page, change quantities, remove lines. Thin: form → service → redirect."""
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from ..checkout.views import reconcile_session
+from . import bp, services
+
+
+class AddToCartForm(FlaskForm):
+    variant_id = IntegerField("Size", validators=[InputRequired()])
+    quantity = IntegerField("Quantity", default=1, validators=[
+        InputRequired("Please enter a quantity."), NumberRange(1, services.MAX_PER_LINE, "Choose a quantity from 1 to 99.")])
+
+
+class QuantityForm(FlaskForm):
+    quantity = IntegerField("Quantity", validators=[
+        InputRequired("Please enter a quantity."), NumberRange(0, services.MAX_PER_LINE, "Choose a quantity from 0 to 99.")])
+
+
+class RemoveForm(FlaskForm):
+    pass
+
+
+def session_items() -> dict:
+    """The cart in the session cookie (created on first use)."""
+    return session.setdefault("cart", {})
+
+
+def _save(items: dict) -> None:
+    session["cart"] = items
+    session.modified = True
+
+
+def _form_errors(form: FlaskForm) -> str:
+    if form.errors.get("csrf_token"):
+        return "The form expired: please try again."
+    return " ".join(message for messages in form.errors.values() for message in messages)
+
+
+# A paid order empties the cart it was placed from (before any cart page or change).
+bp.before_request(reconcile_session)
+
+
+@bp.get("/cart")
+def show():
+    items = dict(session.get("cart") or {})
+    cart = services.load(items)
+    if items != (session.get("cart") or {}):
+        _save(items)  # lines that left the catalogue are dropped
+    return render_template("cart/show.html", cart=cart, update_form=QuantityForm(), remove_form=RemoveForm())
+
+
+@bp.post("/cart/add")
+def add():
+    form = AddToCartForm()
+    back = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("cart.show")
+    if not form.validate_on_submit():
+        flash(_form_errors(form), "error")
+        return redirect(back)
+    items = dict(session_items())
+    try:
+        message = services.add(items, form.variant_id.data, form.quantity.data)
+    except services.CartError as error:
+        flash(str(error), "error")
+        return redirect(back)
+    _save(items)
+    flash(message, "info" if message.startswith(("Only", "You can")) else "success")
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/cart/lines/<int:variant_id>")
+def update(variant_id: int):
+    form = QuantityForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form), "error")
+        return redirect(url_for("cart.show"))
+    items = dict(session_items())
+    try:
+        message = services.set_quantity(items, variant_id, form.quantity.data)
+    except services.CartError as error:
+        flash(str(error), "error")
+        return redirect(url_for("cart.show"))
+    _save(items)
+    flash(message, "info" if message.startswith(("Only", "You can")) else "success")
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/cart/lines/<int:variant_id>/remove")
+def remove(variant_id: int):
+    form = RemoveForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form), "error")
+        return redirect(url_for("cart.show"))
+    items = dict(session_items())
+    try:
+        flash(services.remove(items, variant_id), "success")
+    except services.CartError as error:
+        flash(str(error), "error")
+    _save(items)
+    return redirect(url_for("cart.show"))

@@ -1,0 +1,79 @@
+"""The order confirmation email over a real SMTP server (aiosmtpd), and a mail server
+that is down: the order is still paid and the email is kept in the outbox."""
+
+import socket
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from shop.extensions import db
+from shop.orders import services as orders
+from shop.orders.models import OrderStatus
+from shop.payments import demo
+
+from .commerce import items, place
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def test_order_confirmation_arrives_over_smtp_with_html_and_text(seeded, smtp_server):
+    controller, inbox = smtp_server
+    seeded.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False, MAIL_TIMEOUT=5)
+    with seeded.app_context():
+        order = place(items(MASK_MIX_30=1, MAG_001=2), "DE", email="jana@example.com")
+        assert demo.pay(order, "4242 4242 4242 4242", f"demo_{order.number}_1")
+        number, token = order.number, order.access_token
+    assert len(inbox.messages) == 1
+    envelope = inbox.messages[0]
+    assert envelope.rcpt_tos == ["jana@example.com"]
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    assert message["Subject"] == f"Your Inspire Me Korea order {number}"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert number in part
+        assert f"http://localhost/orders/{number}?token={token}" in part
+        assert "Sheet Mask Set — 1-month set" in part
+        assert "Zero-rated export — no UK VAT charged" in part
+        assert "£52.43" in part
+    assert "<table" in html and "<table" not in text
+    assert not list(Path(seeded.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))  # sent, not kept
+
+
+def test_a_mail_server_that_is_down_never_loses_the_order(seeded):
+    seeded.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False, MAIL_TIMEOUT=2)
+    with seeded.app_context():
+        order = place(items(MAG_001=1), "GB", email="faye@example.com")
+        assert demo.pay(order, "4242424242424242", f"demo_{order.number}_1")
+        db.session.expire_all()
+        assert orders.order_by_number(order.number).status is OrderStatus.PAID
+        number = order.number
+    kept = list(Path(seeded.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
+    assert len(kept) == 1
+    message = message_from_bytes(kept[0].read_bytes(), policy=policy.default)
+    assert message["To"] == "faye@example.com" and number in message["Subject"]
+    assert "Includes UK VAT at 20%: £1.17" in message.get_body(("plain",)).get_content()

@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import models  # noqa: F401  (registers every table with the metadata)
-    from . import blog, catalog, cli, notifications, pages, security, subscriptions, templating
+    from . import accounts, blog, catalog, cli, notifications, pages, security, subscriptions, templating
     from . import cart, checkout, orders, payments
 
     templating.init_app(app)
@@ -43,5 +43,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     checkout.init_app(app)
     orders.init_app(app)
     payments.init_app(app)
+    accounts.init_app(app)
     cli.init_app(app)
     return app

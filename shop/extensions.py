@@ -2,6 +2,7 @@
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -34,3 +35,5 @@ migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_mi
 csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI: memory:// by default, redis://... in production.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Customer sign-in (Flask-Login); configured in shop.accounts.init_app.
+login_manager = LoginManager()

@@ -1,5 +1,6 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
+from .accounts.models import Address, User
 from .blog.models import Author, Post, Tag, post_tag
 from .catalog.models import Category, Product, ProductImage, ProductKind, Variant
 from .discounts.models import DiscountCode, DiscountKind, DiscountRedemption
@@ -8,6 +9,7 @@ from .shipping.models import ParcelRate, ShippingZone, ZoneCountry
 from .subscriptions.models import Plan, PlanKind
 
 __all__ = [
+    "Address", "User",
     "Author", "Category", "DiscountCode", "DiscountKind", "DiscountRedemption", "Order", "OrderEvent",
     "OrderLine", "OrderStatus", "ParcelRate", "VatTreatment", "Plan", "PlanKind", "Post", "Product",
     "ProductImage", "ProductKind", "ShippingZone", "Tag", "Variant", "ZoneCountry", "post_tag",

@@ -57,6 +57,9 @@ class Order(db.Model):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     access_token: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
+    # The customer's account (shop.accounts), or NULL for a guest order. Linked when placed
+    # signed in, or claimed later by shop.accounts.orders (see docs/accounts.md).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
 
     ship_name: Mapped[str] = mapped_column(String(200))
     ship_line1: Mapped[str] = mapped_column(String(200))

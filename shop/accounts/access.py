@@ -1,0 +1,35 @@
+"""The one place that decides whether the signed-in customer may see or change a row.
+
+Every customer-owned page and action loads its row through `owned_or_404`: a row that
+does not exist, belongs to another customer, or is asked for by a visitor who is not
+signed in is the same 404, so nobody can learn that someone else's order or address exists.
+"""
+
+from typing import TypeVar
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+
+T = TypeVar("T")
+
+
+def owned_or_404(model: type[T], ident, *, by: str = "id") -> T:
+    """The `model` row whose `by` column equals `ident` and whose `user_id` is the
+    signed-in customer's; 404 otherwise."""
+    if not current_user.is_authenticated:
+        abort(404)
+    row = db.session.scalar(
+        select(model).where(getattr(model, by) == ident, model.user_id == current_user.id)
+    )
+    if row is None:
+        abort(404)
+    return row
+
+
+def is_owner(row) -> bool:
+    """For pages that also admit a guest by secret token (an order): does the signed-in
+    customer own this row?"""
+    return bool(current_user.is_authenticated and getattr(row, "user_id", None) == current_user.id)

@@ -1,0 +1,83 @@
+"""Account forms. Passwords are never echoed back into a re-rendered form."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from .passwords import MAX_LENGTH, MIN_LENGTH
+
+EMAIL = [DataRequired("Enter your email address."), Email("Enter an email address like name@example.com."), Length(max=254)]
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+NEW_PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A few unrelated words are easy to remember and hard to guess."
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("Your name", validators=[Optional(), Length(max=120)])
+    email = EmailField("Email address", validators=EMAIL, filters=[strip])
+    password = PasswordField(
+        "Choose a password",
+        validators=[DataRequired("Choose a password."), Length(max=MAX_LENGTH)],
+        description=NEW_PASSWORD_HINT,
+    )
+    # Set when the account is created from a guest order's confirmation page.
+    order = HiddenField()
+    order_token = HiddenField()
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", validators=EMAIL, filters=[strip])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    remember = BooleanField("Keep me signed in on this device for 30 days")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email address", validators=EMAIL, filters=[strip])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired("Choose a new password."), Length(max=MAX_LENGTH)],
+        description=NEW_PASSWORD_HINT,
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired("Choose a new password."), Length(max=MAX_LENGTH)],
+        description=NEW_PASSWORD_HINT,
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    new_email = EmailField("New email address", validators=EMAIL, filters=[strip])
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that POSTs (confirm a link, sign out, delete an address)."""
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password to delete your account.")])
+
+
+class AddressForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter the name of the person receiving the parcel."), Length(max=120)])
+    line1 = StringField("Address line 1", validators=[DataRequired("Enter the first line of the address."), Length(max=200)])
+    line2 = StringField("Address line 2 (optional)", validators=[Optional(), Length(max=200)])
+    city = StringField("Town or city", validators=[DataRequired("Enter a town or city."), Length(max=120)])
+    region = StringField("County, state or province (optional)", validators=[Optional(), Length(max=120)])
+    postal_code = StringField("Postcode or ZIP", validators=[Optional(), Length(max=20)],
+                              description="Needed for UK addresses and most other countries.")
+    country = SelectField("Country", validators=[DataRequired("Choose a country.")])
+    phone = StringField("Phone (optional)", validators=[Optional(), Length(max=40)],
+                        description="Only given to the courier, for delivery questions.")
+    make_default = BooleanField("Use this as my default address at checkout")

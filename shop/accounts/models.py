@@ -1,0 +1,82 @@
+"""Customers and their saved addresses."""
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db_types import utcnow
+from ..extensions import db
+
+
+def new_login_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    """A customer (or, with is_admin, someone who runs the shop).
+
+    `email` is stored normalised (trimmed, lower case), so the unique constraint is
+    case-insensitive on every database. `login_token` is what the session and the
+    "remember me" cookie carry instead of the id: changing or resetting the password
+    gives a new one, which signs every other device out.
+    """
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)
+    email_confirmed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    addresses: Mapped[list["Address"]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        order_by="(Address.is_default.desc(), Address.id)",
+    )
+
+    def get_id(self) -> str:  # Flask-Login: what the session and remember cookie hold
+        return self.login_token
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def default_address(self) -> "Address | None":
+        return next((a for a in self.addresses if a.is_default), None)
+
+
+class Address(db.Model):
+    """A saved delivery address, owned by one customer. At most one is the default."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str] = mapped_column(String(120), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="addresses")
+
+    @property
+    def country_name(self) -> str:
+        from .countries import country_name
+
+        return country_name(self.country)
+
+    def as_lines(self) -> list[str]:
+        parts = [self.name, self.line1, self.line2, self.city, self.region, self.postal_code, self.country_name]
+        return [p for p in parts if p]

@@ -1,0 +1,375 @@
+"""Customer accounts: the business rules. Plain arguments in, typed errors out; each
+public function is one transaction (it commits), and emails go out after the commit."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..notifications import send_email
+from . import tokens
+from .countries import country_name, is_country
+from .models import Address, User, new_login_token
+from .passwords import hash_password, needs_rehash, password_problem, verify_password
+
+SIGN_IN_FAILED = "That email and password don't match an account. Check them and try again."
+
+
+# ---- errors ----------------------------------------------------------------------------
+
+class AccountError(Exception):
+    """A rule said no. `field` names the form field the message belongs to (or None)."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if field is not None:
+            self.field = field
+
+
+class EmailTaken(AccountError):
+    field = "email"
+
+
+class InvalidEmail(AccountError):
+    field = "email"
+
+
+class WeakPassword(AccountError):
+    field = "password"
+
+
+class InvalidCredentials(AccountError):
+    """Wrong password or unknown email: deliberately the same error, with the same message."""
+
+    def __init__(self):
+        super().__init__(SIGN_IN_FAILED, field=None)
+
+
+class WrongPassword(AccountError):
+    field = "current_password"
+
+
+class LinkInvalid(AccountError):
+    pass
+
+
+class AddressInvalid(AccountError):
+    pass
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _check_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    email = normalise_email(email)
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidEmail("Enter an email address like name@example.com.") from None
+    return email
+
+
+def _check_password(password: str, email: str, field: str = "password") -> None:
+    problem = password_problem(password, email)
+    if problem:
+        raise WeakPassword(problem, field=field)
+
+
+def email_link(endpoint: str, **values) -> str:
+    """An absolute link for an email, always on SHOP_BASE_URL: never built from the
+    request's Host header, which an attacker could set (password-reset poisoning)."""
+    base = current_app.config["SHOP_BASE_URL"].rstrip("/")
+    with current_app.test_request_context("/", base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+def _email_taken(email: str, except_user_id: int | None = None) -> bool:
+    query = select(func.count()).select_from(User).where(User.email == email)
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return bool(db.session.scalar(query))
+
+
+# ---- registration, confirmation, sign-in -----------------------------------------------
+
+def register(email: str, password: str, *, name: str = "", order_number: str = "", order_token: str = "") -> User:
+    """Create an account. With the number and secret token of a guest order placed with
+    the same email (the order confirmation page's "create an account"), that order is
+    linked at once; other guest orders follow when the email is confirmed."""
+    email = _check_email(email)
+    _check_password(password, email)
+    if _email_taken(email):
+        raise EmailTaken("An account with this email already exists. Sign in, or reset your password.")
+    user = User(email=email, name=(name or "").strip()[:120], password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    if order_number and order_token:
+        from . import orders
+
+        orders.link_order_by_token(user, order_number, order_token)
+    db.session.commit()
+    send_confirmation(user)
+    return user
+
+
+def send_confirmation(user: User) -> None:
+    token = tokens.make("confirm", {"u": user.id, "e": user.email})
+    send_email(
+        user.email, "Confirm your email address", "account_confirm",
+        user=user, link=email_link("accounts.confirm_email", token=token),
+    )
+
+
+def confirm_email(token: str, *, now: datetime | None = None) -> User:
+    """Mark the address confirmed and bring in the guest orders placed with it."""
+    payload = _read(tokens.read, "confirm", token, tokens.CONFIRM_MAX_AGE)
+    user = db.session.get(User, payload.get("u"))
+    if user is None or user.email != payload.get("e"):
+        raise LinkInvalid("This confirmation link is no longer valid.")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now or utcnow()
+    from . import orders
+
+    orders.claim_guest_orders(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """The account for this email and password, or InvalidCredentials (the same for an
+    unknown email as for a wrong password, and about as slow)."""
+    user = user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password):
+        raise InvalidCredentials()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    from . import orders
+
+    orders.claim_guest_orders(user)
+    db.session.commit()
+    return user
+
+
+def user_by_login_token(token: str) -> User | None:
+    if not token:
+        return None
+    return db.session.scalar(select(User).where(User.login_token == token))
+
+
+# ---- password reset and change ---------------------------------------------------------
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the account exists. Says nothing either way."""
+    user = user_by_email(email)
+    if user is None:
+        return
+    token = tokens.make("reset", {"u": user.id, "p": tokens.password_fingerprint(user.password_hash)})
+    send_email(
+        user.email, "Reset your password", "password_reset",
+        user=user, link=email_link("accounts.reset_password", token=token),
+        minutes=tokens.RESET_MAX_AGE // 60,
+    )
+
+
+def check_reset_token(token: str) -> User:
+    payload = _read(tokens.read, "reset", token, tokens.RESET_MAX_AGE)
+    user = db.session.get(User, payload.get("u"))
+    if user is None or payload.get("p") != tokens.password_fingerprint(user.password_hash):
+        raise LinkInvalid("This reset link has already been used. Ask for a new one below.")
+    return user
+
+
+def reset_password(token: str, new_password: str, *, now: datetime | None = None) -> User:
+    user = check_reset_token(token)
+    _check_password(new_password, user.email)
+    _set_password(user, new_password)
+    # The link reached their inbox, so the address is theirs.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now or utcnow()
+    db.session.commit()
+    send_email(user.email, "Your password was changed", "password_changed", user=user)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> User:
+    if not verify_password(user.password_hash, current_password):
+        raise WrongPassword("Your current password is not right.")
+    _check_password(new_password, user.email, field="new_password")
+    _set_password(user, new_password)
+    db.session.commit()
+    send_email(user.email, "Your password was changed", "password_changed", user=user)
+    return user
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.login_token = new_login_token()  # signs out every other session and remembered device
+
+
+# ---- email change ----------------------------------------------------------------------
+
+def request_email_change(user: User, new_email: str, password: str) -> str:
+    """Send a confirmation link to the new address; the current one keeps working until then."""
+    if not verify_password(user.password_hash, password):
+        raise WrongPassword("Your password is not right.", field="password")
+    new_email = _check_email(new_email)
+    if new_email == user.email:
+        raise InvalidEmail("That is already your email address.", field="new_email")
+    if _email_taken(new_email, except_user_id=user.id):
+        raise EmailTaken("Another account uses this email address.", field="new_email")
+    token = tokens.make("email-change", {"u": user.id, "old": user.email, "new": new_email})
+    send_email(
+        new_email, "Confirm your new email address", "email_change",
+        user=user, new_email=new_email, link=email_link("accounts.confirm_email_change", token=token),
+    )
+    return new_email
+
+
+def confirm_email_change(token: str, *, now: datetime | None = None) -> User:
+    payload = _read(tokens.read, "email-change", token, tokens.EMAIL_CHANGE_MAX_AGE)
+    user = db.session.get(User, payload.get("u"))
+    if user is None or user.email != payload.get("old"):
+        raise LinkInvalid("This link has already been used or is no longer valid.")
+    new_email = payload.get("new", "")
+    if _email_taken(new_email, except_user_id=user.id):
+        raise LinkInvalid("Another account now uses this email address.")
+    old_email = user.email
+    user.email = new_email
+    user.email_confirmed_at = now or utcnow()
+    from . import orders
+
+    orders.claim_guest_orders(user)
+    db.session.commit()
+    send_email(old_email, "Your email address was changed", "email_changed", user=user, new_email=new_email)
+    return user
+
+
+def _read(reader, purpose: str, token: str, max_age: int) -> dict:
+    try:
+        return reader(purpose, token, max_age)
+    except tokens.TokenInvalid as exc:
+        if exc.expired:
+            raise LinkInvalid("This link has expired. Ask for a new one below.") from None
+        raise LinkInvalid("This link is not valid. Check you copied all of it, or ask for a new one.") from None
+
+
+# ---- addresses -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AddressData:
+    name: str
+    line1: str
+    city: str
+    country: str
+    line2: str = ""
+    region: str = ""
+    postal_code: str = ""
+    phone: str = ""
+    make_default: bool = False
+
+    def cleaned(self) -> "AddressData":
+        values = {k: (v.strip() if isinstance(v, str) else v) for k, v in self.__dict__.items()}
+        values["country"] = values["country"].upper()
+        values["postal_code"] = values["postal_code"].upper() if values["country"] == "GB" else values["postal_code"]
+        data = AddressData(**values)
+        for field, label in (("name", "a name"), ("line1", "the first line of the address"), ("city", "a town or city")):
+            if not getattr(data, field):
+                raise AddressInvalid(f"Enter {label}.", field=field)
+        if not is_country(data.country):
+            raise AddressInvalid("Choose a country from the list.", field="country")
+        if data.country == "GB" and not data.postal_code:
+            raise AddressInvalid(f"Enter a postcode for an address in the {country_name('GB')}.", field="postal_code")
+        return data
+
+
+_ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+
+
+def add_address(user: User, data: AddressData) -> Address:
+    data = data.cleaned()
+    address = Address(user=user, **{f: getattr(data, f) for f in _ADDRESS_FIELDS})
+    db.session.add(address)
+    db.session.flush()
+    if data.make_default or len(user.addresses) == 1:
+        _make_default(user, address)
+    db.session.commit()
+    return address
+
+
+def update_address(address: Address, data: AddressData) -> Address:
+    data = data.cleaned()
+    for field in _ADDRESS_FIELDS:
+        setattr(address, field, getattr(data, field))
+    if data.make_default:
+        _make_default(address.user, address)
+    db.session.commit()
+    return address
+
+
+def delete_address(address: Address) -> None:
+    user = address.user
+    was_default = address.is_default
+    user.addresses.remove(address)
+    db.session.flush()
+    if was_default and user.addresses:
+        _make_default(user, user.addresses[0])
+    db.session.commit()
+
+
+def set_default_address(address: Address) -> Address:
+    _make_default(address.user, address)
+    db.session.commit()
+    return address
+
+
+def _make_default(user: User, address: Address) -> None:
+    for other in user.addresses:
+        other.is_default = other.id == address.id
+
+
+# ---- my data ---------------------------------------------------------------------------
+
+def export_data(user: User) -> dict:
+    """Everything the shop holds about this customer, as plain JSON-ready data."""
+    from . import orders
+
+    return {
+        "exported_at": utcnow().isoformat(),
+        "profile": {
+            "email": user.email,
+            "name": user.name,
+            "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
+            "created_at": user.created_at.isoformat(),
+        },
+        "addresses": [
+            {f: getattr(a, f) for f in _ADDRESS_FIELDS} | {"is_default": a.is_default} for a in user.addresses
+        ],
+        "orders": orders.export_orders(user),
+    }
+
+
+def delete_account(user: User, password: str) -> None:
+    """Personal data goes (the account, its addresses); orders stay for the accounts,
+    with the person's details anonymised. One transaction."""
+    if not verify_password(user.password_hash, password):
+        raise WrongPassword("Your password is not right.", field="password")
+    from . import orders
+
+    orders.anonymise_orders(user)
+    db.session.delete(user)
+    db.session.commit()

@@ -1,0 +1,399 @@
+"""Account pages: thin views (form → service → error on the form → redirect)."""
+
+import json
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from . import bp, orders, services
+from .access import owned_or_404
+from .countries import countries_not_shipped, country_choices
+from .forms import (
+    AddressForm, ChangeEmailForm, ChangePasswordForm, ConfirmForm, DeleteAccountForm,
+    ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm,
+)
+from .models import Address
+
+# Session keys that belong to the signed-in identity; everything else (the cart, the
+# checkout in progress, flashes) is the visitor's and survives signing in.
+AUTH_SESSION_KEYS = {"_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "csrf_token"}
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+def _limit(setting: str):
+    return lambda: current_app.config[setting]
+
+
+def _email_key(prefix: str):
+    return lambda: f"{prefix}:{services.normalise_email(request.form.get('email', ''))}"
+
+
+def _sign_in_failed(response) -> bool:
+    return bool(g.get("sign_in_failed"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host, no //evil.example)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def start_session(user, *, remember: bool = False) -> None:
+    """Sign in on a renewed session: the identity keys and the CSRF token are dropped and
+    re-created (no session fixation), every other key — the cart — is kept."""
+    kept = {key: value for key, value in session.items() if key not in AUTH_SESSION_KEYS}
+    session.clear()
+    session.update(kept)
+    login_user(user, remember=remember)
+
+
+def _me():
+    """The signed-in User itself (not Flask-Login's proxy), for services and the ORM."""
+    return current_user._get_current_object()
+
+
+def _apply_error(form, error: services.AccountError) -> str | None:
+    """Put a service error on its field; return it if it has no field on this form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+        return None
+    return error.message
+
+
+# ---- register, sign in, sign out ---------------------------------------------------------
+
+@bp.route("/account/register", methods=["GET", "POST"])
+@limiter.limit(_limit("ACCOUNTS_REGISTER_LIMIT"), methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = RegisterForm()
+    if request.method == "GET":
+        form.email.data = request.args.get("email", "")
+        form.order.data = request.args.get("order", "")
+        form.order_token.data = request.args.get("token", "")
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.register(
+                form.email.data, form.password.data, name=form.name.data or "",
+                order_number=form.order.data or "", order_token=form.order_token.data or "",
+            )
+        except services.AccountError as exc:
+            error = _apply_error(form, exc)
+        else:
+            start_session(user)
+            flash(f"Welcome! We've sent a link to {user.email}: open it to confirm your email address.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/register.html", form=form, error=error)
+
+
+@bp.route("/account/sign-in", methods=["GET", "POST"])
+@limiter.limit(_limit("ACCOUNTS_SIGN_IN_LIMIT"), methods=["POST"], deduct_when=_sign_in_failed)
+@limiter.limit(
+    _limit("ACCOUNTS_SIGN_IN_LIMIT"), key_func=_email_key("sign-in"), methods=["POST"], deduct_when=_sign_in_failed
+)
+def sign_in():
+    target = _safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or url_for("accounts.account"))
+    form = SignInForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.InvalidCredentials as exc:
+            g.sign_in_failed = True
+            error = exc.message
+        else:
+            start_session(user, remember=form.remember.data)
+            flash("You're signed in. Welcome back!", "success")
+            return redirect(target or url_for("accounts.account"))
+    return render_template("accounts/sign_in.html", form=form, error=error, next=target)
+
+
+@bp.post("/account/sign-out")
+def sign_out():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        # A shared computer must not keep anything of the last person: the session goes whole.
+        session.clear()
+        flash("You're signed out.", "info")
+    return redirect(url_for("pages.home"))
+
+
+# ---- email confirmation ------------------------------------------------------------------
+
+@bp.route("/account/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """GET shows a button and POST confirms: mail scanners that open links change nothing."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_email(token)
+        except services.LinkInvalid as exc:
+            return render_template("accounts/link_invalid.html", message=exc.message), 400
+        flash(f"Thank you: {user.email} is confirmed.", "success")
+        return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
+    return render_template(
+        "accounts/confirm.html", form=form, heading="Confirm your email address",
+        button="Confirm my email address",
+    )
+
+
+@bp.post("/account/confirm-email/resend")
+@login_required
+def resend_confirmation():
+    form = ConfirmForm()
+    if form.validate_on_submit() and not current_user.email_confirmed:
+        services.send_confirmation(_me())
+        flash(f"We've sent a new confirmation link to {current_user.email}.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+# ---- password reset ----------------------------------------------------------------------
+
+@bp.route("/account/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_limit("ACCOUNTS_RESET_LIMIT"), methods=["POST"])
+@limiter.limit(_limit("ACCOUNTS_RESET_LIMIT"), key_func=_email_key("reset"), methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        # The same answer whether or not the account exists.
+        flash(
+            f"If {services.normalise_email(form.email.data)} has an account, a reset link is on its way. "
+            "It works once, for one hour.",
+            "info",
+        )
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/account/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("ACCOUNTS_RESET_LIMIT"), methods=["POST"])
+def reset_password(token: str):
+    try:
+        services.check_reset_token(token)
+    except services.LinkInvalid as exc:
+        return render_template("accounts/link_invalid.html", message=exc.message, reset=True), 400
+    form = ResetPasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except services.AccountError as exc:
+            error = _apply_error(form, exc)
+        else:
+            start_session(user)
+            flash("Your password is changed and you're signed in.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/reset_password.html", form=form, error=error)
+
+
+# ---- the account page --------------------------------------------------------------------
+
+def _subscriptions_for(user):
+    """The customer's subscriptions, or None while the shop has no subscription model
+    (the section is then not shown). Issue 5 adds `Subscription` with a `user_id`."""
+    from ..subscriptions import models as subscription_models
+
+    model = getattr(subscription_models, "Subscription", None)
+    if model is None or not hasattr(model, "user_id"):
+        return None
+    from sqlalchemy import select
+
+    from ..extensions import db
+
+    return list(db.session.scalars(select(model).where(model.user_id == user.id).order_by(model.id.desc())))
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template(
+        "accounts/account.html",
+        orders=orders.user_orders(current_user),
+        addresses=current_user.addresses,
+        subscriptions=_subscriptions_for(current_user),
+        no_ship=countries_not_shipped(),
+    )
+
+
+@bp.get("/account/orders/<number>")
+@login_required
+def order(number: str):
+    Order = orders.order_model()
+    if Order is None:
+        from flask import abort
+
+        abort(404)
+    return render_template("accounts/order.html", order=owned_or_404(Order, number, by="number"))
+
+
+# ---- addresses ---------------------------------------------------------------------------
+
+def _address_data(form: AddressForm) -> services.AddressData:
+    return services.AddressData(
+        name=form.name.data or "", line1=form.line1.data or "", line2=form.line2.data or "",
+        city=form.city.data or "", region=form.region.data or "", postal_code=form.postal_code.data or "",
+        country=form.country.data or "", phone=form.phone.data or "", make_default=bool(form.make_default.data),
+    )
+
+
+def _address_form(**kwargs) -> AddressForm:
+    form = AddressForm(**kwargs)
+    form.country.choices = [("", "Choose a country")] + country_choices()
+    return form
+
+
+@bp.route("/account/addresses/new", methods=["GET", "POST"])
+@login_required
+def address_new():
+    form = _address_form()
+    if request.method == "GET":
+        form.country.data = "GB"
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.add_address(_me(), _address_data(form))
+        except services.AccountError as exc:
+            error = _apply_error(form, exc)
+        else:
+            flash("Address saved.", "success")
+            return redirect(url_for("accounts.account", _anchor="addresses"))
+    return render_template("accounts/address_form.html", form=form, error=error, address=None)
+
+
+@bp.route("/account/addresses/<int:address_id>/edit", methods=["GET", "POST"])
+@login_required
+def address_edit(address_id: int):
+    address = owned_or_404(Address, address_id)
+    form = _address_form(obj=address)
+    if request.method == "GET":
+        form.make_default.data = address.is_default
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.update_address(address, _address_data(form))
+        except services.AccountError as exc:
+            error = _apply_error(form, exc)
+        else:
+            flash("Address updated.", "success")
+            return redirect(url_for("accounts.account", _anchor="addresses"))
+    return render_template("accounts/address_form.html", form=form, error=error, address=address)
+
+
+@bp.post("/account/addresses/<int:address_id>/delete")
+@login_required
+def address_delete(address_id: int):
+    address = owned_or_404(Address, address_id)
+    if ConfirmForm().validate_on_submit():
+        services.delete_address(address)
+        flash("Address deleted.", "success")
+    return redirect(url_for("accounts.account", _anchor="addresses"))
+
+
+@bp.post("/account/addresses/<int:address_id>/default")
+@login_required
+def address_default(address_id: int):
+    address = owned_or_404(Address, address_id)
+    if ConfirmForm().validate_on_submit():
+        services.set_default_address(address)
+        flash("Default address changed: checkout will start with it.", "success")
+    return redirect(url_for("accounts.account", _anchor="addresses"))
+
+
+# ---- settings: password, email -----------------------------------------------------------
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.change_password(_me(), form.current_password.data, form.new_password.data)
+        except services.AccountError as exc:
+            error = _apply_error(form, exc)
+        else:
+            start_session(user)  # the login token changed: other devices are signed out, not this one
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form, error=error)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    form = ChangeEmailForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            new_email = services.request_email_change(_me(), form.new_email.data, form.password.data)
+        except services.AccountError as exc:
+            error = _apply_error(form, exc)
+        else:
+            flash(
+                f"We've sent a link to {new_email}. Your email stays {current_user.email} until you open it.",
+                "info",
+            )
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_email.html", form=form, error=error)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_email_change(token)
+        except services.LinkInvalid as exc:
+            return render_template("accounts/link_invalid.html", message=exc.message), 400
+        flash(f"Your email address is now {user.email}.", "success")
+        return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
+    return render_template(
+        "accounts/confirm.html", form=form, heading="Confirm your new email address",
+        button="Use this email address",
+    )
+
+
+# ---- my data -----------------------------------------------------------------------------
+
+@bp.get("/account/data")
+@login_required
+def export_data():
+    body = json.dumps(services.export_data(_me()), indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="inspire-me-korea-my-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.delete_account(_me(), form.password.data)
+        except services.AccountError as exc:
+            error = _apply_error(form, exc)
+        else:
+            logout_user()
+            session.clear()
+            flash("Your account and personal details are deleted. Thank you for shopping with us.", "success")
+            return redirect(url_for("pages.home"))
+    return render_template("accounts/delete_account.html", form=form, error=error)

@@ -1,0 +1,145 @@
+"""Every customer-owned URL, tried as its owner, as another customer and signed out.
+
+OWNED lists them all. A route under /account (or in the accounts blueprint) that is in
+neither OWNED nor PUBLIC fails `test_every_account_route_is_listed`, so a new page
+cannot ship without being tried here. Issue 5 adds its subscription URLs to OWNED.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from shop.extensions import db
+
+from .factories import make_address, make_user, sign_in
+
+# Pages anyone may open: they act on the visitor's own session or on a signed token.
+PUBLIC = {
+    "accounts.register", "accounts.sign_in", "accounts.sign_out", "accounts.forgot_password",
+    "accounts.reset_password", "accounts.confirm_email", "accounts.confirm_email_change",
+}
+
+OWNER_EMAIL = "owner@example.com"
+OWNER_SECRET = "1 Owner Street"  # appears only on the owner's pages
+
+
+@dataclass(frozen=True)
+class Owned:
+    endpoint: str
+    method: str
+    url: Callable[[dict], str]  # from the world's ids
+    owner_status: int  # what the owner gets (200, or 302 after a POST action)
+    # "row": the URL names someone's row, so another customer gets 404.
+    # "self": the URL is "my ..." (no id), so another customer sees only their own.
+    kind: str = "row"
+    data: Callable[[dict], dict] | None = None
+
+    def __str__(self) -> str:
+        return self.endpoint
+
+
+OWNED = [
+    Owned("accounts.account", "GET", lambda w: "/account", 200, kind="self"),
+    Owned("accounts.change_password", "GET", lambda w: "/account/password", 200, kind="self"),
+    Owned("accounts.change_email", "GET", lambda w: "/account/email", 200, kind="self"),
+    Owned("accounts.export_data", "GET", lambda w: "/account/data", 200, kind="self"),
+    Owned("accounts.delete_account", "GET", lambda w: "/account/delete", 200, kind="self"),
+    Owned("accounts.resend_confirmation", "POST", lambda w: "/account/confirm-email/resend", 302, kind="self"),
+    Owned("accounts.address_new", "GET", lambda w: "/account/addresses/new", 200, kind="self"),
+    Owned("accounts.address_edit", "GET", lambda w: f"/account/addresses/{w['address']}/edit", 200),
+    Owned(
+        "accounts.address_edit", "POST", lambda w: f"/account/addresses/{w['address']}/edit", 302,
+        data=lambda w: {"name": "Changed", "line1": "2 Else Road", "city": "York", "postal_code": "YO1 1AA", "country": "GB"},
+    ),
+    Owned("accounts.address_delete", "POST", lambda w: f"/account/addresses/{w['address']}/delete", 302),
+    Owned("accounts.address_default", "POST", lambda w: f"/account/addresses/{w['address']}/default", 302),
+]
+
+
+def order_urls() -> list[Owned]:
+    """The order pages, once orders exist in the tree (see test_orders_in_account.py)."""
+    from shop.accounts.orders import order_model
+
+    if order_model() is None:
+        return []
+    return [Owned("accounts.order", "GET", lambda w: f"/account/orders/{w['order']}", 200)]
+
+
+def all_owned() -> list[Owned]:
+    return OWNED + order_urls()
+
+
+@pytest.fixture
+def world(app):
+    """An owner with an address (not default: the default action must change something),
+    an order when orders exist, and another customer with an address of their own."""
+    with app.app_context():
+        owner = make_user(OWNER_EMAIL)
+        make_address(owner, line1="9 First Road", is_default=True)
+        address = make_address(owner, line1=OWNER_SECRET)
+        other = make_user("other@example.com")
+        make_address(other, line1="5 Other Lane", is_default=True)
+        ids = {"address": address.id}
+        from .test_orders_in_account import make_order  # noqa: PLC0415
+
+        order = make_order(OWNER_EMAIL, user=owner) if make_order else None
+        if order is not None:
+            ids["order"] = order.number
+        db.session.remove()
+    return ids
+
+
+def request(client, entry: Owned, world: dict):
+    url = entry.url(world)
+    if entry.method == "POST":
+        return client.post(url, data=entry.data(world) if entry.data else {})
+    return client.get(url)
+
+
+def test_every_account_route_is_listed(app):
+    listed = {entry.endpoint for entry in all_owned()} | PUBLIC
+    routes = {
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("accounts.") or rule.rule.startswith("/account")
+    }
+    missing = routes - listed
+    assert not missing, f"customer-owned routes without an ownership test: {sorted(missing)}"
+    assert not (listed - routes), f"listed but no longer routed: {sorted(listed - routes)}"
+
+
+@pytest.mark.parametrize("entry", all_owned(), ids=str)
+def test_owner_is_served(app, client, world, entry):
+    sign_in(client, OWNER_EMAIL)
+    response = request(client, entry, world)
+    assert response.status_code == entry.owner_status, response.text[:500]
+    if entry.kind == "row" and entry.method == "GET":
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("entry", all_owned(), ids=str)
+def test_another_customer_gets_404_or_only_their_own(app, client, world, entry):
+    sign_in(client, "other@example.com")
+    response = request(client, entry, world)
+    if entry.kind == "row":
+        assert response.status_code == 404
+        # and nothing changed: the owner still has both addresses, as they were
+        from sqlalchemy import select
+
+        from shop.accounts.models import Address, User
+
+        with app.app_context():
+            owner = db.session.scalar(select(User).where(User.email == OWNER_EMAIL))
+            lines = sorted((a.line1, a.is_default) for a in owner.addresses)
+            assert lines == [("1 Owner Street", False), ("9 First Road", True)]
+            assert db.session.get(Address, world["address"]).name == "Min-ji Kim"
+    else:
+        assert response.status_code in (200, 302)
+        assert OWNER_SECRET not in response.text and OWNER_EMAIL not in response.text
+
+
+@pytest.mark.parametrize("entry", all_owned(), ids=str)
+def test_signed_out_visitor_is_sent_to_sign_in(app, client, world, entry):
+    response = request(client, entry, world)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/account/sign-in?next=")

@@ -1,0 +1,75 @@
+"""A customer's account in a real browser, on a phone and on a desktop, every page
+checked with axe-core."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import ARTIFACTS, assert_accessible
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+
+
+def snapshot(page, request, step: str) -> None:
+    """A full-page screenshot of one step, beside the fixture's final one, to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{step}.png"), full_page=True)
+
+
+def test_register_add_an_address_and_see_it_in_the_account(page, live_server, request):
+    page.goto(live_server + "/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert_accessible(page)
+
+    # A wrong password first: the same message as an unknown email, on the page.
+    page.get_by_label("Email address").fill("min-ji@example.com")
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("don't match an account")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Create an account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
+    page.get_by_label("Your name").fill("Min-ji Kim")
+    page.get_by_label("Email address").fill("min-ji@example.com")
+    page.get_by_label("Choose a password").fill("short")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("alert")).to_contain_text("Use at least 10 characters.")
+    expect(page.get_by_label("Email address")).to_have_value("min-ji@example.com")  # kept
+    assert_accessible(page)
+    snapshot(page, request, "register-error")
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+
+    expect(page).to_have_url(live_server + "/account")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My account")
+    expect(page.get_by_text("Please confirm your email address.")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Account")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Add an address").click()
+    assert_accessible(page)
+    snapshot(page, request, "address-form")
+    page.get_by_label("Full name").fill("Min-ji Kim")
+    page.get_by_label("Address line 1").fill("1 Tea Street")
+    page.get_by_label("Town or city").fill("Leeds")
+    page.get_by_label("Postcode or ZIP").fill("ls1 1aa")
+    page.get_by_label("Country").select_option("GB")
+    page.get_by_role("button", name="Save address").click()
+
+    expect(page).to_have_url(re.compile(r"/account#addresses$"))
+    addresses = page.locator("#addresses")
+    expect(addresses).to_contain_text("1 Tea Street")
+    expect(addresses).to_contain_text("LS1 1AA")
+    expect(addresses.get_by_text("Default")).to_be_visible()
+    assert_accessible(page)
+    snapshot(page, request, "account")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(live_server + "/")
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")).to_be_visible()
+

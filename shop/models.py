@@ -5,6 +5,7 @@ from .blog.models import Author, Post, Tag, post_tag
 from .catalog.models import Category, Product, ProductImage, ProductKind, Variant
 from .discounts.models import DiscountCode, DiscountKind, DiscountRedemption
 from .orders.models import Order, OrderEvent, OrderLine, OrderStatus, VatTreatment
+from .payments.models import ProcessedStripeEvent
 from .shipping.models import ParcelRate, ShippingZone, ZoneCountry
 from .subscriptions.models import Plan, PlanKind
 
@@ -13,4 +14,5 @@ __all__ = [
     "Author", "Category", "DiscountCode", "DiscountKind", "DiscountRedemption", "Order", "OrderEvent",
     "OrderLine", "OrderStatus", "ParcelRate", "VatTreatment", "Plan", "PlanKind", "Post", "Product",
     "ProductImage", "ProductKind", "ShippingZone", "Tag", "Variant", "ZoneCountry", "post_tag",
+    "ProcessedStripeEvent",
 ]

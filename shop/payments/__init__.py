@@ -24,5 +24,7 @@ def get_gateway() -> PaymentGateway:
 
 def init_app(app: Flask) -> None:
     from . import views  # noqa: F401  (the demo payment pages)
+    from . import webhooks
 
     app.register_blueprint(bp)
+    webhooks.init_app(app)  # POST /webhooks/stripe (CSRF-exempt: the Stripe signature is the check)

@@ -150,6 +150,7 @@ def confirm_email(token: str):
 
 @bp.post("/account/confirm-email/resend")
 @login_required
+@limiter.limit(_limit("ACCOUNTS_RESET_LIMIT"), methods=["POST"])
 def resend_confirmation():
     form = ConfirmForm()
     if form.validate_on_submit() and not current_user.email_confirmed:
@@ -225,17 +226,6 @@ def account():
         subscriptions=_subscriptions_for(current_user),
         no_ship=countries_not_shipped(),
     )
-
-
-@bp.get("/account/orders/<number>")
-@login_required
-def order(number: str):
-    Order = orders.order_model()
-    if Order is None:
-        from flask import abort
-
-        abort(404)
-    return render_template("accounts/order.html", order=owned_or_404(Order, number, by="number"))
 
 
 # ---- addresses ---------------------------------------------------------------------------
@@ -332,6 +322,7 @@ def change_password():
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_limit("ACCOUNTS_RESET_LIMIT"), methods=["POST"])  # each POST may send an email
 def change_email():
     form = ChangeEmailForm()
     error = None

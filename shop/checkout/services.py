@@ -141,8 +141,8 @@ def customs_description(line: cart_services.CartLine) -> str:
     }.get(category, line.variant.product.name)[:200]
 
 
-def place(items: dict, details: CheckoutDetails) -> Order:
+def place(items: dict, details: CheckoutDetails, *, user_id: int | None = None) -> Order:
     """Re-price the cart from the database and place the order (stock and discount
     reserved). Raises CartNotReady, ShippingError, DiscountError or orders.OutOfStock."""
     quote = price(cart_services.load(items), details)
-    return orders.place_order(draft_order(quote))
+    return orders.place_order(draft_order(quote), user_id=user_id)

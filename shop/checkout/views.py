@@ -2,7 +2,9 @@
 in the session, so a declined or abandoned payment brings the customer back to both."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
+from ..accounts import orders as account_orders
 from ..cart import services as cart_services
 from ..discounts.services import DiscountError
 from ..extensions import limiter
@@ -57,7 +59,8 @@ def details():
     if cart.problems:
         flash(" ".join(cart.problems), "error")
         return redirect(url_for("cart.show"))
-    saved = session.get("checkout") or {}
+    # A signed-in customer starts from their email and default address.
+    saved = session.get("checkout") or account_orders.checkout_prefill(current_user)
     form = CheckoutForm(data=saved if request.method == "GET" else None)
     if form.validate_on_submit():
         entered = CheckoutDetails(
@@ -109,7 +112,7 @@ def pay():
     order = _pending_order_to_reuse(fingerprint)
     if order is None:
         try:
-            order = services.place(items, entered)
+            order = services.place(items, entered, user_id=account_orders.current_user_id())
         except CartNotReady as error:
             flash(str(error), "error")
             return redirect(url_for("cart.show"))

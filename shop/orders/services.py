@@ -195,8 +195,9 @@ def new_order_number() -> str:
     return "IMK-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
 
 
-def place_order(draft: NewOrder, *, actor: str = "customer") -> Order:
+def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None = None) -> Order:
     """Write the snapshot, reserve the stock and the discount use, in one transaction.
+    `user_id`: the signed-in customer's account the order belongs to (None for a guest).
     Raises OutOfStock (nothing is kept) when a line cannot be reserved."""
     from ..discounts import services as discounts
     from ..discounts.models import DiscountCode
@@ -205,7 +206,7 @@ def place_order(draft: NewOrder, *, actor: str = "customer") -> Order:
     order = Order(
         number=new_order_number(),
         access_token=secrets.token_urlsafe(32),
-        email=draft.email.strip(),
+        email=draft.email.strip(), user_id=user_id,
         ship_name=address.name, ship_line1=address.line1, ship_line2=address.line2,
         ship_city=address.city, ship_postcode=address.postcode, ship_country=address.country,
         status=S.PENDING_PAYMENT, currency="GBP", vat_treatment=draft.vat_treatment,

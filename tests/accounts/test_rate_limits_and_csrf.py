@@ -116,3 +116,14 @@ def test_csrf_is_enforced_on_the_account_forms(database_url, tmp_path):
             db.session.remove()
             empty_all_tables()
             db.engine.dispose()
+
+
+def test_email_change_requests_are_limited(app, client):
+    with app.app_context():
+        make_user()
+    sign_in(client)
+    for n in range(5):
+        response = client.post("/account/email", data={"new_email": f"new{n}@example.com", "password": PASSWORD})
+        assert response.status_code == 302
+    blocked = client.post("/account/email", data={"new_email": "new9@example.com", "password": PASSWORD})
+    assert blocked.status_code == 429

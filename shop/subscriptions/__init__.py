@@ -5,6 +5,8 @@ bp = Blueprint("subscriptions", __name__)
 
 def init_app(app: Flask) -> None:
     from . import services, views  # noqa: F401
+    from .cli import box_cli
 
     app.register_blueprint(bp)
+    app.cli.add_command(box_cli)
     app.jinja_env.globals["box_price_from"] = services.box_price_from

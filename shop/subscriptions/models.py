@@ -1,9 +1,10 @@
 import enum
+from datetime import date, datetime
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db_types import enum_by_value
+from ..db_types import enum_by_value, utcnow
 from ..extensions import db
 
 
@@ -31,3 +32,144 @@ class Plan(db.Model):
     @property
     def renews(self) -> bool:
         return self.kind is not PlanKind.GIFT
+
+
+class Edition(db.Model):
+    """One month's box: its theme, what is in it (for customs), its cutoff and ship date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(unique=True)  # the first day of the month
+    theme: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # [{"description", "hs_code", "value_pence", "weight_g", "origin_country"}, ...]
+    manifest: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    cutoff_at: Mapped[datetime]
+    ships_on: Mapped[date]
+    capacity: Mapped[int | None]
+
+    @property
+    def code(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def weight_g(self) -> int:
+        return sum(item["weight_g"] for item in self.manifest)
+
+    @property
+    def customs_value_pence(self) -> int:
+        return sum(item["value_pence"] for item in self.manifest)
+
+
+class SubscriptionStatus(enum.Enum):
+    PENDING_PAYMENT = "pending_payment"  # checkout started, nothing paid yet
+    ACTIVE = "active"
+    PAUSED = "paused"  # no renewals are collected; boxes already paid for still ship
+    ARREARS = "arrears"  # a renewal failed; no new box until it is paid
+    ENDED = "ended"  # cancelled and past its paid period, a gift that has run out, or never paid
+
+
+class Subscription(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[SubscriptionStatus] = mapped_column(
+        enum_by_value(SubscriptionStatus), default=SubscriptionStatus.PENDING_PAYMENT, index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), index=True)  # who pays
+    ship_name: Mapped[str] = mapped_column(String(200))
+    ship_line1: Mapped[str] = mapped_column(String(200))
+    ship_line2: Mapped[str] = mapped_column(String(200), default="")
+    ship_city: Mapped[str] = mapped_column(String(120))
+    ship_postcode: Mapped[str] = mapped_column(String(32), default="")
+    ship_country: Mapped[str] = mapped_column(String(2))
+    first_month: Mapped[date]  # the first edition this subscription gets
+    gift_message: Mapped[str | None] = mapped_column(Text)
+    cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    provider: Mapped[str | None] = mapped_column(String(20))  # "stripe" or "demo"
+    provider_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    plan: Mapped[Plan] = relationship()
+    periods: Mapped[list["PaidPeriod"]] = relationship(
+        back_populates="subscription", order_by="PaidPeriod.first_month"
+    )
+    events: Mapped[list["SubscriptionEvent"]] = relationship(
+        back_populates="subscription", order_by="SubscriptionEvent.id"
+    )
+
+
+class PaidPeriod(db.Model):
+    """The boxes one payment paid for: editions first_month..last_month inclusive.
+
+    One row per paid invoice (unique reference), so a repeated invoice.paid has one effect.
+    A box ships for an edition only if a paid period covers its month.
+    """
+
+    __table_args__ = (CheckConstraint("last_month >= first_month", name="months_in_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(255), unique=True)  # invoice or payment id
+    first_month: Mapped[date]
+    last_month: Mapped[date]
+    amount_pence: Mapped[int]
+    paid_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subscription: Mapped[Subscription] = relationship(back_populates="periods")
+
+
+class Skip(db.Model):
+    __table_args__ = (UniqueConstraint("subscription_id", "edition_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"))
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SubscriptionEvent(db.Model):
+    """Append-only history: every status move and every fact about a subscription."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # "status", "paid", "skip", "address", ...
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subscription: Mapped[Subscription] = relationship(back_populates="events")
+
+
+class BoxRun(db.Model):
+    """Who ran an edition's box run, when, and how many shipments it created."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id"), index=True)
+    run_by: Mapped[str] = mapped_column(String(120))
+    run_at: Mapped[datetime] = mapped_column(default=utcnow)
+    shipments_created: Mapped[int]
+
+
+class Shipment(db.Model):
+    """One box for one subscription and one edition, with the address it goes to."""
+
+    __table_args__ = (UniqueConstraint("subscription_id", "edition_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"))
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id"), index=True)
+    box_run_id: Mapped[int] = mapped_column(ForeignKey("box_run.id"), index=True)
+    ship_name: Mapped[str] = mapped_column(String(200))
+    ship_line1: Mapped[str] = mapped_column(String(200))
+    ship_line2: Mapped[str] = mapped_column(String(200), default="")
+    ship_city: Mapped[str] = mapped_column(String(120))
+    ship_postcode: Mapped[str] = mapped_column(String(32), default="")
+    ship_country: Mapped[str] = mapped_column(String(2))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    shipped_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subscription: Mapped[Subscription] = relationship()
+    edition: Mapped[Edition] = relationship()

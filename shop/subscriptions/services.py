@@ -1,15 +1,14 @@
 """The Culture Box: plans and the rules that say which month's box comes first."""
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..shipping.models import ShippingZone
-from .models import Plan, PlanKind
+from ..uk import LONDON
+from .models import Edition, Plan, PlanKind
 
-LONDON = ZoneInfo("Europe/London")
 CUTOFF_DAY = 10  # join by the 10th, 23:59 London time, for that month's box
 SHIP_DAY = 15
 
@@ -40,10 +39,21 @@ def first_box_month(now: datetime) -> date:
     return next_month(this_month)
 
 
+def add_months(month: date, count: int) -> date:
+    """The first day of the month `count` months after `month` (negative goes back)."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return add_months(month, 1)
 
 
 def box_price_from() -> int | None:
     """The lowest price per box across the active plans, for "from £x a box"."""
     return min((plan.per_box_pence for plan in active_plans()), default=None)
+
+
+def upcoming_editions(from_month: date, limit: int = 3) -> list[Edition]:
+    query = select(Edition).where(Edition.month >= from_month).order_by(Edition.month).limit(limit)
+    return list(db.session.scalars(query))

@@ -1,0 +1,176 @@
+"""The monthly box run: one shipment for every subscription entitled to an edition.
+
+A subscription is entitled to an edition when it has not ended or never started, a paid
+period covers the edition's month, and it did not skip that box. Paused and in-arrears
+subscriptions still get boxes they already paid for; they simply have no new paid
+periods. The run is set-based (one INSERT ... SELECT), inside one transaction, and
+idempotent: a unique (subscription, edition) constraint plus NOT EXISTS means running it
+again creates only what is missing, e.g. for a subscriber who paid their arrears since.
+"""
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from typing import IO
+
+import pycountry
+from sqlalchemy import and_, exists, func, insert, literal, select, update
+
+from ..db_types import UtcDateTime, utcnow
+from ..extensions import db
+from ..shipping.models import UK_COUNTRY
+from .models import (
+    BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription, SubscriptionEvent,
+)
+from .models import SubscriptionStatus as S
+
+ENTITLED_STATUSES = (S.ACTIVE, S.PAUSED, S.ARREARS)
+
+
+class BoxRunError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class BoxRunResult:
+    edition: Edition
+    created: int
+    total: int  # shipments for the edition after this run
+    ended: int  # gifts and cancelled subscriptions whose last box this was
+
+
+def entitled(edition: Edition):
+    """SELECT of the subscriptions entitled to `edition` that have no shipment for it yet."""
+    return (
+        select(Subscription)
+        .where(
+            Subscription.status.in_(ENTITLED_STATUSES),
+            exists().where(
+                PaidPeriod.subscription_id == Subscription.id,
+                PaidPeriod.first_month <= edition.month,
+                PaidPeriod.last_month >= edition.month,
+            ),
+            ~exists().where(Skip.subscription_id == Subscription.id, Skip.edition_id == edition.id),
+            ~exists().where(Shipment.subscription_id == Subscription.id, Shipment.edition_id == edition.id),
+        )
+        .order_by(Subscription.id)
+    )
+
+
+def _lock(edition: Edition) -> None:
+    """Serialise concurrent runs of one edition (PostgreSQL; SQLite serialises writers)."""
+    db.session.execute(select(Edition.id).where(Edition.id == edition.id).with_for_update())
+
+
+def run(edition: Edition, *, run_by: str) -> BoxRunResult:
+    """Create the edition's missing shipments, record the run, end what has run out. Commits."""
+    _lock(edition)
+    now = utcnow()
+    box_run = BoxRun(edition_id=edition.id, run_by=run_by, run_at=now, shipments_created=0)
+    db.session.add(box_run)
+    db.session.flush()
+
+    candidates = entitled(edition).with_only_columns(
+        Subscription.id, literal(edition.id), literal(box_run.id), Subscription.ship_name,
+        Subscription.ship_line1, Subscription.ship_line2, Subscription.ship_city,
+        Subscription.ship_postcode, Subscription.ship_country, literal(now, UtcDateTime()),
+    )
+    already = _shipment_count(edition)
+    if edition.capacity is not None:
+        candidates = candidates.limit(max(edition.capacity - already, 0))
+    columns = ["subscription_id", "edition_id", "box_run_id", "ship_name", "ship_line1", "ship_line2",
+               "ship_city", "ship_postcode", "ship_country", "created_at"]
+    db.session.execute(insert(Shipment).from_select(columns, candidates))
+    total = _shipment_count(edition)
+    created = box_run.shipments_created = total - already
+    ended = _end_finished(edition, now)
+    db.session.commit()
+    return BoxRunResult(edition=edition, created=created, total=total, ended=ended)
+
+
+def _shipment_count(edition: Edition) -> int:
+    return db.session.scalar(select(func.count()).where(Shipment.edition_id == edition.id))
+
+
+def _end_finished(edition: Edition, now) -> int:
+    """Gifts and cancel-at-period-end subscriptions whose paid boxes are all shipped end now."""
+    last_paid = (
+        select(func.max(PaidPeriod.last_month))
+        .where(PaidPeriod.subscription_id == Subscription.id)
+        .scalar_subquery()
+    )
+    finishing = and_(
+        Subscription.status.in_(ENTITLED_STATUSES),
+        last_paid <= edition.month,
+        (Subscription.cancel_at_period_end.is_(True))
+        | Subscription.plan_id.in_(select(Plan.id).where(Plan.kind == PlanKind.GIFT)),
+    )
+    ending = db.session.scalar(select(func.count()).select_from(Subscription).where(finishing))
+    if not ending:
+        return 0
+    # Events first, while the rows still show the status they are leaving.
+    db.session.execute(
+        insert(SubscriptionEvent).from_select(
+            ["subscription_id", "kind", "from_status", "to_status", "actor", "detail", "created_at"],
+            select(
+                Subscription.id, literal("status"), Subscription.status, literal(S.ENDED.value),
+                literal("box run"), literal(f"last paid box shipped ({edition.code})"),
+                literal(now, UtcDateTime()),
+            ).where(finishing),
+        )
+    )
+    db.session.execute(
+        update(Subscription).where(finishing).values(status=S.ENDED),
+        execution_options={"synchronize_session": False},
+    )
+    return ending
+
+
+PACKING_LIST_COLUMNS = [
+    "shipment_id", "edition", "plan", "name", "line1", "line2", "city", "postcode", "country",
+    "customs_form", "customs_contents", "customs_value_gbp", "weight_g", "origin_countries",
+]
+
+
+def write_packing_list(edition: Edition, out: IO[str]) -> int:
+    """CSV of every shipment of the edition; non-UK parcels carry their CN22/CN23 data."""
+    writer = csv.writer(out)
+    writer.writerow(PACKING_LIST_COLUMNS)
+    contents = "; ".join(f"{i['description']} (HS {i['hs_code']})" for i in edition.manifest)
+    value = f"{edition.customs_value_pence / 100:.2f}"
+    origins = ",".join(sorted({i["origin_country"] for i in edition.manifest}))
+    # A CN22 covers parcels declared at up to £270; above that a CN23 is needed.
+    form = "CN22" if edition.customs_value_pence <= 27000 else "CN23"
+    rows = db.session.execute(
+        select(Shipment, Plan.name)
+        .join(Shipment.subscription)
+        .join(Subscription.plan)
+        .where(Shipment.edition_id == edition.id)
+        .order_by(Shipment.ship_country, Shipment.id)
+    )
+    count = 0
+    for shipment, plan_name in rows:
+        export = shipment.ship_country != UK_COUNTRY
+        writer.writerow([
+            shipment.id, edition.code, plan_name, shipment.ship_name, shipment.ship_line1,
+            shipment.ship_line2, shipment.ship_city, shipment.ship_postcode,
+            _country_name(shipment.ship_country),
+            form if export else "", contents if export else "", value if export else "",
+            edition.weight_g, origins if export else "",
+        ])
+        count += 1
+    return count
+
+
+def _country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    return f"{country.name} ({code})" if country else code
+
+
+def edition_by_code(code: str) -> Edition | None:
+    try:
+        year, month = (int(part) for part in code.split("-"))
+        wanted = date(year, month, 1)
+    except ValueError:
+        raise BoxRunError(f"'{code}' is not an edition: use YYYY-MM, e.g. 2027-01") from None
+    return db.session.scalar(select(Edition).where(Edition.month == wanted))

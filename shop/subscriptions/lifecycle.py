@@ -1,0 +1,147 @@
+"""The subscription state machine and the facts that move it: payments, skips, pauses,
+cancellations. Every status change goes through `transition()`, which writes an event row.
+
+These functions flush but do not commit: the caller (a view's service call, the demo
+gateway, a Stripe webhook) owns the transaction, so an event id, a payment and its
+status change are stored together or not at all.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from ..db_types import utcnow
+from ..extensions import db
+from .models import Edition, PaidPeriod, Skip, Subscription, SubscriptionEvent
+from .models import SubscriptionStatus as S
+from .services import add_months
+
+ALLOWED_MOVES: dict[S, set[S]] = {
+    S.PENDING_PAYMENT: {S.ACTIVE, S.ENDED},
+    S.ACTIVE: {S.PAUSED, S.ARREARS, S.ENDED},
+    S.PAUSED: {S.ACTIVE, S.ENDED},
+    S.ARREARS: {S.ACTIVE, S.ENDED},
+    S.ENDED: set(),
+}
+
+
+class SubscriptionError(Exception):
+    """A subscription cannot do what was asked; the message is safe to show the customer."""
+
+
+class StateError(SubscriptionError):
+    pass
+
+
+def record(sub: Subscription, kind: str, *, actor: str, detail: str = "") -> None:
+    db.session.add(SubscriptionEvent(subscription=sub, kind=kind, actor=actor, detail=detail))
+
+
+def transition(sub: Subscription, to: S, *, actor: str, reason: str = "") -> None:
+    if to not in ALLOWED_MOVES[sub.status]:
+        raise StateError(f"A {sub.status.value.replace('_', ' ')} subscription cannot become {to.value}.")
+    db.session.add(
+        SubscriptionEvent(
+            subscription=sub, kind="status", from_status=sub.status.value, to_status=to.value,
+            actor=actor, detail=reason,
+        )
+    )
+    sub.status = to
+    db.session.flush()
+
+
+def record_payment(
+    sub: Subscription, *, reference: str, first_month: date, amount_pence: int, actor: str,
+    paid_at: datetime | None = None,
+) -> PaidPeriod | None:
+    """One payment paid for `plan.months` boxes from `first_month`. A reference seen before
+    (the same invoice delivered twice) changes nothing and returns None."""
+    if db.session.scalar(select(PaidPeriod.id).filter_by(reference=reference)) is not None:
+        return None
+    period = PaidPeriod(
+        subscription=sub, reference=reference, first_month=first_month,
+        last_month=add_months(first_month, sub.plan.months - 1), amount_pence=amount_pence,
+        paid_at=paid_at or utcnow(),
+    )
+    db.session.add(period)
+    record(sub, "paid", actor=actor, detail=f"{reference}: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}")
+    if sub.status in (S.PENDING_PAYMENT, S.ARREARS):
+        transition(sub, S.ACTIVE, actor=actor, reason=f"payment {reference}")
+    db.session.flush()
+    return period
+
+
+def next_unpaid_month(sub: Subscription) -> date:
+    """The first edition month no payment covers yet: what the next renewal pays for."""
+    last = max((p.last_month for p in sub.periods), default=None)
+    return add_months(last, 1) if last else sub.first_month
+
+
+def paid_months(sub: Subscription) -> list[date]:
+    months = []
+    for period in sub.periods:
+        month = period.first_month
+        while month <= period.last_month:
+            months.append(month)
+            month = add_months(month, 1)
+    return months
+
+
+def skip(sub: Subscription, edition: Edition, *, actor: str, now: datetime | None = None) -> Skip:
+    """Skip one box before its cutoff. A box already paid for is not lost: the paid period
+    it sat in (and any later one) moves one month later, so the customer still gets every
+    box they paid for."""
+    now = now or utcnow()
+    if sub.status is not S.ACTIVE:
+        raise SubscriptionError("Only an active subscription can skip a box.")
+    if now > edition.cutoff_at:
+        raise SubscriptionError(f"The {edition.month:%B} box has passed its cutoff and can no longer be skipped.")
+    if edition.month < sub.first_month:
+        raise SubscriptionError("That box is before your first box.")
+    if db.session.scalar(select(Skip.id).filter_by(subscription_id=sub.id, edition_id=edition.id)):
+        raise SubscriptionError(f"You have already skipped the {edition.month:%B %Y} box.")
+    for period in sub.periods:
+        if period.first_month > edition.month:
+            period.first_month = add_months(period.first_month, 1)
+            period.last_month = add_months(period.last_month, 1)
+        elif period.last_month >= edition.month:
+            period.last_month = add_months(period.last_month, 1)
+    row = Skip(subscription_id=sub.id, edition_id=edition.id)
+    db.session.add(row)
+    record(sub, "skip", actor=actor, detail=edition.code)
+    db.session.flush()
+    return row
+
+
+def pause(sub: Subscription, *, actor: str) -> None:
+    """Stop collecting renewals. Boxes already paid for still ship."""
+    transition(sub, S.PAUSED, actor=actor, reason="paused by request")
+
+
+def resume(sub: Subscription, *, actor: str) -> None:
+    transition(sub, S.ACTIVE, actor=actor, reason="resumed")
+
+
+def mark_arrears(sub: Subscription, *, actor: str, reason: str) -> bool:
+    """A renewal failed. Returns False (and changes nothing) if it is not active."""
+    if sub.status is not S.ACTIVE:
+        return False
+    transition(sub, S.ARREARS, actor=actor, reason=reason)
+    return True
+
+
+def cancel_at_period_end(sub: Subscription, *, actor: str) -> None:
+    if sub.status is S.ENDED:
+        raise SubscriptionError("This subscription has already ended.")
+    if sub.cancel_at_period_end:
+        raise SubscriptionError("This subscription is already set to end after its paid boxes.")
+    sub.cancel_at_period_end = True
+    record(sub, "cancel", actor=actor, detail="ends after the last paid box")
+    db.session.flush()
+
+
+def end(sub: Subscription, *, actor: str, reason: str) -> bool:
+    if sub.status is S.ENDED:
+        return False
+    transition(sub, S.ENDED, actor=actor, reason=reason)
+    return True

@@ -1,0 +1,97 @@
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from shop.extensions import db
+from shop.subscriptions import lifecycle
+from shop.subscriptions.models import PaidPeriod, Skip, SubscriptionStatus as S
+
+from .box_factories import make_edition, make_subscription
+
+JAN, FEB, MAR, APR, MAY = (date(2027, m, 1) for m in (1, 2, 3, 4, 5))
+BEFORE_FEB_CUTOFF = datetime(2027, 2, 10, 23, 58, tzinfo=UTC)  # 23:58 GMT on the 10th
+AFTER_FEB_CUTOFF = datetime(2027, 2, 11, 0, 0, tzinfo=UTC)
+
+
+def test_first_payment_activates_and_the_same_invoice_twice_changes_nothing(seeded):
+    with seeded.app_context():
+        sub = make_subscription(first_month=JAN, paid=False)
+        assert sub.status is S.PENDING_PAYMENT
+        args = dict(reference="in_1", first_month=JAN, amount_pence=2499, actor="stripe")
+        assert lifecycle.record_payment(sub, **args) is not None
+        assert lifecycle.record_payment(sub, **args) is None
+        db.session.commit()
+        assert sub.status is S.ACTIVE
+        assert db.session.scalar(select(func.count()).select_from(PaidPeriod)) == 1
+        assert [e.kind for e in sub.events] == ["paid", "status"]
+
+
+def test_prepaid_payment_covers_its_months_and_the_next_renewal_follows(seeded):
+    with seeded.app_context():
+        sub = make_subscription("prepaid-3", first_month=JAN)
+        assert lifecycle.paid_months(sub) == [JAN, FEB, MAR]
+        assert lifecycle.next_unpaid_month(sub) == APR
+
+
+@pytest.mark.parametrize(
+    "start, to, allowed",
+    [
+        (S.PENDING_PAYMENT, S.ACTIVE, True), (S.PENDING_PAYMENT, S.PAUSED, False),
+        (S.ACTIVE, S.PAUSED, True), (S.ACTIVE, S.ARREARS, True), (S.PAUSED, S.ARREARS, False),
+        (S.ARREARS, S.ACTIVE, True), (S.ENDED, S.ACTIVE, False),
+    ],
+)
+def test_transitions_follow_the_allowed_moves_and_leave_an_event(seeded, start, to, allowed):
+    with seeded.app_context():
+        sub = make_subscription(first_month=JAN, paid=False)
+        sub.status = start
+        db.session.flush()
+        if allowed:
+            lifecycle.transition(sub, to, actor="admin", reason="test")
+            assert sub.status is to
+            assert (sub.events[-1].from_status, sub.events[-1].to_status) == (start.value, to.value)
+        else:
+            with pytest.raises(lifecycle.StateError):
+                lifecycle.transition(sub, to, actor="admin")
+            assert sub.status is start
+
+
+def test_skip_before_the_cutoff_and_not_after(seeded):
+    with seeded.app_context():
+        feb = make_edition(FEB)
+        sub = make_subscription(first_month=JAN)
+        lifecycle.skip(sub, feb, actor="customer", now=BEFORE_FEB_CUTOFF)
+        with pytest.raises(lifecycle.SubscriptionError, match="already skipped"):
+            lifecycle.skip(sub, feb, actor="customer", now=BEFORE_FEB_CUTOFF)
+        other = make_subscription(first_month=JAN)
+        with pytest.raises(lifecycle.SubscriptionError, match="passed its cutoff"):
+            lifecycle.skip(other, feb, actor="customer", now=AFTER_FEB_CUTOFF)
+        assert db.session.scalar(select(func.count()).select_from(Skip)) == 1
+
+
+def test_skipping_a_prepaid_box_moves_it_to_the_end_of_the_term(seeded):
+    with seeded.app_context():
+        feb = make_edition(FEB)
+        sub = make_subscription("prepaid-3", first_month=JAN)
+        lifecycle.skip(sub, feb, actor="customer", now=BEFORE_FEB_CUTOFF)
+        db.session.commit()
+        assert (sub.periods[0].first_month, sub.periods[0].last_month) == (JAN, APR)
+        assert lifecycle.next_unpaid_month(sub) == MAY
+
+
+def test_pause_resume_and_cancel(seeded):
+    with seeded.app_context():
+        sub = make_subscription(first_month=JAN)
+        lifecycle.pause(sub, actor="customer")
+        with pytest.raises(lifecycle.SubscriptionError):
+            lifecycle.skip(sub, make_edition(FEB), actor="customer", now=BEFORE_FEB_CUTOFF)
+        lifecycle.resume(sub, actor="customer")
+        lifecycle.cancel_at_period_end(sub, actor="customer")
+        with pytest.raises(lifecycle.SubscriptionError, match="already set to end"):
+            lifecycle.cancel_at_period_end(sub, actor="customer")
+        assert sub.status is S.ACTIVE and sub.cancel_at_period_end
+        assert lifecycle.mark_arrears(sub, actor="stripe", reason="declined") is True
+        assert lifecycle.mark_arrears(sub, actor="stripe", reason="declined again") is False
+        assert lifecycle.end(sub, actor="stripe", reason="deleted") is True
+        assert lifecycle.end(sub, actor="stripe", reason="deleted") is False

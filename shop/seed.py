@@ -6,7 +6,7 @@ changes nothing.
 """
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import frontmatter
@@ -19,6 +19,8 @@ from .models import (
     Author, Category, DiscountCode, DiscountKind, ParcelRate, Plan, PlanKind, Post, Product, ProductImage, ProductKind,
     ShippingZone, Tag, Variant, ZoneCountry,
 )
+from .subscriptions.models import Edition
+from .subscriptions.services import SHIP_DAY, cutoff_for
 
 
 class SeedError(ValueError):
@@ -112,6 +114,18 @@ def load_plans(content: Path, added: Counter) -> None:
         )
 
 
+def load_editions(content: Path, added: Counter) -> None:
+    for item in _yaml(content, "editions.yaml")["editions"]:
+        year, month = (int(part) for part in item["month"].split("-"))
+        first_day = date(year, month, 1)
+        _get_or_add(
+            Edition, added, {"month": first_day},
+            theme=item["theme"], description=item.get("description", ""), manifest=item["manifest"],
+            cutoff_at=cutoff_for(first_day), ships_on=first_day.replace(day=SHIP_DAY),
+            capacity=item.get("capacity"),
+        )
+
+
 def load_blog(content: Path, added: Counter) -> None:
     for author in _yaml(content, "authors.yaml")["authors"]:
         _get_or_add(
@@ -166,9 +180,10 @@ def load_all(content_dir: str) -> dict[str, int]:
     load_shipping(content, added)
     load_catalog(content, added)
     load_plans(content, added)
+    load_editions(content, added)
     load_blog(content, added)
     load_discounts(content, added)
     db.session.commit()
     tables = ["shipping_zone", "parcel_rate", "zone_country", "category", "product",
-              "product_image", "variant", "plan", "author", "tag", "post", "discount_code"]
+              "product_image", "variant", "plan", "edition", "author", "tag", "post", "discount_code"]
     return {table: added[table] for table in tables}

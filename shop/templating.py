@@ -6,6 +6,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from .money import format_money
+from .uk import LONDON
 
 
 def format_date(value: datetime | None, style: str = "long") -> str:
@@ -16,8 +17,17 @@ def format_date(value: datetime | None, style: str = "long") -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def london_datetime(value: datetime | None) -> str:
+    """A moment as a UK customer reads it: "10 January, 23:59"."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{local.day} {local:%B, %H:%M}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.globals["shop_name"] = "Inspire Me Korea"
     app.jinja_env.globals["Markup"] = Markup

@@ -151,3 +151,13 @@ def test_robots_and_sitemap(seeded, client):
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     for path in ["/culture-box", "/shop/beauty", "/products/sheet-mask-set", "/blog/top-5-korean-movies-that-make-you-cry"]:
         assert f"<loc>http://localhost{path}</loc>" in sitemap
+
+
+def test_culture_box_page_shows_the_coming_editions_from_the_first_box(seeded, client, monkeypatch):
+    monkeypatch.setattr("shop.subscriptions.views.utcnow", lambda: datetime(2027, 1, 20, 12, tzinfo=UTC))
+    html = client.get("/culture-box").get_data(as_text=True)
+    assert "your first box is the <strong>February 2027</strong> box" in html
+    assert "order by 10 February, 23:59 UK time" in html
+    assert "Hangul &amp; Stationery" in html and "Cherry Blossom Spring" in html
+    assert "Seollal" not in html  # January's cutoff has passed
+    assert "Join by 10 March, 23:59" in html

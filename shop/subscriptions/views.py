@@ -16,4 +16,5 @@ def culture_box():
         first_month=first_month,
         cutoff=services.cutoff_for(first_month),
         ship_day=services.SHIP_DAY,
+        editions=services.upcoming_editions(first_month),
     )

@@ -20,7 +20,8 @@ from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
 from ..shipping.models import UK_COUNTRY
 from .models import (
-    BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription, SubscriptionEvent,
+    SHIP_TO_COLUMNS, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription,
+    SubscriptionEvent,
 )
 from .models import SubscriptionStatus as S
 
@@ -70,16 +71,14 @@ def run(edition: Edition, *, run_by: str) -> BoxRunResult:
     db.session.add(box_run)
     db.session.flush()
 
+    address = [getattr(Subscription, column) for column in SHIP_TO_COLUMNS]
     candidates = entitled(edition).with_only_columns(
-        Subscription.id, literal(edition.id), literal(box_run.id), Subscription.ship_name,
-        Subscription.ship_line1, Subscription.ship_line2, Subscription.ship_city,
-        Subscription.ship_postcode, Subscription.ship_country, literal(now, UtcDateTime()),
+        Subscription.id, literal(edition.id), literal(box_run.id), *address, literal(now, UtcDateTime()),
     )
     already = _shipment_count(edition)
     if edition.capacity is not None:
         candidates = candidates.limit(max(edition.capacity - already, 0))
-    columns = ["subscription_id", "edition_id", "box_run_id", "ship_name", "ship_line1", "ship_line2",
-               "ship_city", "ship_postcode", "ship_country", "created_at"]
+    columns = ["subscription_id", "edition_id", "box_run_id", *SHIP_TO_COLUMNS, "created_at"]
     db.session.execute(insert(Shipment).from_select(columns, candidates))
     total = _shipment_count(edition)
     created = box_run.shipments_created = total - already

@@ -68,7 +68,22 @@ class SubscriptionStatus(enum.Enum):
     ENDED = "ended"  # cancelled and past its paid period, a gift that has run out, or never paid
 
 
-class Subscription(db.Model):
+class ShipTo:
+    """Where a box goes. A subscription has an address; each shipment keeps a copy of the
+    address it was sent to, so a later change of address never rewrites history."""
+
+    ship_name: Mapped[str] = mapped_column(String(200))
+    ship_line1: Mapped[str] = mapped_column(String(200))
+    ship_line2: Mapped[str] = mapped_column(String(200), default="")
+    ship_city: Mapped[str] = mapped_column(String(120))
+    ship_postcode: Mapped[str] = mapped_column(String(32), default="")
+    ship_country: Mapped[str] = mapped_column(String(2))
+
+
+SHIP_TO_COLUMNS = ("ship_name", "ship_line1", "ship_line2", "ship_city", "ship_postcode", "ship_country")
+
+
+class Subscription(ShipTo, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -76,12 +91,6 @@ class Subscription(db.Model):
         enum_by_value(SubscriptionStatus), default=SubscriptionStatus.PENDING_PAYMENT, index=True
     )
     email: Mapped[str] = mapped_column(String(254), index=True)  # who pays
-    ship_name: Mapped[str] = mapped_column(String(200))
-    ship_line1: Mapped[str] = mapped_column(String(200))
-    ship_line2: Mapped[str] = mapped_column(String(200), default="")
-    ship_city: Mapped[str] = mapped_column(String(120))
-    ship_postcode: Mapped[str] = mapped_column(String(32), default="")
-    ship_country: Mapped[str] = mapped_column(String(2))
     first_month: Mapped[date]  # the first edition this subscription gets
     gift_message: Mapped[str | None] = mapped_column(Text)
     cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
@@ -152,7 +161,7 @@ class BoxRun(db.Model):
     shipments_created: Mapped[int]
 
 
-class Shipment(db.Model):
+class Shipment(ShipTo, db.Model):
     """One box for one subscription and one edition, with the address it goes to."""
 
     __table_args__ = (UniqueConstraint("subscription_id", "edition_id"),)
@@ -161,12 +170,6 @@ class Shipment(db.Model):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"))
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id"), index=True)
     box_run_id: Mapped[int] = mapped_column(ForeignKey("box_run.id"), index=True)
-    ship_name: Mapped[str] = mapped_column(String(200))
-    ship_line1: Mapped[str] = mapped_column(String(200))
-    ship_line2: Mapped[str] = mapped_column(String(200), default="")
-    ship_city: Mapped[str] = mapped_column(String(120))
-    ship_postcode: Mapped[str] = mapped_column(String(32), default="")
-    ship_country: Mapped[str] = mapped_column(String(2))
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     shipped_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,8 @@
 """Security headers on every response: a strict Content-Security-Policy (no inline script)."""
 
-from flask import Flask, Response
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -18,8 +20,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def content_security_policy(config) -> str:
+    """The policy. Outside production, a STRIPE_API_BASE other than Stripe's (the local Stripe
+    double, see docs/payments.md) also hosts the checkout page the pay form redirects to."""
+    api_base = config.get("STRIPE_API_BASE") or ""
+    if config.get("SHOP_ENV") == "production" or not api_base or api_base.startswith("https://api.stripe.com"):
+        return CONTENT_SECURITY_POLICY
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(api_base))
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}", 1)
+
+
 def add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(current_app.config))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

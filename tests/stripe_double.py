@@ -220,9 +220,9 @@ def main() -> None:
     parser.add_argument("--secret", default="whsec_local", help="STRIPE_WEBHOOK_SECRET the shop runs with")
     args = parser.parse_args()
     double = StripeDouble(webhook_url=args.webhook, webhook_secret=args.secret, host=args.host, port=args.port)
-    print(f"Stripe double on {double.base_url}; webhooks to {args.webhook}")
+    print(f"Stripe double on {double.base_url}; webhooks to {args.webhook}", flush=True)
     print(f"Run the shop with STRIPE_SECRET_KEY=sk_test_local STRIPE_API_BASE={double.base_url} "
-          f"STRIPE_WEBHOOK_SECRET={args.secret}")
+          f"STRIPE_WEBHOOK_SECRET={args.secret}", flush=True)
     make_server(args.host, args.port, double.wsgi, threaded=True).serve_forever()
 
 

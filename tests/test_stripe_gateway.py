@@ -249,3 +249,13 @@ def test_stripe_settings_come_from_the_environment(monkeypatch):
     assert (config["STRIPE_SECRET_KEY"], config["STRIPE_WEBHOOK_SECRET"], config["STRIPE_API_BASE"]) == (
         "sk_test_from_env", "whsec_from_env", "http://127.0.0.1:12111")
     assert (config["STRIPE_TIMEOUT_SECONDS"], config["STRIPE_MAX_RETRIES"]) == (4.0, 1)
+
+
+def test_the_csp_lets_the_pay_form_reach_a_local_stripe_double_outside_production_only():
+    from shop.security import CONTENT_SECURITY_POLICY, content_security_policy
+
+    assert content_security_policy({"STRIPE_API_BASE": "https://api.stripe.com"}) == CONTENT_SECURITY_POLICY
+    local = content_security_policy({"SHOP_ENV": "development", "STRIPE_API_BASE": "http://127.0.0.1:12111/"})
+    assert "form-action 'self' http://127.0.0.1:12111 https://checkout.stripe.com" in local
+    assert content_security_policy({"SHOP_ENV": "production", "STRIPE_API_BASE": "http://127.0.0.1:12111"}) == (
+        CONTENT_SECURITY_POLICY)

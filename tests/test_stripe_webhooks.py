@@ -7,6 +7,7 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
+import stripe
 from sqlalchemy import func, insert, select
 
 from shop.catalog.models import Variant
@@ -294,7 +295,9 @@ def test_a_session_that_charged_another_amount_does_not_pay_the_order(shop, clie
         total = db.session.get(Order, order_id).total_pence
     response = deliver(client, event("checkout.session.completed", session_for(shop, order_id, amount_total=total - 1)))
     assert response.get_json()["outcome"] == "refused: amount differs from the order"
-    assert state(shop, order_id)["status"] is OrderStatus.PENDING_PAYMENT
+    after = state(shop, order_id)
+    assert after["status"] is OrderStatus.PENDING_PAYMENT
+    assert after["kinds"].count("payment_mismatch") == 1  # flagged for the staff to check and refund
 
 
 def test_an_event_for_an_order_of_another_shop_is_acknowledged_and_ignored(shop, client):
@@ -392,4 +395,21 @@ def test_a_subscription_session_is_left_to_the_subscription_handlers(shop, clien
     session["mode"] = "subscription"
     response = deliver(client, event("checkout.session.completed", session))
     assert response.get_json()["outcome"] == "ignored: no handler for subscription sessions"
+    assert state(shop, order_id)["status"] is OrderStatus.PENDING_PAYMENT
+
+
+def test_when_stripe_cannot_be_asked_the_event_is_not_recorded_so_stripe_retries_it(shop, client, http):
+    order_id = placed_order(shop)
+
+    def down(req):
+        raise stripe.APIConnectionError("Connection refused", should_retry=False)
+
+    http.routes[("GET", r"/v1/payment_intents/(?P<id>[^/]+)")] = down
+    refund = event("charge.refunded", refunded_charge(payment_intent="pi_test_unknown", amount=1000, amount_refunded=1000))
+
+    # In production Flask answers 500 (Stripe retries for days); tests propagate the error.
+    with pytest.raises(stripe.APIConnectionError):
+        deliver(client, refund)
+
+    assert event_rows(shop) == []  # rolled back: the retry will be processed
     assert state(shop, order_id)["status"] is OrderStatus.PENDING_PAYMENT

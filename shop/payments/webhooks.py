@@ -211,6 +211,9 @@ def _confirm(order, session: dict, context: WebhookContext) -> str:
     charged = (session.get("amount_total"), (session.get("currency") or "").lower())
     if session.get("amount_total") is not None and charged != expected:
         log.error("Stripe session %s charged %s, order %s expects %s: not confirmed", session.get("id"), charged, order.number, expected)
+        orders.record_event(order, "payment_mismatch", actor=ACTOR, reference=session.get("id"),
+                            amount_pence=session.get("amount_total"),
+                            reason=f"Stripe charged {charged[0]} {charged[1]}, the order is {expected[0]} {expected[1]}: check and refund")
         return "refused: amount differs from the order"
     if orders.confirm_payment(order, provider=PROVIDER, reference=session.get("id"), actor=ACTOR):
         order_id = order.id

@@ -41,6 +41,8 @@ class StripeDouble:
         self.requests: list[dict] = []  # every API call: method, path, headers, params
         self.deliveries: list[dict] = []  # every webhook sent: event and the shop's answer
         self.delay_seconds = 0.0  # > the client's timeout to play a Stripe that hangs
+        self.hold_webhooks = False  # keep events until release(): a webhook slower than the customer
+        self.held: list[tuple[str, dict]] = []
         self._ids = itertools.count(1)
         self._by_key: dict[str, tuple[int, dict]] = {}  # idempotency: key -> (status, body)
         self._server = None
@@ -178,8 +180,16 @@ class StripeDouble:
 
     # -- webhooks ------------------------------------------------------------------------
 
-    def deliver(self, event_type: str, obj: dict) -> int:
+    def release(self) -> list[int]:
+        """Deliver the held events, in order; returns the shop's status codes."""
+        held, self.held, self.hold_webhooks = self.held, [], False
+        return [self.deliver(event_type, obj) for event_type, obj in held]
+
+    def deliver(self, event_type: str, obj: dict) -> int | None:
         """POST a signed event to the shop, as Stripe does; returns the shop's status code."""
+        if self.hold_webhooks:
+            self.held.append((event_type, copy.deepcopy(obj)))
+            return None
         event = stripe_object("event", id=self._id("evt"), type=event_type, created=int(time.time()),
                               api_version=stripe.api_version, data={"object": self._public(obj)})
         body = json.dumps(event)

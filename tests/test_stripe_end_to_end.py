@@ -181,3 +181,51 @@ def test_when_stripe_refuses_the_customer_is_told_and_keeps_the_cart_and_details
         order = db.session.scalar(select(Order))
         assert order.status is OrderStatus.PENDING_PAYMENT and order.payment_reference is None
     assert "Your cart is empty" not in browser.get(f"{live_shop}/cart", timeout=10).text
+
+
+def checkout_to_the_double(browser, live_shop, sku="MASK-MIX-7", quantity=1) -> str:
+    """Cart → details (UK) → pay: returns the double's hosted page URL the shop redirected to."""
+    item = variant(sku)
+    browser.post(f"{live_shop}/cart/add", data={"variant_id": item.id, "quantity": quantity}, timeout=10)
+    browser.post(f"{live_shop}/checkout", data={
+        "email": "faye@example.co.uk", "name": "Faye Broadbent", "line1": "12 Tea Lane", "line2": "",
+        "city": "Leeds", "postcode": "LS1 4AP", "country": "GB", "discount_code": "",
+    }, timeout=10)
+    paying = browser.post(f"{live_shop}/checkout/pay", allow_redirects=False, timeout=10)
+    assert paying.status_code == 303
+    return paying.headers["Location"]
+
+
+def test_the_confirmation_page_says_processing_until_the_webhook_arrives(seeded, live_shop, double):
+    browser = requests.Session()
+    with seeded.app_context():
+        session_url = checkout_to_the_double(browser, live_shop)
+    double.hold_webhooks = True  # the customer is back before Stripe's webhook
+
+    landing = browser.post(session_url, timeout=10)
+
+    assert "Payment processing" in landing.text and 'http-equiv="refresh"' in landing.text
+    assert "Your cart is empty" not in browser.get(f"{live_shop}/cart", timeout=10).text
+    assert double.release() == [200]
+    confirmed = browser.get(landing.url, timeout=10)
+    assert "Your order is confirmed" in confirmed.text
+    with seeded.app_context():
+        assert db.session.scalar(select(Order)).status is OrderStatus.PAID
+
+
+def test_an_abandoned_stripe_session_expires_the_order_and_releases_the_stock(seeded, live_shop, double):
+    browser = requests.Session()
+    with seeded.app_context():
+        stock_before = variant("MASK-MIX-7").stock
+        session_url = checkout_to_the_double(browser, live_shop, quantity=3)
+        assert variant("MASK-MIX-7").stock == stock_before - 3  # reserved while the customer pays
+
+    back = browser.post(f"{session_url}/expire", timeout=10)  # Stripe expires the session
+
+    [delivery] = double.deliveries
+    assert delivery["event"]["type"] == "checkout.session.expired" and delivery["status"] == 200
+    with seeded.app_context():
+        assert db.session.scalar(select(Order)).status is OrderStatus.EXPIRED
+        assert variant("MASK-MIX-7").stock == stock_before
+    assert back.status_code == 200 and "was not paid" in back.text  # Stripe's back link, after expiry
+    assert "Your cart is empty" not in browser.get(f"{live_shop}/cart", timeout=10).text

@@ -63,6 +63,10 @@ class AddressInvalid(AccountError):
     pass
 
 
+class SubscriptionsRunning(AccountError):
+    pass
+
+
 # ---- helpers ---------------------------------------------------------------------------
 
 def normalise_email(email: str) -> str:
@@ -346,7 +350,7 @@ def _make_default(user: User, address: Address) -> None:
 
 def export_data(user: User) -> dict:
     """Everything the shop holds about this customer, as plain JSON-ready data."""
-    from . import orders
+    from . import orders, subscriptions
 
     return {
         "exported_at": utcnow().isoformat(),
@@ -360,6 +364,7 @@ def export_data(user: User) -> dict:
             {f: getattr(a, f) for f in _ADDRESS_FIELDS} | {"is_default": a.is_default} for a in user.addresses
         ],
         "orders": orders.export_orders(user),
+        "subscriptions": subscriptions.export_subscriptions(user),
     }
 
 
@@ -368,8 +373,14 @@ def delete_account(user: User, password: str) -> None:
     with the person's details anonymised. One transaction."""
     if not verify_password(user.password_hash, password):
         raise WrongPassword("Your password is not right.", field="password")
-    from . import orders
+    from . import orders, subscriptions
 
+    if subscriptions.running_subscriptions(user):
+        raise SubscriptionsRunning(
+            "You have a Culture Box subscription that is still running. Cancel it first (boxes you've "
+            "paid for still ship), then delete your account once it has ended."
+        )
+    subscriptions.anonymise_ended_subscriptions(user)
     orders.anonymise_orders(user)
     db.session.delete(user)
     db.session.commit()

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from . import bp, orders, services
+from . import subscriptions as account_subscriptions
 from .access import owned_or_404
 from .countries import countries_not_shipped, country_choices
 from .forms import (
@@ -201,21 +202,6 @@ def reset_password(token: str):
 
 # ---- the account page --------------------------------------------------------------------
 
-def _subscriptions_for(user):
-    """The customer's subscriptions, or None while the shop has no subscription model
-    (the section is then not shown). Issue 5 adds `Subscription` with a `user_id`."""
-    from ..subscriptions import models as subscription_models
-
-    model = getattr(subscription_models, "Subscription", None)
-    if model is None or not hasattr(model, "user_id"):
-        return None
-    from sqlalchemy import select
-
-    from ..extensions import db
-
-    return list(db.session.scalars(select(model).where(model.user_id == user.id).order_by(model.id.desc())))
-
-
 @bp.get("/account")
 @login_required
 def account():
@@ -223,7 +209,7 @@ def account():
         "accounts/account.html",
         orders=orders.user_orders(current_user),
         addresses=current_user.addresses,
-        subscriptions=_subscriptions_for(current_user),
+        subscriptions=account_subscriptions.user_subscriptions(current_user),
         no_ship=countries_not_shipped(),
     )
 
@@ -314,7 +300,10 @@ def change_password():
         except services.AccountError as exc:
             error = _apply_error(form, exc)
         else:
-            start_session(user)  # the login token changed: other devices are signed out, not this one
+            # The login token changed: other devices are signed out, not this one (and if this
+            # device was remembered, it gets a new remember cookie).
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            start_session(user, remember=remembered)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form, error=error)

@@ -179,3 +179,18 @@ def test_a_failed_deletion_changes_nothing(app, client, monkeypatch):
         order = db.session.scalar(select(Order).where(Order.number == "IMK-SAFE"))
         assert order.email == "min-ji@example.com" and order.user_id is not None
         assert not db.session.scalars(select(OrderEvent)).all()
+
+
+def test_the_subscriptions_section_appears_once_subscriptions_belong_to_accounts(app, client):
+    from shop.subscriptions import models as subscription_models
+
+    with app.app_context():
+        make_user()
+    sign_in(client)
+    page = client.get("/account").text
+    model = getattr(subscription_models, "Subscription", None)
+    if model is not None and hasattr(model, "user_id"):
+        assert 'id="subscriptions-title">My subscriptions' in page
+    else:
+        assert "My subscriptions" not in page  # no empty placeholder before issue 5
+    assert 'id="orders-title">My orders' in page and 'id="addresses-title">My addresses' in page

@@ -169,3 +169,12 @@ def test_email_change_refuses_a_taken_address_and_a_wrong_password(app, client):
     wrong = client.post("/account/email", data={"new_email": "min-ji@new.example", "password": "nope nope nope"})
     assert str(escape("Your password is not right.")) in wrong.text
     assert not emails_to(app, "min-ji@new.example")
+
+
+def test_a_remembered_device_stays_remembered_after_changing_the_password_on_it(app, client):
+    with app.app_context():
+        make_user()
+    sign_in(client, remember=True)
+    client.post("/account/password", data={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    client.delete_cookie("session")  # the browser was closed
+    assert client.get("/account").status_code == 200

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_BASE_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(RuntimeError):
@@ -37,7 +38,7 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "SERVER_NAME": env.get("SERVER_NAME"),
-        "SHOP_BASE_URL": env.get("SHOP_BASE_URL", "http://127.0.0.1:5000"),
+        "SHOP_BASE_URL": env.get("SHOP_BASE_URL", DEV_BASE_URL),
         "SHOP_CONTENT_DIR": env.get("SHOP_CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content")),
         "POSTS_PER_PAGE": int(env.get("POSTS_PER_PAGE", "6")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
@@ -74,6 +75,8 @@ def check_production(config: dict) -> None:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
     if not config.get("DATABASE_URL_SET"):
         problems.append("DATABASE_URL must be set (PostgreSQL in production)")
+    if not str(config.get("SHOP_BASE_URL", DEV_BASE_URL)).startswith("https://"):
+        problems.append("SHOP_BASE_URL must be the shop's public https:// address (emailed links are built on it)")
     if config.get("STRIPE_SECRET_KEY") and not config.get("STRIPE_WEBHOOK_SECRET"):
         problems.append("STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is (payments are confirmed by webhooks)")
     if not config.get("STRIPE_SECRET_KEY"):

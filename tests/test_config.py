@@ -27,11 +27,23 @@ def test_production_with_real_settings_starts_with_secure_cookies(monkeypatch):
     # Production also needs real payments; give it what the payment area asks for.
     monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_example")
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_example")
+    monkeypatch.setenv("SHOP_BASE_URL", "https://inspiremekorea.co.uk")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://shop@db/shop"
+
+
+def test_production_refuses_links_to_the_development_address(monkeypatch):
+    monkeypatch.setenv("SHOP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://shop@db/shop")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_example")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_example")
+    monkeypatch.delenv("SHOP_BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="SHOP_BASE_URL"):
+        create_app()
 
 
 def test_development_defaults_to_sqlite_in_the_instance_folder(monkeypatch):

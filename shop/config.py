@@ -39,6 +39,8 @@ def from_environment(instance_path: str) -> dict:
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "SERVER_NAME": env.get("SERVER_NAME"),
         "SHOP_BASE_URL": env.get("SHOP_BASE_URL", DEV_BASE_URL),
+        # How many proxies (load balancers) sit in front of the app and set X-Forwarded-*.
+        "PROXY_HOPS": int(env.get("PROXY_HOPS", "0")),
         "SHOP_CONTENT_DIR": env.get("SHOP_CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content")),
         "POSTS_PER_PAGE": int(env.get("POSTS_PER_PAGE", "6")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,5 +41,9 @@ def add_security_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
+    if hops := app.config.get("PROXY_HOPS"):
+        # Trust X-Forwarded-For/Proto/Host from exactly that many proxies, so rate limits
+        # and https URLs see the customer, not the load balancer.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config["SHOP_ENV"] == "production":
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -1,4 +1,5 @@
 import pytest
+from flask import request
 
 from shop import create_app
 from shop.config import ConfigError, normalise_database_url
@@ -65,3 +66,16 @@ def test_development_defaults_to_sqlite_in_the_instance_folder(monkeypatch):
 )
 def test_database_urls_are_pointed_at_psycopg(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_behind_a_load_balancer_the_customers_address_is_seen():
+    app = create_app({"TESTING": True, "PROXY_HOPS": 1})
+    seen = {}
+
+    @app.get("/whoami")
+    def whoami():
+        seen["ip"], seen["scheme"] = request.remote_addr, request.scheme
+        return ""
+
+    app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert seen == {"ip": "203.0.113.9", "scheme": "https"}

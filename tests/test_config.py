@@ -5,30 +5,27 @@ from shop import create_app
 from shop.config import ConfigError, normalise_database_url
 
 
-def test_production_refuses_the_development_secret_key(monkeypatch):
-    monkeypatch.setenv("SHOP_ENV", "production")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://shop@db/shop")
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app()
+PRODUCTION = {
+    "SHOP_ENV": "production",
+    "SECRET_KEY": "x" * 40,
+    "DATABASE_URL": "postgresql://shop@db/shop",
+    "STRIPE_SECRET_KEY": "sk_live_example",
+    "STRIPE_WEBHOOK_SECRET": "whsec_example",
+    "SHOP_BASE_URL": "https://inspiremekorea.co.uk",
+}
 
 
-def test_production_refuses_to_start_without_a_database_url(monkeypatch):
-    monkeypatch.setenv("SHOP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    with pytest.raises(ConfigError, match="DATABASE_URL"):
-        create_app()
+def production_env(monkeypatch, **changes):
+    """A complete production environment, with `changes` applied (None removes a variable)."""
+    for name, value in {**PRODUCTION, **changes}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
 
 
 def test_production_with_real_settings_starts_with_secure_cookies(monkeypatch):
-    monkeypatch.setenv("SHOP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://shop@db/shop")
-    # Production also needs real payments; give it what the payment area asks for.
-    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_example")
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_example")
-    monkeypatch.setenv("SHOP_BASE_URL", "https://inspiremekorea.co.uk")
+    production_env(monkeypatch)
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -36,14 +33,19 @@ def test_production_with_real_settings_starts_with_secure_cookies(monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://shop@db/shop"
 
 
-def test_production_refuses_links_to_the_development_address(monkeypatch):
-    monkeypatch.setenv("SHOP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://shop@db/shop")
-    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_example")
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_example")
-    monkeypatch.delenv("SHOP_BASE_URL", raising=False)
-    with pytest.raises(ConfigError, match="SHOP_BASE_URL"):
+@pytest.mark.parametrize(
+    "changes, complaint",
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "too-short"}, "SECRET_KEY must be set"),
+        ({"DATABASE_URL": None}, "DATABASE_URL must be set"),
+        ({"SHOP_BASE_URL": None}, "SHOP_BASE_URL must be"),
+        ({"SHOP_BASE_URL": "http://inspiremekorea.co.uk"}, "SHOP_BASE_URL must be"),
+    ],
+)
+def test_production_refuses_to_start_on_development_defaults(monkeypatch, changes, complaint):
+    production_env(monkeypatch, **changes)
+    with pytest.raises(ConfigError, match=complaint):
         create_app()
 
 

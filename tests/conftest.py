@@ -8,6 +8,7 @@ from shop import seed as demo
 from shop.extensions import db
 
 from .dbs import BACKENDS, empty_all_tables, empty_database, migrate_to_head
+from .stripe_support import no_internet  # noqa: F401  (fixture, used by `offline` below)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -52,3 +53,10 @@ def seeded(app):
     with app.app_context():
         demo.load_all(app.config["SHOP_CONTENT_DIR"])
     return app
+
+
+@pytest.fixture(autouse=True)
+def offline(no_internet):
+    """Every test fails if it resolves or connects to a host other than this machine:
+    nothing ever reaches api.stripe.com (or anywhere else). See tests/stripe_support.py."""
+    yield

@@ -28,6 +28,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import csrf, db
+from ..orders import services as orders
+from ..orders.models import Order, OrderEvent, OrderStatus
 from .models import ProcessedStripeEvent
 
 log = logging.getLogger(__name__)
@@ -160,7 +162,6 @@ def _already_processed(event_id: str) -> bool:
 def _load_order(order_id: int):
     """The order, locked for this transaction where the database can (PostgreSQL), so two
     different events about one order are applied one after the other."""
-    from ..orders.models import Order
 
     return db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
 
@@ -180,7 +181,6 @@ def _order_from_metadata(metadata: dict | None, fallback_id: Any = None):
 
 
 def _order_for_session(session: dict):
-    from ..orders import services as orders
 
     order = _order_from_metadata(session.get("metadata"), session.get("client_reference_id"))
     if order is None and session.get("id"):
@@ -205,7 +205,6 @@ def _remember(context: WebhookContext, order, payment_intent: str | None) -> Non
 
 
 def _confirm(order, session: dict, context: WebhookContext) -> str:
-    from ..orders import services as orders
 
     expected = (order.total_pence, order.currency.lower())
     charged = (session.get("amount_total"), (session.get("currency") or "").lower())
@@ -223,7 +222,6 @@ def _confirm(order, session: dict, context: WebhookContext) -> str:
 
 
 def _send_confirmation(order_id: int) -> None:
-    from ..orders import services as orders
 
     order = orders.order_by_id(order_id)
     if order is not None:
@@ -257,30 +255,31 @@ def session_async_succeeded(session: dict, context: WebhookContext) -> str:
     return _confirm(order, session, context)
 
 
-@handles_session("checkout.session.async_payment_failed", mode="payment")
-def session_async_failed(session: dict, context: WebhookContext) -> str:
-    from ..orders import services as orders
-
+def _end_current_attempt(session: dict, context: WebhookContext, end: Callable, reason: str, done: str) -> str:
+    """A session that ended without money ends its order, but only if it is the order's
+    current payment attempt (an earlier attempt's session must not cancel a newer one)."""
     order = _session_order(session, context)
     if order is None:
         return "ignored: no order"
     if not _is_current_attempt(order, session):
         return "ignored: an earlier payment attempt"
-    changed = orders.fail_payment(order, reason="The payment did not go through (Stripe: async payment failed)", actor=ACTOR)
-    return "cancelled" if changed else f"no change: order is {order.status.value}"
+    changed = end(order, reason=reason, actor=ACTOR)
+    return done if changed else f"no change: order is {order.status.value}"
+
+
+@handles_session("checkout.session.async_payment_failed", mode="payment")
+def session_async_failed(session: dict, context: WebhookContext) -> str:
+    return _end_current_attempt(
+        session, context, orders.fail_payment,
+        "The payment did not go through (Stripe: async payment failed)", "cancelled",
+    )
 
 
 @handles_session("checkout.session.expired", mode="payment")
 def session_expired(session: dict, context: WebhookContext) -> str:
-    from ..orders import services as orders
-
-    order = _session_order(session, context)
-    if order is None:
-        return "ignored: no order"
-    if not _is_current_attempt(order, session):
-        return "ignored: an earlier payment attempt"
-    changed = orders.expire_order(order, reason="Stripe Checkout session expired without payment", actor=ACTOR)
-    return "expired" if changed else f"no change: order is {order.status.value}"
+    return _end_current_attempt(
+        session, context, orders.expire_order, "Stripe Checkout session expired without payment", "expired",
+    )
 
 
 def _order_for_charge(charge: dict):
@@ -305,8 +304,6 @@ def _order_for_charge(charge: dict):
 
 @handles("charge.refunded")
 def charge_refunded(charge: dict, context: WebhookContext) -> str:
-    from ..orders import services as orders
-    from ..orders.models import OrderStatus
 
     order = _order_for_charge(charge)
     if order is None:
@@ -331,7 +328,6 @@ def charge_refunded(charge: dict, context: WebhookContext) -> str:
 
 
 def _refunds_recorded(order) -> int:
-    from ..orders.models import OrderEvent
 
     return db.session.scalar(
         select(func.coalesce(func.sum(OrderEvent.amount_pence), 0)).where(

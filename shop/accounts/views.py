@@ -134,19 +134,23 @@ def sign_out():
 
 @bp.route("/account/confirm/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
+    return _confirm_link(
+        token, services.confirm_email, heading="Confirm your email address",
+        button="Confirm my email address", done="Thank you: {email} is confirmed.",
+    )
+
+
+def _confirm_link(token: str, confirm, *, heading: str, button: str, done: str):
     """GET shows a button and POST confirms: mail scanners that open links change nothing."""
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            user = services.confirm_email(token)
+            user = confirm(token)
         except services.LinkInvalid as exc:
             return render_template("accounts/link_invalid.html", message=exc.message), 400
-        flash(f"Thank you: {user.email} is confirmed.", "success")
+        flash(done.format(email=user.email), "success")
         return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
-    return render_template(
-        "accounts/confirm.html", form=form, heading="Confirm your email address",
-        button="Confirm my email address",
-    )
+    return render_template("accounts/confirm.html", form=form, heading=heading, button=button)
 
 
 @bp.post("/account/confirm-email/resend")
@@ -331,17 +335,9 @@ def change_email():
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            user = services.confirm_email_change(token)
-        except services.LinkInvalid as exc:
-            return render_template("accounts/link_invalid.html", message=exc.message), 400
-        flash(f"Your email address is now {user.email}.", "success")
-        return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
-    return render_template(
-        "accounts/confirm.html", form=form, heading="Confirm your new email address",
-        button="Use this email address",
+    return _confirm_link(
+        token, services.confirm_email_change, heading="Confirm your new email address",
+        button="Use this email address", done="Your email address is now {email}.",
     )
 
 

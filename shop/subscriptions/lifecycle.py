@@ -6,15 +6,16 @@ gateway, a Stripe webhook) owns the transaction, so an event id, a payment and i
 status change are stored together or not at all.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..extensions import db
-from .models import Edition, PaidPeriod, Skip, Subscription, SubscriptionEvent
+from .models import Edition, PaidPeriod, Shipment, Skip, Subscription, SubscriptionEvent
 from .models import SubscriptionStatus as S
-from .services import add_months
+from .services import add_months, billing_at, first_box_month, month_of
 
 ALLOWED_MOVES: dict[S, set[S]] = {
     S.PENDING_PAYMENT: {S.ACTIVE, S.ENDED},
@@ -54,14 +55,19 @@ def record_payment(
     sub: Subscription, *, reference: str, first_month: date, amount_pence: int, actor: str,
     paid_at: datetime | None = None,
 ) -> PaidPeriod | None:
-    """One payment paid for `plan.months` boxes from `first_month`. A reference seen before
-    (the same invoice delivered twice) changes nothing and returns None."""
+    """One payment paid for `plan.months` boxes from `first_month` (months the subscriber has
+    already skipped are stepped over, so a payment always buys `months` boxes). A reference
+    seen before (the same invoice delivered twice) changes nothing and returns None."""
     if db.session.scalar(select(PaidPeriod.id).filter_by(reference=reference)) is not None:
         return None
+    skipped = skipped_months(sub)
+    first_month = _not_skipped(first_month, skipped)
+    last_month = first_month
+    for _ in range(sub.plan.months - 1):
+        last_month = _not_skipped(add_months(last_month, 1), skipped)
     period = PaidPeriod(
-        subscription=sub, reference=reference, first_month=first_month,
-        last_month=add_months(first_month, sub.plan.months - 1), amount_pence=amount_pence,
-        paid_at=paid_at or utcnow(),
+        subscription=sub, reference=reference, first_month=first_month, last_month=last_month,
+        amount_pence=amount_pence, paid_at=paid_at or utcnow(),
     )
     db.session.add(period)
     record(sub, "paid", actor=actor, detail=f"{reference}: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}")
@@ -71,10 +77,50 @@ def record_payment(
     return period
 
 
+def skipped_months(sub: Subscription) -> set[date]:
+    if sub.id is None:
+        return set()
+    query = select(Edition.month).join(Skip, Skip.edition_id == Edition.id).where(Skip.subscription_id == sub.id)
+    return set(db.session.scalars(query))
+
+
+def _not_skipped(month: date, skipped: set[date]) -> date:
+    while month in skipped:
+        month = add_months(month, 1)
+    return month
+
+
 def next_unpaid_month(sub: Subscription) -> date:
-    """The first edition month no payment covers yet: what the next renewal pays for."""
+    """The first edition month no payment covers yet (and not skipped): what the next
+    renewal pays for, unless it is already too late for that month's box."""
     last = max((p.last_month for p in sub.periods), default=None)
-    return add_months(last, 1) if last else sub.first_month
+    return _not_skipped(add_months(last, 1) if last else sub.first_month, skipped_months(sub))
+
+
+def month_for_payment(sub: Subscription, paid_at: datetime) -> date:
+    """The first box a payment made at `paid_at` pays for: the next unpaid box, or, if that
+    box's cutoff has passed (a late first payment, arrears paid after the cutoff, a
+    subscription resumed after months), the first box still open at `paid_at`. So a payment
+    never buys a box that can no longer be packed."""
+    return _not_skipped(max(next_unpaid_month(sub), first_box_month(paid_at)), skipped_months(sub))
+
+
+@dataclass(frozen=True)
+class NextPayment:
+    month: date  # the first box it pays for
+    due_at: datetime  # when it is taken (billing_at(month)); in the past when overdue
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.due_at <= now
+
+
+def next_payment(sub: Subscription, now: datetime | None = None) -> NextPayment | None:
+    """The renewal still to come, or None when nothing more will be charged: a gift, a
+    paused, ended or unpaid-checkout subscription, or one set to end after its paid boxes."""
+    if not sub.plan.renews or sub.cancel_at_period_end or sub.status not in (S.ACTIVE, S.ARREARS):
+        return None
+    month = month_for_payment(sub, now or utcnow())
+    return NextPayment(month, billing_at(month))
 
 
 def paid_months(sub: Subscription) -> list[date]:
@@ -85,6 +131,18 @@ def paid_months(sub: Subscription) -> list[date]:
             months.append(month)
             month = add_months(month, 1)
     return months
+
+
+def shipped_months(sub: Subscription) -> set[date]:
+    query = select(Edition.month).join(Shipment, Shipment.edition_id == Edition.id).where(Shipment.subscription_id == sub.id)
+    return set(db.session.scalars(query))
+
+
+def upcoming_boxes(sub: Subscription, now: datetime | None = None) -> list[date]:
+    """Boxes paid for and not shipped yet, from this month on, in order."""
+    this_month = month_of(now or utcnow())
+    done = shipped_months(sub) | skipped_months(sub)
+    return [m for m in paid_months(sub) if m >= this_month and m not in done]
 
 
 def skip(sub: Subscription, edition: Edition, *, actor: str, now: datetime | None = None) -> Skip:

@@ -1,6 +1,6 @@
 """The Culture Box: plans and the rules that say which month's box comes first."""
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
@@ -11,6 +11,11 @@ from .models import Edition, Plan, PlanKind
 
 CUTOFF_DAY = 10  # join by the 10th, 23:59 London time, for that month's box
 SHIP_DAY = 15
+# Every renewal is taken on one day: the payment for the box of month M is taken at 09:00 UTC
+# on the 1st of M, nine days before M's cutoff (time for the card to be retried or fixed) and
+# a fortnight before the box ships. See billing_at() and docs/culture-box.md.
+BILLING_DAY = 1
+BILLING_TIME_UTC = time(9, 0)
 
 
 def active_plans() -> list[Plan]:
@@ -30,11 +35,23 @@ def cutoff_for(month: date) -> datetime:
     return datetime.combine(month.replace(day=CUTOFF_DAY), time(23, 59, 59), tzinfo=LONDON)
 
 
+def billing_at(month: date) -> datetime:
+    """When the renewal that pays for the box of `month` is taken: 09:00 UTC on its 1st.
+
+    Stripe repeats a subscription's billing at the same day and UTC time, so anchoring the
+    first renewal here puts every renewal of every subscriber on the 1st."""
+    return datetime.combine(month.replace(day=BILLING_DAY), BILLING_TIME_UTC, tzinfo=UTC)
+
+
+def month_of(moment: datetime) -> date:
+    """The month (its first day) `moment` falls in, UK time."""
+    return moment.astimezone(LONDON).date().replace(day=1)
+
+
 def first_box_month(now: datetime) -> date:
     """Joining before this month's cutoff gets this month's box; after it, next month's."""
-    local = now.astimezone(LONDON)
-    this_month = local.date().replace(day=1)
-    if local <= cutoff_for(this_month):
+    this_month = month_of(now)
+    if now <= cutoff_for(this_month):
         return this_month
     return next_month(this_month)
 

@@ -1,0 +1,131 @@
+"""What a subscriber does from their account: skip a box, pause, resume, move house,
+cancel, fix the card.
+
+Each is one service call: the shop's own change (lifecycle, which writes the event row),
+then the payment provider told through the gateway, then one commit. If the provider
+refuses or cannot be reached (PaymentError), the shop's change is rolled back too, so the
+shop and Stripe never disagree about what the subscriber asked for.
+"""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..payments import PaymentError, get_gateway
+from ..shipping import services as shipping
+from . import lifecycle
+from .lifecycle import SubscriptionError
+from .models import SHIP_TO_COLUMNS, Edition, Skip, Subscription
+from .models import SubscriptionStatus as S
+from .pricing import BoxQuote, quote
+from .services import first_box_month
+
+ACTOR = "customer"
+
+
+@contextmanager
+def _one_change() -> Iterator[None]:
+    try:
+        yield
+        db.session.commit()
+    except (SubscriptionError, PaymentError):
+        db.session.rollback()
+        raise
+
+
+def _tell_provider_next_renewal(sub: Subscription, now: datetime) -> None:
+    upcoming = lifecycle.next_payment(sub, now)
+    if upcoming is not None:
+        get_gateway().reschedule(sub, upcoming.due_at)
+
+
+def skippable_edition(sub: Subscription, now: datetime | None = None) -> Edition | None:
+    """The next box the subscriber can still skip: the first edition whose cutoff has not
+    passed, from their first box on, that they have not skipped already."""
+    if sub.status is not S.ACTIVE:
+        return None
+    start = max(first_box_month(now or utcnow()), sub.first_month)
+    skipped = select(Skip.edition_id).where(Skip.subscription_id == sub.id)
+    query = (
+        select(Edition).where(Edition.month >= start, Edition.id.not_in(skipped)).order_by(Edition.month).limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def skip_next_box(sub: Subscription, *, now: datetime | None = None, actor: str = ACTOR) -> Edition:
+    """Skip the next box. A box already paid for moves to the end of the paid boxes, and
+    the next renewal moves a month later (the provider is told)."""
+    now = now or utcnow()
+    edition = skippable_edition(sub, now)
+    if edition is None:
+        raise SubscriptionError("There is no upcoming box you can skip just now.")
+    with _one_change():
+        lifecycle.skip(sub, edition, actor=actor, now=now)
+        _tell_provider_next_renewal(sub, now)
+    return edition
+
+
+def pause(sub: Subscription, *, actor: str = ACTOR) -> None:
+    if not sub.plan.renews:
+        raise SubscriptionError("A gift is paid for already: there is nothing to pause.")
+    with _one_change():
+        lifecycle.pause(sub, actor=actor)
+        get_gateway().pause(sub)
+
+
+def resume(sub: Subscription, *, now: datetime | None = None, actor: str = ACTOR) -> None:
+    now = now or utcnow()
+    with _one_change():
+        lifecycle.resume(sub, actor=actor)
+        upcoming = lifecycle.next_payment(sub, now)
+        if upcoming is not None:
+            get_gateway().resume(sub, upcoming.due_at)
+
+
+def requote(sub: Subscription, country_code: str) -> BoxQuote:
+    """What each payment would cost with the box going to `country_code`."""
+    try:
+        return quote(sub.plan, country_code)
+    except shipping.ShippingError as error:
+        raise SubscriptionError(str(error)) from None
+
+
+def change_address(sub: Subscription, address: Mapping[str, str], *, actor: str = ACTOR) -> BoxQuote:
+    """Send future boxes to `address` (keys: the ShipTo columns). Renewals are re-priced
+    for its country; boxes already shipped keep the address they went to."""
+    if sub.status is S.ENDED:
+        raise SubscriptionError("This subscription has ended.")
+    new_quote = requote(sub, address["ship_country"])
+    old_quote = requote(sub, sub.ship_country)
+    if not sub.plan.renews and new_quote.totals.total_pence != old_quote.totals.total_pence:
+        raise SubscriptionError(
+            "This gift's shipping was paid for its original destination. To send it to another "
+            "region, please contact us."
+        )
+    with _one_change():
+        before = f"{sub.ship_city}, {sub.ship_country}"
+        for column in SHIP_TO_COLUMNS:
+            setattr(sub, column, (address.get(column) or "").strip())
+        sub.ship_country = new_quote.country_code
+        lifecycle.record(sub, "address", actor=actor, detail=f"{before} -> {sub.ship_city}, {sub.ship_country}")
+        if sub.plan.renews and new_quote.totals.total_pence != old_quote.totals.total_pence:
+            get_gateway().change_amount(sub, new_quote)
+    return new_quote
+
+
+def cancel(sub: Subscription, *, actor: str = ACTOR) -> None:
+    """End after the boxes already paid for; nothing more is charged."""
+    with _one_change():
+        lifecycle.cancel_at_period_end(sub, actor=actor)
+        if sub.plan.renews:
+            get_gateway().cancel_at_period_end(sub)
+
+
+def card_update_url(sub: Subscription, *, return_url: str) -> str:
+    if not sub.plan.renews or sub.status is S.ENDED:
+        raise SubscriptionError("This subscription has no renewals to pay.")
+    return get_gateway().card_update_url(sub, return_url=return_url)

@@ -1,0 +1,73 @@
+"""The Culture Box's emails: a welcome after the first payment, and the arrears notice.
+
+Both take an id (they run after the transaction that made them true has committed, from
+a webhook or the demo gateway) and never raise: a mail server being down must not undo
+or repeat a payment. Links are built on SHOP_BASE_URL, never on a request's Host.
+"""
+
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..notifications import send_email
+from ..shipping.services import country_name
+from . import lifecycle
+from .models import Edition, Subscription
+from .pricing import quote
+
+log = logging.getLogger(__name__)
+
+
+def account_link(sub: Subscription, page: str = "") -> str:
+    """/account/subscriptions/<id>[/page] on the shop's public address."""
+    base = current_app.config["SHOP_BASE_URL"].rstrip("/")
+    return f"{base}/account/subscriptions/{sub.id}" + (f"/{page}" if page else "")
+
+
+def _send(subscription_id: int, subject: str, template: str, build_context) -> bool:
+    try:
+        sub = db.session.get(Subscription, subscription_id)
+        if sub is None:
+            return False
+        return send_email(
+            sub.email, subject, template, sub=sub, country=country_name(sub.ship_country),
+            manage_url=account_link(sub), **build_context(sub),
+        )
+    except Exception:
+        log.exception("Could not send the %s email for subscription %s", template, subscription_id)
+        return False
+
+
+def send_subscription_confirmation(subscription_id: int) -> bool:
+    """Thank you: the plan, the first box, what was paid, when the next payment is."""
+
+    def context(sub: Subscription) -> dict:
+        now = utcnow()
+        boxes = lifecycle.upcoming_boxes(sub, now)
+        first = boxes[0] if boxes else sub.first_month
+        return {
+            "first_month": first,
+            "edition": db.session.scalar(select(Edition).filter_by(month=first)),
+            "paid": sub.periods[-1] if sub.periods else None,
+            "upcoming": lifecycle.next_payment(sub, now),
+            "amount_pence": quote(sub.plan, sub.ship_country).totals.total_pence,
+        }
+
+    return _send(subscription_id, "Welcome to the Culture Box", "subscription_welcome", context)
+
+
+def send_arrears_notice(subscription_id: int) -> bool:
+    """A renewal failed: no box ships until it is paid; the link fixes the card."""
+
+    def context(sub: Subscription) -> dict:
+        upcoming = lifecycle.next_payment(sub, utcnow())
+        return {
+            "card_url": account_link(sub, "card"),
+            "month": upcoming.month if upcoming else None,
+            "amount_pence": quote(sub.plan, sub.ship_country).totals.total_pence,
+        }
+
+    return _send(subscription_id, "Your Culture Box payment didn't go through", "subscription_arrears", context)

@@ -9,7 +9,8 @@ refuses to start a production app without STRIPE_SECRET_KEY.
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -19,8 +20,15 @@ from ..orders import services as orders
 from ..orders.models import Order
 from .gateway import CheckoutRedirect
 
+if TYPE_CHECKING:
+    from ..subscriptions.models import Subscription
+    from ..subscriptions.pricing import BoxQuote
+
 PAYING_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
+# Stripe's test card that pays when it is given but declines every later charge: a Culture
+# Box bought with it goes into arrears at its first renewal (`flask box demo-renew`).
+RENEWAL_FAILS_CARD = "4000000000000341"
 ACTOR = "demo-gateway"
 
 
@@ -62,14 +70,52 @@ class DemoGateway:
         )
         return CheckoutRedirect(url=url_for("payments.demo_page", state=state), reference=reference)
 
+    # -- the Culture Box: the demo keeps no schedule of its own. `flask box demo-renew`
+    # charges whatever lifecycle.next_payment says is due, so skips, pauses, address
+    # changes and cancellations need nothing from the demo "provider".
 
-def read_state(state: str) -> dict | None:
-    """The payment attempt a demo page URL stands for (signed, so it cannot be forged)."""
+    def start_subscription_payment(
+        self, sub: "Subscription", quote: "BoxQuote", *, first_renewal_at: datetime | None,
+        success_url: str, cancel_url: str,
+    ) -> CheckoutRedirect:
+        reference = f"demo_box_{sub.id}_first"
+        state = _serializer().dumps(
+            {"subscription": sub.id, "reference": reference, "success": success_url, "cancel": cancel_url}
+        )
+        return CheckoutRedirect(url=url_for("payments.demo_box_page", state=state), reference=reference)
+
+    def reschedule(self, sub: "Subscription", due_at: datetime) -> None:
+        pass
+
+    def pause(self, sub: "Subscription") -> None:
+        pass
+
+    def resume(self, sub: "Subscription", due_at: datetime) -> None:
+        pass
+
+    def change_amount(self, sub: "Subscription", quote: "BoxQuote") -> None:
+        pass
+
+    def cancel_at_period_end(self, sub: "Subscription") -> None:
+        pass
+
+    def card_update_url(self, sub: "Subscription", *, return_url: str) -> str:
+        state = _serializer().dumps({"subscription": sub.id, "return": return_url})
+        return url_for("payments.demo_card_page", state=state)
+
+
+ORDER_STATE = frozenset({"number", "reference", "success", "cancel"})
+BOX_STATE = frozenset({"subscription", "reference", "success", "cancel"})
+CARD_STATE = frozenset({"subscription", "return"})
+
+
+def read_state(state: str, keys: frozenset[str] = ORDER_STATE) -> dict | None:
+    """What a demo page URL stands for (signed, so it cannot be forged), if it has `keys`."""
     try:
         data = _serializer().loads(state)
     except BadSignature:
         return None
-    return data if isinstance(data, dict) and {"number", "reference", "success", "cancel"} <= data.keys() else None
+    return data if isinstance(data, dict) and keys <= data.keys() else None
 
 
 def normalise_card(number: str) -> str:

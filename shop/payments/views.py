@@ -7,8 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Regexp, ValidationError
 
+from ..extensions import db
 from ..orders import services as orders
-from . import bp, demo
+from ..subscriptions.models import Subscription, SubscriptionStatus
+from ..subscriptions.pricing import quote
+from . import bp, demo, demo_box
 
 
 class DemoCardForm(FlaskForm):
@@ -83,3 +86,79 @@ def demo_cancel(state: str):
         demo.abandon(order)
         flash("You cancelled the payment, so nothing was charged. Your cart and details are still here.", "info")
     return redirect(url_for("checkout.details"))
+
+
+# -- the Culture Box --------------------------------------------------------------------
+
+
+def _box_attempt(state: str):
+    data = demo.read_state(state, demo.BOX_STATE)
+    sub = db.session.get(Subscription, data["subscription"]) if data else None
+    if sub is None:
+        abort(404)
+    return data, sub
+
+
+def _box_amount(sub: Subscription) -> int:
+    return quote(sub.plan, sub.ship_country).totals.total_pence
+
+
+@bp.get("/demo/box/<state>")
+def demo_box_page(state: str):
+    data, sub = _box_attempt(state)
+    if sub.status is not SubscriptionStatus.PENDING_PAYMENT:
+        return redirect(data["success"])
+    return render_template("payments/demo_box.html", sub=sub, amount_pence=_box_amount(sub), form=DemoCardForm(),
+                           cancel_form=CancelForm(), state=state)
+
+
+@bp.post("/demo/box/<state>")
+def demo_box_pay(state: str):
+    data, sub = _box_attempt(state)
+    if sub.status is not SubscriptionStatus.PENDING_PAYMENT:
+        return redirect(data["success"])
+    form = DemoCardForm()
+    if form.validate_on_submit():
+        try:
+            demo_box.pay_first(sub, form.card_number.data, data["reference"])
+        except demo.CardDeclined as error:
+            flash(f"{error} (That was the demo's declined card.) Your choices are still here: try again with "
+                  "another card.", "error")
+            return redirect(data["cancel"])
+        except demo.DemoCardError as error:
+            form.card_number.errors.append(str(error))
+        else:
+            return redirect(data["success"], code=303)
+    return render_template("payments/demo_box.html", sub=sub, amount_pence=_box_amount(sub), form=form,
+                           cancel_form=CancelForm(), state=state), 422
+
+
+@bp.post("/demo/box/<state>/cancel")
+def demo_box_cancel(state: str):
+    data, sub = _box_attempt(state)
+    if CancelForm().validate_on_submit() and demo_box.abandon(sub):
+        flash("You cancelled the payment, so nothing was charged. Your choices are still here.", "info")
+    return redirect(data["cancel"])
+
+
+@bp.route("/demo/card/<state>", methods=["GET", "POST"])
+def demo_card_page(state: str):
+    data = demo.read_state(state, demo.CARD_STATE)
+    sub = db.session.get(Subscription, data["subscription"]) if data else None
+    if sub is None:
+        abort(404)
+    form = DemoCardForm()
+    if form.validate_on_submit():
+        try:
+            paid = demo_box.update_card(sub, form.card_number.data)
+        except demo.CardDeclined as error:
+            form.card_number.errors.append(str(error))
+        except demo.DemoCardError as error:
+            form.card_number.errors.append(str(error))
+        else:
+            flash("Card updated, and the overdue payment is paid: your boxes are back on." if paid
+                  else "Card updated: renewals will be charged to it.", "success")
+            return redirect(data["return"], code=303)
+    overdue = sub.status is SubscriptionStatus.ARREARS
+    return render_template("payments/demo_card.html", sub=sub, form=form, state=state, overdue=overdue,
+                           amount_pence=_box_amount(sub), return_url=data["return"]), 422 if form.errors else 200

@@ -46,3 +46,23 @@ def run_command(edition_code: str, run_by: str, csv_path: Path | None):
 def packing_list_command(edition_code: str):
     """Print the packing list CSV of EDITION to standard output."""
     box_run.write_packing_list(_edition(edition_code), sys.stdout)
+
+
+@box_cli.command("demo-renew")
+@click.option("--date", "on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Take the renewals due by the end of this day (YYYY-MM-DD).")
+def demo_renew_command(on):
+    """Demo gateway only: take the Culture Box renewals Stripe would have taken by DATE.
+
+    Subscribers who paid with 4000 0000 0000 0341 are declined and go into arrears (and get
+    the arrears email). Safe to repeat: each renewal is taken once."""
+    from ..payments import demo, demo_box
+
+    if not demo.demo_allowed(current_app.config):
+        raise click.ClickException("demo-renew is for the demo gateway: with Stripe configured, Stripe takes renewals.")
+    report = demo_box.renew_due(on.date())
+    for line in report.paid:
+        click.echo(f"paid      {line}")
+    for line in report.failed:
+        click.echo(f"declined  {line}")
+    click.echo(f"{on:%Y-%m-%d}: {len(report.paid)} renewals paid, {len(report.failed)} declined.")

@@ -25,6 +25,10 @@ class BoxQuote:
         return self.totals.total_pence // self.plan.months
 
     @property
+    def country_name(self) -> str:
+        return shipping.country_name(self.country_code)
+
+    @property
     def box_pence(self) -> int:
         return self.totals.items_pence
 

@@ -1,7 +1,21 @@
-from flask import render_template
+"""/culture-box: the plans; /culture-box/subscribe and /culture-box/gift: choose → review →
+pay → welcome. Subscribing needs an account (the subscriber manages the box from it)."""
 
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from ..accounts import orders as account_orders
+from ..accounts.access import owned_or_404
 from ..db_types import utcnow
-from . import bp, services
+from ..extensions import db, limiter
+from ..payments import PaymentError, get_gateway
+from . import bp, lifecycle, services, subscribe
+from .forms import SubscribeForm
+from .lifecycle import SubscriptionError
+from .models import Edition, PlanKind, Subscription
+from .subscribe import BoxChoice
+
+CHOICE_KEY = "box_choice"
 
 
 @bp.get("/culture-box")
@@ -17,4 +31,120 @@ def culture_box():
         cutoff=services.cutoff_for(first_month),
         ship_day=services.SHIP_DAY,
         editions=services.upcoming_editions(first_month),
+    )
+
+
+def _plans(gift: bool):
+    return [p for p in services.active_plans() if (p.kind is PlanKind.GIFT) == gift]
+
+
+def _choose(gift: bool):
+    now = utcnow()
+    plans = _plans(gift)
+    saved = BoxChoice.from_dict(session.get(CHOICE_KEY))
+    form = SubscribeForm()
+    form.set_choices(plans, subscribe.gift_start_months(now) if gift else [])
+    if request.method == "GET":
+        if saved and (subscribe.plan_by_code(saved.plan_code, gift=gift) is not None):
+            form.fill_from(saved.ship_to)
+            form.plan.data, form.first_month.data, form.gift_message.data = (
+                saved.plan_code, saved.first_month, saved.gift_message)
+        else:
+            form.process(data=account_orders.checkout_prefill(current_user))
+        if request.args.get("plan") in {p.code for p in plans}:
+            form.plan.data = request.args["plan"]
+        form.plan.data = form.plan.data or (plans[0].code if plans else None)
+    elif form.validate_on_submit():
+        choice = BoxChoice(
+            plan_code=form.plan.data, ship_to=form.ship_to(),
+            first_month=form.first_month.data if gift else None,
+            gift_message=form.gift_message.data if gift else None,
+        )
+        session[CHOICE_KEY] = choice.to_dict()  # kept even if it is refused below
+        try:
+            subscribe.price(choice, now)
+        except SubscriptionError as error:
+            form.country.errors.append(str(error))
+        else:
+            return redirect(url_for("subscriptions.review"))
+    status = 422 if form.errors else 200
+    return render_template(
+        "subscriptions/subscribe.html", form=form, plans=plans, gift=gift,
+        first_month=services.first_box_month(now), cutoff=services.cutoff_for(services.first_box_month(now)),
+    ), status
+
+
+@bp.route("/culture-box/subscribe", methods=["GET", "POST"])
+@login_required
+def choose():
+    return _choose(gift=False)
+
+
+@bp.route("/culture-box/gift", methods=["GET", "POST"])
+@login_required
+def choose_gift():
+    return _choose(gift=True)
+
+
+def _saved_choice():
+    choice = BoxChoice.from_dict(session.get(CHOICE_KEY))
+    if choice is None:
+        flash("Choose your plan and where the box goes first.", "info")
+    return choice
+
+
+def _edit_url(priced) -> str:
+    return url_for("subscriptions.choose_gift" if priced.plan.kind is PlanKind.GIFT else "subscriptions.choose")
+
+
+@bp.get("/culture-box/subscribe/review")
+@login_required
+def review():
+    choice = _saved_choice()
+    if choice is None:
+        return redirect(url_for("subscriptions.choose"))
+    try:
+        priced = subscribe.price(choice)
+    except SubscriptionError as error:
+        flash(str(error), "error")
+        return redirect(url_for("subscriptions.choose_gift" if choice.first_month else "subscriptions.choose"))
+    edition = db.session.scalar(db.select(Edition).filter_by(month=priced.first_month))
+    return render_template(
+        "subscriptions/review.html", priced=priced, edition=edition, edit_url=_edit_url(priced),
+        ship_day=services.SHIP_DAY, gateway_name=get_gateway().name,
+    )
+
+
+@bp.post("/culture-box/subscribe/pay")
+@login_required
+@limiter.limit(lambda: current_app.config.get("CHECKOUT_RATE_LIMIT", "10 per minute"))
+def pay():
+    choice = _saved_choice()
+    if choice is None:
+        return redirect(url_for("subscriptions.choose"))
+
+    def urls(sub: Subscription) -> tuple[str, str]:
+        return (url_for("subscriptions.welcome", sub_id=sub.id, _external=True),
+                url_for("subscriptions.review", _external=True))
+
+    try:
+        _, checkout = subscribe.start(current_user, choice, urls=urls)
+    except (SubscriptionError, PaymentError) as error:
+        flash(str(error), "error")
+        return redirect(url_for("subscriptions.review"))
+    return redirect(checkout.url, code=303)
+
+
+@bp.get("/culture-box/welcome/<int:sub_id>")
+@login_required
+def welcome(sub_id: int):
+    sub = owned_or_404(Subscription, sub_id)
+    if sub.status.value != "pending_payment":
+        session.pop(CHOICE_KEY, None)
+    now = utcnow()
+    boxes = lifecycle.upcoming_boxes(sub, now)
+    edition = db.session.scalar(db.select(Edition).filter_by(month=boxes[0])) if boxes else None
+    return render_template(
+        "subscriptions/welcome.html", sub=sub, first_box=boxes[0] if boxes else None, edition=edition,
+        upcoming=lifecycle.next_payment(sub, now),
     )

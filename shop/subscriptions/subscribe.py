@@ -1,0 +1,124 @@
+"""Subscribing to the Culture Box (or giving it): choose → review the quote → pay.
+
+What the customer chose lives in the session as a `BoxChoice` until they pay, so a
+declined or abandoned payment brings them back to it. Paying creates the Subscription
+(pending payment) and hands it to the payment gateway; the payment itself arrives later,
+from a Stripe webhook or the demo payment page, through lifecycle.record_payment.
+"""
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..payments import CheckoutRedirect, PaymentError, get_gateway
+from ..shipping import services as shipping
+from . import lifecycle
+from .lifecycle import SubscriptionError
+from .models import Plan, PlanKind, Subscription
+from .models import SubscriptionStatus as S
+from .pricing import BoxQuote, quote
+from .services import add_months, billing_at, first_box_month
+
+GIFT_START_CHOICES = 3  # a gift can start with any of the next three open boxes
+ACTOR = "customer"
+
+
+@dataclass(frozen=True)
+class BoxChoice:
+    plan_code: str
+    ship_to: dict[str, str]  # the ShipTo columns
+    first_month: str | None = None  # "YYYY-MM", gifts only
+    gift_message: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "BoxChoice | None":
+        try:
+            return cls(**data) if data else None
+        except TypeError:  # a session written by an older version of this form
+            return None
+
+
+@dataclass(frozen=True)
+class PricedChoice:
+    choice: BoxChoice
+    plan: Plan
+    quote: BoxQuote
+    first_month: date
+    first_renewal_at: datetime | None  # None: a gift, paid once
+
+
+def gift_start_months(now: datetime) -> list[date]:
+    first = first_box_month(now)
+    return [add_months(first, n) for n in range(GIFT_START_CHOICES)]
+
+
+def plan_by_code(code: str, *, gift: bool | None = None) -> Plan | None:
+    plan = db.session.scalar(select(Plan).where(Plan.code == code, Plan.is_active))
+    if plan is None or (gift is not None and (plan.kind is PlanKind.GIFT) != gift):
+        return None
+    return plan
+
+
+def price(choice: BoxChoice, now: datetime | None = None) -> PricedChoice:
+    """What the choice costs and when its boxes come. Raises SubscriptionError with a
+    message for the customer (a plan no longer sold, a country not shipped to, ...)."""
+    now = now or utcnow()
+    plan = plan_by_code(choice.plan_code)
+    if plan is None:
+        raise SubscriptionError("That plan is not available any more: please choose another.")
+    try:
+        box_quote = quote(plan, choice.ship_to["ship_country"], now)
+    except shipping.ShippingError as error:
+        raise SubscriptionError(str(error)) from None
+    first_month = first_box_month(now)
+    if plan.kind is PlanKind.GIFT:
+        starts = {f"{m:%Y-%m}": m for m in gift_start_months(now)}
+        if choice.first_month not in starts:
+            raise SubscriptionError("Please choose which box the gift starts with.")
+        first_month = starts[choice.first_month]
+    first_renewal_at = billing_at(add_months(first_month, plan.months)) if plan.renews else None
+    return PricedChoice(choice, plan, box_quote, first_month, first_renewal_at)
+
+
+def start(
+    user, choice: BoxChoice, *, urls: Callable[[Subscription], tuple[str, str]], now: datetime | None = None,
+) -> tuple[Subscription, CheckoutRedirect]:
+    """Create the pending subscription and start its first payment. `urls(sub)` gives the
+    (success, cancel) pages. If the provider refuses, nothing is kept (PaymentError)."""
+    priced = price(choice, now)
+    _end_unpaid_attempts(user)
+    sub = Subscription(
+        plan=priced.plan, user_id=user.id, email=user.email, first_month=priced.first_month,
+        gift_message=choice.gift_message or None if priced.plan.kind is PlanKind.GIFT else None,
+        provider=get_gateway().name, **choice.ship_to,
+    )
+    sub.ship_country = priced.quote.country_code
+    db.session.add(sub)
+    db.session.flush()
+    lifecycle.record(sub, "created", actor=ACTOR,
+                     detail=f"{priced.plan.code} to {sub.ship_country}, from {priced.first_month:%Y-%m}")
+    success_url, cancel_url = urls(sub)
+    try:
+        redirect = get_gateway().start_subscription_payment(
+            sub, priced.quote, first_renewal_at=priced.first_renewal_at, success_url=success_url, cancel_url=cancel_url,
+        )
+    except PaymentError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return sub, redirect
+
+
+def _end_unpaid_attempts(user) -> None:
+    """A customer starting again leaves their earlier unpaid attempts behind: end them, so
+    their account shows one subscription, not a trail of checkouts."""
+    query = select(Subscription).where(Subscription.user_id == user.id, Subscription.status == S.PENDING_PAYMENT)
+    for earlier in db.session.scalars(query):
+        lifecycle.end(earlier, actor=ACTOR, reason="replaced by a new checkout")

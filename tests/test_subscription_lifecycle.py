@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from shop.extensions import db
 from shop.subscriptions import lifecycle
-from shop.subscriptions.models import PaidPeriod, Skip, SubscriptionStatus as S
+from shop.subscriptions.models import Edition, PaidPeriod, Skip, SubscriptionStatus as S
 
 from .box_factories import make_edition, make_subscription
 
@@ -95,3 +95,45 @@ def test_pause_resume_and_cancel(seeded):
         assert lifecycle.mark_arrears(sub, actor="stripe", reason="declined again") is False
         assert lifecycle.end(sub, actor="stripe", reason="deleted") is True
         assert lifecycle.end(sub, actor="stripe", reason="deleted") is False
+
+
+def test_a_payment_steps_over_months_already_skipped(seeded):
+    """Skipping a box nobody has paid for yet: the next renewal pays the month after it, and
+    a prepaid term paid after the skip still buys three boxes."""
+    with seeded.app_context():
+        feb, apr = make_edition(FEB), make_edition(APR)
+        monthly = make_subscription(first_month=JAN)
+        lifecycle.skip(monthly, feb, actor="customer", now=datetime(2027, 1, 20, tzinfo=UTC))
+        assert lifecycle.next_unpaid_month(monthly) == MAR
+        prepaid = make_subscription("prepaid-3", first_month=JAN)  # January to March
+        lifecycle.skip(prepaid, apr, actor="customer", now=datetime(2027, 1, 20, tzinfo=UTC))
+        lifecycle.record_payment(prepaid, reference="in_renewal", first_month=APR, amount_pence=7047, actor="test")
+        assert [(p.first_month, p.last_month) for p in prepaid.periods] == [(JAN, MAR), (MAY, date(2027, 7, 1))]
+        assert lifecycle.upcoming_boxes(prepaid, datetime(2027, 3, 2, tzinfo=UTC)) == [MAR, MAY, date(2027, 6, 1), date(2027, 7, 1)]
+
+
+@pytest.mark.parametrize(
+    "paid_at, pays_from",
+    [
+        (datetime(2027, 2, 1, 9, 0, tzinfo=UTC), FEB),  # on the billing day
+        (BEFORE_FEB_CUTOFF, FEB),  # a retry that succeeds before the cutoff
+        (AFTER_FEB_CUTOFF, MAR),  # too late for February's box: it pays March's
+        (datetime(2027, 5, 2, tzinfo=UTC), MAY),  # resumed months later
+    ],
+)
+def test_a_payment_never_buys_a_box_past_its_cutoff(seeded, paid_at, pays_from):
+    with seeded.app_context():
+        sub = make_subscription(first_month=JAN)  # January paid; February is next
+        assert lifecycle.month_for_payment(sub, paid_at) == pays_from
+
+
+def test_next_payment_is_on_the_billing_day_and_absent_when_nothing_renews(seeded):
+    with seeded.app_context():
+        monthly = make_subscription(first_month=JAN)
+        upcoming = lifecycle.next_payment(monthly, datetime(2027, 1, 5, tzinfo=UTC))
+        assert (upcoming.month, upcoming.due_at) == (FEB, datetime(2027, 2, 1, 9, 0, tzinfo=UTC))
+        assert not upcoming.is_overdue(datetime(2027, 1, 5, tzinfo=UTC))
+        gift = make_subscription("gift-3", first_month=JAN)
+        assert lifecycle.next_payment(gift) is None
+        lifecycle.cancel_at_period_end(monthly, actor="customer")
+        assert lifecycle.next_payment(monthly) is None

@@ -94,9 +94,10 @@ def start(
     (success, cancel) pages. If the provider refuses, nothing is kept (PaymentError)."""
     priced = price(choice, now)
     _end_unpaid_attempts(user)
+    is_gift = priced.plan.kind is PlanKind.GIFT
     sub = Subscription(
         plan=priced.plan, user_id=user.id, email=user.email, first_month=priced.first_month,
-        gift_message=choice.gift_message or None if priced.plan.kind is PlanKind.GIFT else None,
+        gift_message=(choice.gift_message or None) if is_gift else None,
         provider=get_gateway().name, **choice.ship_to,
     )
     sub.ship_country = priced.quote.country_code

@@ -72,8 +72,9 @@ def _apply_error(form, error: services.AccountError) -> str | None:
 @bp.route("/account/register", methods=["GET", "POST"])
 @limiter.limit(_limit("ACCOUNTS_REGISTER_LIMIT"), methods=["POST"])
 def register():
+    target = _safe_next(request.values.get("next"))  # e.g. back to subscribing
     if current_user.is_authenticated:
-        return redirect(url_for("accounts.account"))
+        return redirect(target or url_for("accounts.account"))
     form = RegisterForm()
     if request.method == "GET":
         form.email.data = request.args.get("email", "")
@@ -91,8 +92,8 @@ def register():
         else:
             start_session(user)
             flash(f"Welcome! We've sent a link to {user.email}: open it to confirm your email address.", "success")
-            return redirect(url_for("accounts.account"))
-    return render_template("accounts/register.html", form=form, error=error)
+            return redirect(target or url_for("accounts.account"))
+    return render_template("accounts/register.html", form=form, error=error, next=target)
 
 
 @bp.route("/account/sign-in", methods=["GET", "POST"])

@@ -39,6 +39,9 @@ def _plans(gift: bool):
 
 
 def _choose(gift: bool):
+    if not current_user.is_authenticated:
+        flash("Sign in or create an account to subscribe: you'll skip, pause or cancel your box from it.", "info")
+        return redirect(url_for("accounts.sign_in", next=request.full_path))
     now = utcnow()
     plans = _plans(gift)
     saved = BoxChoice.from_dict(session.get(CHOICE_KEY))
@@ -75,13 +78,11 @@ def _choose(gift: bool):
 
 
 @bp.route("/culture-box/subscribe", methods=["GET", "POST"])
-@login_required
 def choose():
     return _choose(gift=False)
 
 
 @bp.route("/culture-box/gift", methods=["GET", "POST"])
-@login_required
 def choose_gift():
     return _choose(gift=True)
 

@@ -44,9 +44,21 @@ def the_subscription() -> Subscription:
     return db.session.scalars(select(Subscription).order_by(Subscription.id.desc())).first()
 
 
-def test_subscribing_needs_an_account(seeded, client):
+def test_subscribing_needs_an_account_and_registering_comes_back(seeded, client):
     answer = client.get("/culture-box/subscribe?plan=monthly")
-    assert answer.status_code == 302 and "/account/sign-in" in answer.location
+    assert answer.status_code == 302 and answer.location.startswith("/account/sign-in?next=/culture-box/subscribe")
+    sign_in_page = client.get(answer.location).get_data(as_text=True)
+    assert "create an account to subscribe" in sign_in_page
+    assert "/account/register?next=/culture-box/subscribe" in sign_in_page
+    registered = client.post("/account/register?next=/culture-box/subscribe?plan%3Dmonthly",
+                             data={"email": "new@example.com", "password": "correct horse battery"})
+    assert registered.location == "/culture-box/subscribe?plan=monthly"
+
+
+def test_registering_ignores_a_next_that_leaves_the_shop(seeded, client):
+    registered = client.post("/account/register?next=//evil.example/x",
+                             data={"email": "new@example.com", "password": "correct horse battery"})
+    assert registered.location == "/account"
 
 
 def test_the_form_starts_from_the_default_address(seeded, client):

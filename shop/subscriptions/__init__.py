@@ -5,6 +5,7 @@ bp = Blueprint("subscriptions", __name__)
 
 def init_app(app: Flask) -> None:
     from . import services, views  # noqa: F401
+    from . import account_views  # noqa: F401  (the subscriber's pages under /account/subscriptions)
     from .cli import box_cli
 
     app.register_blueprint(bp)

@@ -1,0 +1,184 @@
+"""The subscriber's own pages in their account: see a subscription, skip the next box, pause
+and resume, move house, cancel at the end of the paid period, fix the card.
+
+Thin views: form → manage.* (which owns the transaction and tells the payment provider) →
+flash → redirect. Every URL loads the subscription with owned_or_404, so someone else's
+subscription is the same 404 as one that does not exist.
+"""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+from ..accounts.access import owned_or_404
+from ..accounts.services import email_link
+from ..db_types import utcnow
+from ..money import format_money
+from ..payments import PaymentError
+from ..shipping.services import country_name
+from . import bp, lifecycle
+from . import manage as actions
+from .forms import ShipToForm
+from .lifecycle import SubscriptionError
+from .models import SHIP_TO_COLUMNS, Subscription
+from .overview import overview, skip_refusal
+
+REFUSED = (SubscriptionError, PaymentError)
+
+
+class ActionForm(FlaskForm):
+    """A button that POSTs (pause, resume, cancel): the CSRF token only."""
+
+
+class SkipForm(FlaskForm):
+    edition = HiddenField()  # the box the page offered, so a stale page never skips another one
+
+
+@bp.app_template_global("subscription_overview")
+def subscription_overview(sub: Subscription):
+    """For the account page's list item (templates/subscriptions/_account_item.html)."""
+    return overview(sub)
+
+
+def _manage_page(sub: Subscription):
+    return redirect(url_for("subscriptions.manage", sub_id=sub.id))
+
+
+def _act(sub: Subscription, action, success: str):
+    """Run one manage.* action from a button; its refusal is flashed on the manage page."""
+    if not ActionForm().validate_on_submit():
+        flash("The form expired: please try again.", "error")
+        return _manage_page(sub)
+    try:
+        action(sub)
+    except REFUSED as error:
+        flash(str(error), "error")
+    else:
+        flash(success, "success")
+    return _manage_page(sub)
+
+
+@bp.get("/account/subscriptions/<int:sub_id>")
+@login_required
+def manage(sub_id: int):
+    sub = owned_or_404(Subscription, sub_id)
+    return render_template("subscriptions/manage.html", o=overview(sub), form=ActionForm(), skip_form=SkipForm())
+
+
+@bp.post("/account/subscriptions/<int:sub_id>/skip")
+@login_required
+def skip(sub_id: int):
+    sub = owned_or_404(Subscription, sub_id)
+    form = SkipForm()
+    if not form.validate_on_submit():
+        flash("The form expired: please try again.", "error")
+        return _manage_page(sub)
+    now = utcnow()
+    refusal = skip_refusal(sub, form.edition.data or "", now)
+    if refusal:
+        flash(refusal, "error")
+        return _manage_page(sub)
+    try:
+        edition = actions.skip_next_box(sub, now=now)
+    except REFUSED as error:
+        flash(str(error), "error")
+    else:
+        boxes = lifecycle.upcoming_boxes(sub, now)
+        later = f" Your next box is the {boxes[0]:%B %Y} box." if boxes else ""
+        flash(f"Done: you'll skip the {edition.month:%B %Y} box.{later}", "success")
+    return _manage_page(sub)
+
+
+@bp.post("/account/subscriptions/<int:sub_id>/pause")
+@login_required
+def pause(sub_id: int):
+    sub = owned_or_404(Subscription, sub_id)
+    return _act(sub, actions.pause, "Paused: no payments are taken until you resume. Boxes already paid for still ship.")
+
+
+@bp.post("/account/subscriptions/<int:sub_id>/resume")
+@login_required
+def resume(sub_id: int):
+    sub = owned_or_404(Subscription, sub_id)
+    return _act(sub, actions.resume, "Welcome back: your subscription is running again.")
+
+
+@bp.route("/account/subscriptions/<int:sub_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(sub_id: int):
+    sub = owned_or_404(Subscription, sub_id)
+    if request.method == "POST":
+        o = overview(sub)
+        last = f" The {o.last_box.label} box is your last." if o.last_box and not o.last_box_shipped else ""
+        return _act(sub, actions.cancel, f"Cancelled: nothing more will be charged.{last}")
+    return render_template("subscriptions/cancel.html", o=overview(sub), form=ActionForm())
+
+
+@bp.get("/account/subscriptions/<int:sub_id>/card")
+@login_required
+def card(sub_id: int):
+    """Off to the provider's card page (the Stripe Customer Portal, or the demo's), which
+    brings the subscriber back here. The arrears email links to this URL."""
+    sub = owned_or_404(Subscription, sub_id)
+    return_url = email_link("subscriptions.manage", sub_id=sub.id)
+    try:
+        return redirect(actions.card_update_url(sub, return_url=return_url))
+    except REFUSED as error:
+        flash(str(error), "error")
+        return _manage_page(sub)
+
+
+# ---- moving house: the form, a review with the new price, then confirm -------------------
+
+def _address_form_page(sub: Subscription, form: ShipToForm, error: str | None = None):
+    return render_template("subscriptions/address_form.html", o=overview(sub), form=form, error=error)
+
+
+@bp.route("/account/subscriptions/<int:sub_id>/address", methods=["GET", "POST"])
+@login_required
+def address(sub_id: int):
+    sub = owned_or_404(Subscription, sub_id)
+    form = ShipToForm()
+    if request.method == "GET":
+        form.fill_from({column: getattr(sub, column) for column in SHIP_TO_COLUMNS})
+        return _address_form_page(sub, form)
+    if "edit" in request.form:  # "Change the address" from the review page: the typed data, no errors yet
+        return _address_form_page(sub, form)
+    if not form.validate_on_submit():
+        return _address_form_page(sub, form)
+    try:
+        new_quote = actions.requote(sub, form.country.data)
+    except SubscriptionError as error:
+        form.country.errors = [str(error)]
+        return _address_form_page(sub, form)
+    if not sub.plan.renews:
+        # A gift has no payments left to re-price: nothing to review, change it now.
+        return _change_address(sub, form)
+    return render_template(
+        "subscriptions/address_review.html", o=overview(sub), form=form, new_quote=new_quote,
+        new_country=country_name(new_quote.country_code),
+    )
+
+
+@bp.post("/account/subscriptions/<int:sub_id>/address/confirm")
+@login_required
+def address_confirm(sub_id: int):
+    sub = owned_or_404(Subscription, sub_id)
+    form = ShipToForm()
+    if not form.validate_on_submit():  # the address comes back in hidden fields: check it again
+        return _address_form_page(sub, form)
+    return _change_address(sub, form)
+
+
+def _change_address(sub: Subscription, form: ShipToForm):
+    try:
+        new_quote = actions.change_address(sub, form.ship_to())
+    except REFUSED as error:
+        return _address_form_page(sub, form, error=str(error))
+    if sub.plan.renews:
+        flash(f"Address changed: boxes now go to {sub.ship_city}, {country_name(sub.ship_country)}. "
+              f"Each payment from now on is {format_money(new_quote.totals.total_pence)}.", "success")
+    else:
+        flash(f"Address changed: the gift's boxes now go to {sub.ship_city}, {country_name(sub.ship_country)}.", "success")
+    return _manage_page(sub)

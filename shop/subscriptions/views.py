@@ -52,7 +52,7 @@ def _choose(gift: bool):
             form.fill_from(saved.ship_to)
             form.plan.data, form.first_month.data, form.gift_message.data = (
                 saved.plan_code, saved.first_month, saved.gift_message)
-        else:
+        elif not gift:  # a gift goes to someone else: their address starts empty
             form.process(data=account_orders.checkout_prefill(current_user))
         if request.args.get("plan") in {p.code for p in plans}:
             form.plan.data = request.args["plan"]

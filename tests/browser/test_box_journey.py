@@ -31,7 +31,7 @@ def snapshot(page, request, step: str) -> None:
 def test_subscribe_to_canada_then_skip_the_next_box(page, live_server, app, request):
     with time_machine.travel(BEFORE_DECEMBER_CUTOFF, tick=True):
         page.goto(live_server + "/culture-box")
-        page.get_by_role("link", name="Choose monthly").click()
+        page.get_by_role("link", name="Choose Monthly").click()
         # Subscribing needs an account: the shop says why, and registering brings the
         # customer back to the plan they chose.
         expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")

@@ -26,9 +26,14 @@ from typing import TYPE_CHECKING, Any
 import stripe
 
 from .gateway import CheckoutRedirect, PaymentError
+from .stripe_subscriptions import StripeSubscriptions
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..orders.models import Order
+    from ..subscriptions.models import Subscription
+    from ..subscriptions.pricing import BoxQuote
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +75,14 @@ def amounts_for(order: "Order") -> tuple[int, int, int]:
 
 
 class StripeGateway:
-    """`PaymentGateway` on Stripe Checkout (mode=payment)."""
+    """`PaymentGateway` on Stripe Checkout (orders: mode=payment) and Stripe Billing (the
+    Culture Box: shop/payments/stripe_subscriptions.py)."""
 
     name = "stripe"
 
     def __init__(self, client: stripe.StripeClient):
         self.client = client
+        self.subscriptions = StripeSubscriptions(client)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, http_client: stripe.HTTPClient | None = None) -> "StripeGateway":
@@ -125,6 +132,34 @@ class StripeGateway:
             log.error("Stripe answered without a session url for order %s", order.number)
             raise PaymentError(REFUSED_MESSAGE)
         return CheckoutRedirect(url=answer["url"], reference=answer["id"])
+
+    # -- the Culture Box (see stripe_subscriptions.py for the billing-day rule) ----------
+
+    def start_subscription_payment(
+        self, sub: "Subscription", quote: "BoxQuote", *, first_renewal_at: "datetime | None",
+        success_url: str, cancel_url: str,
+    ) -> CheckoutRedirect:
+        return self.subscriptions.start(
+            sub, quote, first_renewal_at=first_renewal_at, success_url=success_url, cancel_url=cancel_url
+        )
+
+    def reschedule(self, sub: "Subscription", due_at: "datetime") -> None:
+        self.subscriptions.reschedule(sub, due_at)
+
+    def pause(self, sub: "Subscription") -> None:
+        self.subscriptions.pause(sub)
+
+    def resume(self, sub: "Subscription", due_at: "datetime") -> None:
+        self.subscriptions.resume(sub, due_at)
+
+    def change_amount(self, sub: "Subscription", quote: "BoxQuote") -> None:
+        self.subscriptions.change_amount(sub, quote)
+
+    def cancel_at_period_end(self, sub: "Subscription") -> None:
+        self.subscriptions.cancel_at_period_end(sub)
+
+    def card_update_url(self, sub: "Subscription", *, return_url: str) -> str:
+        return self.subscriptions.card_update_url(sub, return_url=return_url)
 
     # -- building blocks --------------------------------------------------------------
 

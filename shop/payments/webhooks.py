@@ -75,14 +75,18 @@ SESSION_EVENT_TYPES = (
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
 )
-# Checkout Sessions come in modes: (mode, event type) -> handler. Payment mode is handled
-# here; the subscriptions area registers mode="subscription" with @handles_session.
-SESSION_HANDLERS: dict[tuple[str, str], Handler] = {}
+# Checkout Sessions come in modes: (mode, purpose, event type) -> handler. `purpose` is the
+# session's metadata["purpose"]: orders set none, the Culture Box sets "culture_box"
+# (subscription mode) or "culture_box_gift" (payment mode) and registers its handlers with
+# @handles_session(..., mode=..., purpose=...). A session whose purpose has no handler is
+# acknowledged and ignored: it never falls through to the order handlers (whose fallback
+# reads client_reference_id as an order id).
+SESSION_HANDLERS: dict[tuple[str, str | None, str], Handler] = {}
 
 
-def handles_session(event_type: str, *, mode: str) -> Callable[[Handler], Handler]:
+def handles_session(event_type: str, *, mode: str, purpose: str | None = None) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        SESSION_HANDLERS[(mode, event_type)] = handler
+        SESSION_HANDLERS[(mode, purpose, event_type)] = handler
         return handler
 
     return register
@@ -91,8 +95,11 @@ def handles_session(event_type: str, *, mode: str) -> Callable[[Handler], Handle
 @handles(*SESSION_EVENT_TYPES)
 def dispatch_session(session: dict, context: WebhookContext) -> str:
     mode = session.get("mode") or "payment"
-    handler = SESSION_HANDLERS.get((mode, context.event["type"]))
-    return handler(session, context) if handler else f"ignored: no handler for {mode} sessions"
+    purpose = (session.get("metadata") or {}).get("purpose") or None
+    handler = SESSION_HANDLERS.get((mode, purpose, context.event["type"]))
+    if handler is None:
+        return f"ignored: no handler for {mode} sessions" + (f" ({purpose})" if purpose else "")
+    return handler(session, context)
 
 
 # -- verification ---------------------------------------------------------------------
@@ -356,4 +363,7 @@ def stripe_webhook():
 
 
 def init_app(app: Flask) -> None:
+    # The areas whose handlers register with @handles / @handles_session on import.
+    from ..subscriptions import webhooks as subscription_webhooks  # noqa: F401
+
     app.register_blueprint(bp)

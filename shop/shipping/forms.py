@@ -1,0 +1,36 @@
+"""The delivery address as a form: the fields every parcel needs, shared by the cart's
+checkout and the Culture Box (subscribing, gifting, moving house)."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from .services import country_choices
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class DeliveryAddressForm(FlaskForm):
+    class Meta:
+        csrf_time_limit = None  # a form left open for hours still submits
+
+    name = StringField("Full name", filters=[strip], validators=[
+        InputRequired("Please enter the name the parcel goes to."), Length(max=200)])
+    line1 = StringField("Address line 1", filters=[strip], validators=[
+        InputRequired("Please enter the first line of the address."), Length(max=200)])
+    line2 = StringField("Address line 2 (optional)", filters=[strip], validators=[Optional(), Length(max=200)])
+    city = StringField("Town or city", filters=[strip], validators=[
+        InputRequired("Please enter the town or city."), Length(max=120)])
+    postcode = StringField("Postcode or ZIP", filters=[strip], validators=[Length(max=20)],
+                           description="Leave empty if the address has none.")
+    country = SelectField("Country", validators=[InputRequired("Please choose a country.")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", "Choose a country")] + country_choices()
+
+    def validate_postcode(self, field):
+        if self.country.data == "GB" and not field.data:
+            raise ValidationError("Please enter the postcode: every UK address has one.")

@@ -367,3 +367,49 @@ def test_pausing_when_stripe_times_out_leaves_the_subscription_active(shop, http
     assert sub.status is S.ACTIVE
     assert [e.to_status for e in sub.events if e.kind == "status"] == ["active"]
     assert lifecycle.next_payment(sub) is not None
+
+
+CANADA = {"ship_name": "Ji-woo Park", "ship_line1": "12 Maple Street", "ship_line2": "", "ship_city": "Toronto",
+          "ship_postcode": "M5V 2T6", "ship_country": "CA"}
+
+
+def test_moving_house_through_manage_reprices_at_stripe_and_keeps_the_new_address(shop, http):
+    sub = linked("monthly", "GB")
+    http.subscriptions["sub_test_linked"] = [subscription_item("box", 2499)]
+
+    new_quote = manage.change_address(sub, CANADA)
+
+    assert new_quote.totals.total_pence == 2082 + 829
+    update = http.calls("POST", "/v1/subscriptions/sub_test_linked")[-1]
+    assert [i["price_data"]["unit_amount"] for i in update.params["items"]] == ["2082", "829"]
+    db.session.expire_all()
+    assert (sub.ship_city, sub.ship_country) == ("Toronto", "CA")
+
+
+def test_moving_house_when_stripe_refuses_keeps_the_old_address(shop, http):
+    sub = linked("monthly", "GB")
+    http.subscriptions["sub_test_linked"] = [subscription_item("box", 2499)]
+    http.routes[("POST", r"/v1/subscriptions/(?P<id>[^/]+)")] = stripe_error(400, "invalid_request_error", "No")
+
+    with pytest.raises(PaymentError, match="nothing has changed"):
+        manage.change_address(sub, CANADA)
+
+    db.session.expire_all()
+    assert (sub.ship_city, sub.ship_country) == ("Leeds", "GB")
+    assert [e.kind for e in sub.events if e.kind == "address"] == []
+
+
+def test_cancelling_through_manage_tells_stripe_and_a_refusal_cancels_nothing(shop, http):
+    sub = linked()
+    http.routes[("POST", r"/v1/subscriptions/(?P<id>[^/]+)")] = stripe_error(400, "invalid_request_error", "No")
+    with pytest.raises(PaymentError):
+        manage.cancel(sub)
+    db.session.expire_all()
+    assert sub.cancel_at_period_end is False
+
+    http.routes[("POST", r"/v1/subscriptions/(?P<id>[^/]+)")] = http.update_subscription
+    manage.cancel(sub)
+
+    db.session.expire_all()
+    assert sub.cancel_at_period_end is True
+    assert http.requests[-1].params == {"cancel_at_period_end": "true"}

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from shop.db_types import utcnow
 from shop.extensions import db
 from shop.orders.models import Order
-from shop.subscriptions import box_run
+from shop.subscriptions import box_run, lifecycle
 from shop.subscriptions.models import Edition, Shipment, Subscription
 from shop.subscriptions.models import SubscriptionStatus as S
 from shop.subscriptions.services import add_months, billing_at, first_box_month
 
+from ..accounts.factories import make_user, sign_in
 from ..box_factories import make_edition, make_subscription
 from ..stripe_support import SECRET_KEY, WEBHOOK_SECRET, event, new_id, signed, stripe_object
 from .support import BillingHTTPClient, CheckoutSubscription
@@ -269,6 +270,26 @@ def test_a_payment_for_an_ended_subscription_buys_no_box_is_flagged_for_refund_a
     assert run_box(shop, editions[0]) == set()
 
 
+def test_an_abandoned_attempt_paid_later_buys_no_box_and_its_stripe_subscription_is_cancelled(shop, client, editions):
+    """The customer started again (the subscribe flow ends the earlier unpaid attempt), then
+    paid the old Checkout page in another tab after all."""
+    old_id, old = checkout(shop)
+    with shop.app_context():
+        lifecycle.end(db.session.get(Subscription, old_id), actor="customer", reason="started again")
+        db.session.commit()
+
+    outcome = deliver(client, "checkout.session.completed", old.session())["outcome"]
+
+    assert outcome == "refused: the subscription has ended (flagged for a refund)"
+    after = state(shop, old_id)
+    assert (after["status"], after["periods"]) == (S.ENDED, [])
+    assert after["linked"][1] == old.stripe_id
+    assert [e[0] for e in after["events"]].count("refund_needed") == 1
+    http = shop.config["STRIPE_HTTP_CLIENT"]
+    assert [(r.method, r.path) for r in http.requests] == [("DELETE", f"/v1/subscriptions/{old.stripe_id}")]
+    assert outbox(shop) == []
+
+
 # -- cancelling ----------------------------------------------------------------------------------------------
 
 
@@ -398,8 +419,6 @@ def test_a_culture_box_session_never_reaches_the_order_handlers(shop, client):
 
 
 def test_subscribing_on_the_shop_with_stripe_then_the_webhooks_make_it_active(shop, client, editions, first_month):
-    from ..accounts.factories import make_user, sign_in
-
     with shop.app_context():
         make_user("ji-woo@example.com")
     sign_in(client, "ji-woo@example.com")

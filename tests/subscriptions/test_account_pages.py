@@ -376,3 +376,25 @@ def test_csrf_is_required_on_the_subscription_actions(database_url, tmp_path, ga
             db.session.remove()
             empty_all_tables()
             db.engine.dispose()
+
+
+def test_arrears_paid_through_the_demo_card_page_brings_the_subscriber_back_active(seeded, client):
+    """No stand-in here: the demo gateway's own card page, as in a shop without Stripe keys."""
+    with seeded.app_context():
+        sub_id = owned_subscription(first_month=JAN, provider="demo")
+        lifecycle.mark_arrears(load(sub_id), actor="test", reason="card declined")
+        db.session.commit()
+    with time_machine.travel(datetime(2027, 2, 3, 12, tzinfo=UTC), tick=False):
+        signed_in(client)
+        card_page = client.get(f"/account/subscriptions/{sub_id}/card", follow_redirects=True)
+        assert card_page.status_code == 200 and "4242" in card_page.text
+        paid = client.post(card_page.request.path, follow_redirects=True,
+                           data={"card_number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123"})
+        page = text(paid.text)
+    assert paid.request.path == f"/account/subscriptions/{sub_id}"
+    assert "the overdue payment is paid" in page
+    assert "Your payment is overdue" not in page and "Active" in page
+    assert "£24.99 on 1 March 2027" in page
+    with seeded.app_context():
+        sub = load(sub_id)
+        assert sub.status is S.ACTIVE and lifecycle.paid_months(sub) == [JAN, FEB]

@@ -82,3 +82,9 @@ def assert_accessible(page) -> None:
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in bad
     )
     assert not bad, f"Accessibility violations on {page.url}:\n{details}"
+
+
+def snapshot(page, request, step: str) -> None:
+    """A full-page screenshot of one step, beside the fixture's final one, to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{step}.png"), full_page=True)

@@ -6,17 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS, assert_accessible
+from .conftest import assert_accessible, snapshot
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
-
-
-def snapshot(page, request, step: str) -> None:
-    """A full-page screenshot of one step, beside the fixture's final one, to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{step}.png"), full_page=True)
 
 
 def test_register_add_an_address_and_see_it_in_the_account(page, live_server, request):

@@ -13,7 +13,7 @@ from shop.extensions import db
 from shop.subscriptions import box_run
 from shop.subscriptions.models import Edition, Shipment, Subscription
 
-from .conftest import ARTIFACTS, assert_accessible
+from .conftest import assert_accessible, snapshot
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +21,6 @@ PASSWORD = "correct horse battery"
 # The live server runs in this process, so travelling in time moves the shop's clock: it is
 # 5 December 2026, before the December box's cutoff (10 December, 23:59 UK time).
 BEFORE_DECEMBER_CUTOFF = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
-
-
-def snapshot(page, request, step: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{step}.png"), full_page=True)
 
 
 def test_subscribe_to_canada_then_skip_the_next_box(page, live_server, app, request):

@@ -13,16 +13,11 @@ from shop.extensions import db
 
 from ..accounts.factories import PASSWORD, make_user
 from ..box_factories import make_subscription
-from .conftest import ARTIFACTS, assert_accessible
+from .conftest import assert_accessible, snapshot
 
 pytestmark = pytest.mark.browser
 
 BEFORE_DECEMBER_CUTOFF = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
-
-
-def snapshot(page, request, step: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{step}.png"), full_page=True)
 
 
 def test_move_to_canada_then_cancel(page, live_server, app, request):

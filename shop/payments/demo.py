@@ -84,6 +84,9 @@ class DemoGateway:
         )
         return CheckoutRedirect(url=url_for("payments.demo_box_page", state=state), reference=reference)
 
+    def abandon_checkout(self, sub: "Subscription") -> None:
+        pass  # the demo page only takes payment for a subscription still pending
+
     def reschedule(self, sub: "Subscription", due_at: datetime) -> None:
         pass
 

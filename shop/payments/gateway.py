@@ -50,6 +50,12 @@ class PaymentGateway(Protocol):
         months from first_renewal_at."""
         ...
 
+    def abandon_checkout(self, sub: "Subscription") -> None:
+        """The customer started again: close this unpaid attempt's payment page so it can no
+        longer take money. Best effort: never raises (a page paid anyway is flagged for a
+        refund by the webhook)."""
+        ...
+
     def reschedule(self, sub: "Subscription", due_at: datetime) -> None:
         """Take the next renewal at `due_at` (after a skip), or now if that has passed."""
         ...

@@ -143,6 +143,9 @@ class StripeGateway:
             sub, quote, first_renewal_at=first_renewal_at, success_url=success_url, cancel_url=cancel_url
         )
 
+    def abandon_checkout(self, sub: "Subscription") -> None:
+        self.subscriptions.abandon_checkout(sub)
+
     def reschedule(self, sub: "Subscription", due_at: "datetime") -> None:
         self.subscriptions.reschedule(sub, due_at)
 

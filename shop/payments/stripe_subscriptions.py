@@ -211,6 +211,18 @@ class StripeSubscriptions:
             raise PaymentError(START_REFUSED)
         return CheckoutRedirect(url=answer["url"], reference=answer["id"])
 
+    def abandon_checkout(self, sub: "Subscription") -> None:
+        """Expire the unpaid attempt's Checkout Session (Stripe then sends
+        checkout.session.expired). A session already completed or expired cannot be
+        expired: that is logged, not raised."""
+        if not sub.checkout_reference:
+            return
+        try:
+            self.client.v1.checkout.sessions.expire(sub.checkout_reference)
+        except stripe.StripeError as error:
+            log.warning("Could not expire Checkout Session %s of subscription %s: %s",
+                        sub.checkout_reference, sub.id, error.user_message or error)
+
     # -- changes to a running subscription --------------------------------------------------
 
     def _linked(self, sub: "Subscription") -> str | None:

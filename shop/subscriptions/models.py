@@ -96,6 +96,8 @@ class Subscription(ShipTo, db.Model):
     cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
     provider: Mapped[str | None] = mapped_column(String(20))  # "stripe" or "demo"
     provider_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The payment page of the first payment (a Checkout Session id), until it is paid.
+    checkout_reference: Mapped[str | None] = mapped_column(String(255))
     # Stripe: the Customer (for the Customer Portal). Demo: which demo card pays renewals.
     provider_customer_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

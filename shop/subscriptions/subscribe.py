@@ -113,13 +113,16 @@ def start(
     except PaymentError:
         db.session.rollback()
         raise
+    sub.checkout_reference = redirect.reference
     db.session.commit()
     return sub, redirect
 
 
 def _end_unpaid_attempts(user) -> None:
-    """A customer starting again leaves their earlier unpaid attempts behind: end them, so
-    their account shows one subscription, not a trail of checkouts."""
+    """A customer starting again leaves their earlier unpaid attempts behind: close their
+    payment pages and end them, so their account shows one subscription, not a trail of
+    checkouts, and an old page left open in another tab cannot take money."""
     query = select(Subscription).where(Subscription.user_id == user.id, Subscription.status == S.PENDING_PAYMENT)
     for earlier in db.session.scalars(query):
+        get_gateway().abandon_checkout(earlier)
         lifecycle.end(earlier, actor=ACTOR, reason="replaced by a new checkout")

@@ -18,6 +18,7 @@ class BillingHTTPClient(RecordingHTTPClient):
         super().__init__()
         self.routes.update({
             ("POST", r"/v1/checkout/sessions"): self.create_any_session,
+            ("POST", r"/v1/checkout/sessions/(?P<id>[^/]+)/expire"): self.expire_session,
             ("GET", r"/v1/subscriptions/(?P<id>[^/]+)"): self.retrieve_subscription,
             ("POST", r"/v1/subscriptions/(?P<id>[^/]+)"): self.update_subscription,
             ("DELETE", r"/v1/subscriptions/(?P<id>[^/]+)"): self.update_subscription,
@@ -25,6 +26,7 @@ class BillingHTTPClient(RecordingHTTPClient):
             ("POST", r"/v1/billing_portal/sessions"): self.create_portal_session,
         })
         self.subscriptions: dict[str, list[dict]] = {}
+        self.completed_sessions: set[str] = set()  # expire() refuses these, as Stripe does
 
     def create_any_session(self, req: RecordedRequest) -> tuple[int, dict]:
         p = req.params
@@ -39,6 +41,13 @@ class BillingHTTPClient(RecordingHTTPClient):
             client_reference_id=p.get("client_reference_id"), customer_email=p.get("customer_email"),
             status="open", payment_status="unpaid", payment_intent=None, subscription=None, invoice=None,
         )
+
+    def expire_session(self, req: RecordedRequest) -> tuple[int, dict]:
+        session_id = req.path.split("/")[-2]
+        if session_id in self.completed_sessions:
+            return 400, {"error": {"type": "invalid_request_error",
+                                   "message": "Only Checkout Sessions with a status of `open` can be expired."}}
+        return 200, stripe_object("checkout.session", id=session_id, status="expired")
 
     def retrieve_subscription(self, req: RecordedRequest) -> tuple[int, dict]:
         sub_id = req.path.rsplit("/", 1)[-1]

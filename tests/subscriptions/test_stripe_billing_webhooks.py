@@ -441,3 +441,26 @@ def test_subscribing_on_the_shop_with_stripe_then_the_webhooks_make_it_active(sh
 
     assert state(shop, sub_id)["status"] is S.ACTIVE
     assert run_box(shop, editions[0]) == {sub_id}
+
+
+def test_starting_again_expires_the_earlier_unpaid_checkout(shop, client):
+    """A second Pay closes the first attempt's Stripe page, so an old tab cannot take money;
+    a page that cannot be expired any more (already completed) does not stop the new one."""
+    with shop.app_context():
+        make_user("ji-woo@example.com")
+    sign_in(client, "ji-woo@example.com")
+    client.post("/culture-box/subscribe", data={"plan": "monthly", "name": "Ji-woo Park", "line1": "12 Maple Street",
+                                                "line2": "", "city": "Toronto", "postcode": "M5V 2T6", "country": "CA"})
+    http = shop.config["STRIPE_HTTP_CLIENT"]
+
+    first = client.post("/culture-box/subscribe/pay").location.rsplit("/", 1)[-1]
+    second = client.post("/culture-box/subscribe/pay").location.rsplit("/", 1)[-1]
+    http.completed_sessions.add(second)  # the customer paid it in another tab meanwhile
+    third = client.post("/culture-box/subscribe/pay").location.rsplit("/", 1)[-1]
+
+    expired = [call.path for call in http.requests if call.path.endswith("/expire")]
+    assert expired == [f"/v1/checkout/sessions/{first}/expire", f"/v1/checkout/sessions/{second}/expire"]
+    with shop.app_context():
+        attempts = db.session.scalars(select(Subscription).order_by(Subscription.id)).all()
+        assert [(a.checkout_reference, a.status) for a in attempts] == [
+            (first, S.ENDED), (second, S.ENDED), (third, S.PENDING_PAYMENT)]

@@ -102,6 +102,9 @@ class DemoGateway:
     def cancel_at_period_end(self, sub: "Subscription") -> None:
         pass
 
+    def keep_renewing(self, sub: "Subscription") -> None:
+        pass
+
     def card_update_url(self, sub: "Subscription", *, return_url: str) -> str:
         state = _serializer().dumps({"subscription": sub.id, "return": return_url})
         return url_for("payments.demo_card_page", state=state)

@@ -76,6 +76,10 @@ class PaymentGateway(Protocol):
         """Charge nothing more; the boxes already paid for still ship."""
         ...
 
+    def keep_renewing(self, sub: "Subscription") -> None:
+        """Take back cancel_at_period_end: renewals go on."""
+        ...
+
     def card_update_url(self, sub: "Subscription", *, return_url: str) -> str:
         """Where the subscriber changes the card renewals are charged to (and pays what is
         overdue): the Stripe Customer Portal, or the demo's card page."""

@@ -161,6 +161,9 @@ class StripeGateway:
     def cancel_at_period_end(self, sub: "Subscription") -> None:
         self.subscriptions.cancel_at_period_end(sub)
 
+    def keep_renewing(self, sub: "Subscription") -> None:
+        self.subscriptions.keep_renewing(sub)
+
     def card_update_url(self, sub: "Subscription", *, return_url: str) -> str:
         return self.subscriptions.card_update_url(sub, return_url=return_url)
 

@@ -259,6 +259,9 @@ class StripeSubscriptions:
     def cancel_at_period_end(self, sub: "Subscription") -> None:
         self._update(sub, "cancelling", {"cancel_at_period_end": True})
 
+    def keep_renewing(self, sub: "Subscription") -> None:
+        self._update(sub, "taking back a cancellation", {"cancel_at_period_end": False})
+
     def change_amount(self, sub: "Subscription", quote: "BoxQuote") -> None:
         """Re-price the box and shipping items (a new address); nothing is prorated: the
         new amounts are charged from the next renewal."""

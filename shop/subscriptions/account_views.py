@@ -115,6 +115,13 @@ def cancel(sub_id: int):
     return render_template("subscriptions/cancel.html", o=overview(sub), form=ActionForm())
 
 
+@bp.post("/account/subscriptions/<int:sub_id>/keep")
+@login_required
+def keep(sub_id: int):
+    sub = owned_or_404(Subscription, sub_id)
+    return _act(sub, actions.keep, "Glad you're staying: your subscription carries on as before.")
+
+
 @bp.get("/account/subscriptions/<int:sub_id>/card")
 @login_required
 def card(sub_id: int):

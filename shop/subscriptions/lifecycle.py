@@ -198,6 +198,17 @@ def cancel_at_period_end(sub: Subscription, *, actor: str) -> None:
     db.session.flush()
 
 
+def keep(sub: Subscription, *, actor: str) -> None:
+    """Take back a cancellation before the subscription has ended: renewals go on."""
+    if sub.status is S.ENDED:
+        raise SubscriptionError("This subscription has already ended: subscribe again to restart it.")
+    if not sub.cancel_at_period_end:
+        raise SubscriptionError("This subscription is not cancelled.")
+    sub.cancel_at_period_end = False
+    record(sub, "keep", actor=actor, detail="cancellation taken back")
+    db.session.flush()
+
+
 def end(sub: Subscription, *, actor: str, reason: str) -> bool:
     if sub.status is S.ENDED:
         return False

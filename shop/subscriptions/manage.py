@@ -125,6 +125,14 @@ def cancel(sub: Subscription, *, actor: str = ACTOR) -> None:
             get_gateway().cancel_at_period_end(sub)
 
 
+def keep(sub: Subscription, *, actor: str = ACTOR) -> None:
+    """Take back a cancellation: renewals go on as before."""
+    with _one_change():
+        lifecycle.keep(sub, actor=actor)
+        if sub.plan.renews:
+            get_gateway().keep_renewing(sub)
+
+
 def card_update_url(sub: Subscription, *, return_url: str) -> str:
     if not sub.plan.renews or sub.status is S.ENDED:
         raise SubscriptionError("This subscription has no renewals to pay.")

@@ -113,6 +113,10 @@ class Overview:
         return self.running and not self.is_gift and not self.sub.cancel_at_period_end
 
     @property
+    def can_keep(self) -> bool:
+        return self.ending and not self.is_gift
+
+    @property
     def can_update_card(self) -> bool:
         return self.running and not self.is_gift and (self.overdue or not self.sub.cancel_at_period_end)
 

@@ -285,10 +285,20 @@ def subscription_updated(obj: dict, context: WebhookContext) -> str:
     if obj.get("status") == "canceled":
         return _end_or_wind_down(sub, "Stripe subscription canceled")
     cancelling = bool(obj.get("cancel_at_period_end") or obj.get("cancel_at"))
-    if cancelling and not sub.cancel_at_period_end and sub.status is not S.ENDED:
+    if sub.status is S.ENDED or cancelling == sub.cancel_at_period_end:
+        return "no change"
+    if cancelling:
         lifecycle.cancel_at_period_end(sub, actor=ACTOR)
         return "set to end after its paid boxes (cancelled at Stripe)"
-    return "no change"
+    if _older_than_last_cancel(sub, context.event.get("created")):
+        return "ignored: older than the cancellation"  # an update from before it, delivered late
+    lifecycle.keep(sub, actor=ACTOR)
+    return "cancellation taken back at Stripe"
+
+
+def _older_than_last_cancel(sub: Subscription, created: int | None) -> bool:
+    cancelled_at = max((e.created_at for e in sub.events if e.kind == "cancel"), default=None)
+    return cancelled_at is not None and (created is None or created < int(cancelled_at.timestamp()))
 
 
 @handles("customer.subscription.deleted")

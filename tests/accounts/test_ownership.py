@@ -71,6 +71,7 @@ OWNED += [
     Owned("subscriptions.resume", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/resume", 302),
     Owned("subscriptions.cancel", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/cancel", 200),
     Owned("subscriptions.cancel", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/cancel", 302),
+    Owned("subscriptions.keep", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/keep", 302),
     Owned("subscriptions.address", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/address", 200),
     Owned("subscriptions.address", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/address", 200,
           data=lambda w: SUBSCRIPTION_ADDRESS),

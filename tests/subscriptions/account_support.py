@@ -47,6 +47,9 @@ class RecordingGateway:
     def cancel_at_period_end(self, sub):
         self._told("cancel_at_period_end", sub.id)
 
+    def keep_renewing(self, sub):
+        self._told("keep_renewing", sub.id)
+
     def card_update_url(self, sub, *, return_url):
         self._told("card_update_url", sub.id, return_url)
         return PORTAL

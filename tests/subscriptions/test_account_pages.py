@@ -183,6 +183,23 @@ def test_cancel_confirms_the_last_box_then_the_page_says_it_ends_and_no_next_pay
     assert gateway.calls == [("cancel_at_period_end", sub_id)]
 
 
+def test_keeping_a_cancelled_subscription_brings_the_next_payment_back(seeded, client, gateway):
+    with seeded.app_context():
+        sub_id = owned_subscription("prepaid-3", first_month=FEB)
+    with time_machine.travel(BEFORE_FEB_CUTOFF, tick=False):
+        signed_in(client)
+        assert "Keep my subscription" not in client.get(f"/account/subscriptions/{sub_id}").text
+        client.post(f"/account/subscriptions/{sub_id}/cancel")
+        page = text(client.post(f"/account/subscriptions/{sub_id}/keep", follow_redirects=True).text)
+        assert "Glad you're staying" in page
+        assert "£70.47 on 1 May 2027" in page and "Keep my subscription" not in page
+        again = text(client.post(f"/account/subscriptions/{sub_id}/keep", follow_redirects=True).text)
+    assert "This subscription is not cancelled." in again
+    with seeded.app_context():
+        assert load(sub_id).cancel_at_period_end is False and events(sub_id)[-2:] == ["cancel", "keep"]
+    assert gateway.calls == [("cancel_at_period_end", sub_id), ("keep_renewing", sub_id)]
+
+
 # ---- address change --------------------------------------------------------------------
 
 ADDRESS = {"name": "Min-ji Kim", "line1": "88 Queen Street West", "line2": "", "city": "Toronto",

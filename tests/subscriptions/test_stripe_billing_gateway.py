@@ -238,6 +238,13 @@ def test_cancel_is_cancel_at_period_end(gateway, http):
     assert (call.path, call.params) == ("/v1/subscriptions/sub_test_linked", {"cancel_at_period_end": "true"})
 
 
+def test_keeping_takes_the_cancellation_back(gateway, http):
+    sub = linked()
+    gateway.keep_renewing(sub)
+    [call] = http.requests
+    assert (call.path, call.params) == ("/v1/subscriptions/sub_test_linked", {"cancel_at_period_end": "false"})
+
+
 def test_moving_from_the_uk_to_canada_reprices_the_box_and_adds_a_shipping_item(gateway, http):
     sub = linked("monthly", "GB")
     box_item = subscription_item("box", 2499)

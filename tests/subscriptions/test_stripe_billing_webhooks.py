@@ -331,6 +331,26 @@ def test_cancelling_in_the_customer_portal_ends_after_the_paid_boxes(shop, clien
     assert [e[0] for e in after["events"]].count("cancel") == 1
 
 
+def test_taking_the_cancellation_back_in_the_portal_keeps_renewing_but_a_late_old_update_does_not(
+        shop, client, editions):
+    sub_id, stripe_sub = paid_subscription(shop, client)
+    before_cancel = stripe_sub.subscription(cancel_at_period_end=False)
+    old_event = event("customer.subscription.updated", before_cancel)
+    old_event["created"] -= 3600  # sent an hour ago, before the customer cancelled
+    deliver(client, "customer.subscription.updated", stripe_sub.subscription(cancel_at_period_end=True))
+
+    body, headers = signed(old_event)
+    late = client.post(URL, data=body, headers=headers).get_json()["outcome"]
+    assert late == "ignored: older than the cancellation"
+    assert state(shop, sub_id)["cancel_at_period_end"] is True
+
+    kept = deliver(client, "customer.subscription.updated", before_cancel)["outcome"]
+    assert kept == "cancellation taken back at Stripe"
+    after = state(shop, sub_id)
+    assert (after["status"], after["cancel_at_period_end"]) == (S.ACTIVE, False)
+    assert [e[0] for e in after["events"]][-2:] == ["cancel", "keep"]
+
+
 def test_an_update_to_status_canceled_is_handled_like_deleted(shop, client, editions):
     sub_id, stripe_sub = paid_subscription(shop, client)
     run_box(shop, editions[0])

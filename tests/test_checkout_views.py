@@ -242,7 +242,7 @@ def test_leaving_the_providers_page_keeps_the_order_and_paying_again_is_a_new_at
     response = client.get(f"/checkout/cancelled/{order.number}?token={order.access_token}")
     assert response.location.endswith("/checkout/review")
     assert "You left the payment page, so nothing was charged." in text(client.get("/checkout/review"))
-    second_url = start_payment(client)
+    start_payment(client)
     again = the_order(seeded)
     assert again.number == order.number and again.payment_attempts == 2
     assert again.payment_reference == f"demo_{order.number}_2"

@@ -14,7 +14,7 @@ from shop.catalog.models import Variant
 from shop.db_types import utcnow
 from shop.extensions import db
 from shop.orders import services as orders
-from shop.orders.models import Order, OrderEvent, OrderStatus
+from shop.orders.models import Order, OrderStatus
 from shop.payments.models import ProcessedStripeEvent
 from shop.payments.stripe_gateway import StripeGateway
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from shop.extensions import db
 from shop.subscriptions import lifecycle
-from shop.subscriptions.models import Edition, PaidPeriod, Skip, SubscriptionStatus as S
+from shop.subscriptions.models import PaidPeriod, Skip, SubscriptionStatus as S
 
 from .box_factories import make_edition, make_subscription
 

@@ -11,7 +11,6 @@ declines every renewal (Stripe's test card that does the same), so arrears can b
 lifecycle functions the Stripe webhooks do, and refuses to run in production.
 """
 
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 

@@ -13,7 +13,6 @@ from wtforms import HiddenField
 
 from ..accounts.access import owned_or_404
 from ..accounts.services import email_link
-from ..db_types import utcnow
 from ..money import format_money
 from ..payments import PaymentError
 from ..shipping.services import country_name
@@ -22,7 +21,7 @@ from . import manage as actions
 from .forms import ShipToForm
 from .lifecycle import SubscriptionError
 from .models import SHIP_TO_COLUMNS, Subscription
-from .overview import overview, skip_refusal
+from .overview import overview
 
 REFUSED = (SubscriptionError, PaymentError)
 
@@ -45,17 +44,18 @@ def _manage_page(sub: Subscription):
     return redirect(url_for("subscriptions.manage", sub_id=sub.id))
 
 
-def _act(sub: Subscription, action, success: str):
-    """Run one manage.* action from a button; its refusal is flashed on the manage page."""
-    if not ActionForm().validate_on_submit():
+def _act(sub: Subscription, action, success, form: FlaskForm | None = None):
+    """Run one manage.* action from a button; its refusal is flashed on the manage page.
+    `success` is the message, or a function of the action's result giving it."""
+    if not (form or ActionForm()).validate_on_submit():
         flash("The form expired: please try again.", "error")
         return _manage_page(sub)
     try:
-        action(sub)
+        result = action(sub)
     except REFUSED as error:
         flash(str(error), "error")
     else:
-        flash(success, "success")
+        flash(success(result) if callable(success) else success, "success")
     return _manage_page(sub)
 
 
@@ -71,23 +71,13 @@ def manage(sub_id: int):
 def skip(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
     form = SkipForm()
-    if not form.validate_on_submit():
-        flash("The form expired: please try again.", "error")
-        return _manage_page(sub)
-    now = utcnow()
-    refusal = skip_refusal(sub, form.edition.data or "", now)
-    if refusal:
-        flash(refusal, "error")
-        return _manage_page(sub)
-    try:
-        edition = actions.skip_next_box(sub, now=now)
-    except REFUSED as error:
-        flash(str(error), "error")
-    else:
-        boxes = lifecycle.upcoming_boxes(sub, now)
+
+    def skipped(edition) -> str:
+        boxes = lifecycle.upcoming_boxes(sub)
         later = f" Your next box is the {boxes[0]:%B %Y} box." if boxes else ""
-        flash(f"Done: you'll skip the {edition.month:%B %Y} box.{later}", "success")
-    return _manage_page(sub)
+        return f"Done: you'll skip the {edition.month:%B %Y} box.{later}"
+
+    return _act(sub, lambda s: actions.skip_next_box(s, offered=form.edition.data or ""), skipped, form)
 
 
 @bp.post("/account/subscriptions/<int:sub_id>/pause")

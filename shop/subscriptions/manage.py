@@ -17,7 +17,8 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..payments import PaymentError, get_gateway
 from ..shipping import services as shipping
-from . import lifecycle
+from ..templating import london_datetime
+from . import box_run, lifecycle
 from .lifecycle import SubscriptionError
 from .models import SHIP_TO_COLUMNS, Edition, Skip, Subscription
 from .models import SubscriptionStatus as S
@@ -25,6 +26,7 @@ from .pricing import BoxQuote, quote
 from .services import first_box_month
 
 ACTOR = "customer"
+NOTHING_TO_SKIP = "There is no upcoming box you can skip just now."
 
 
 @contextmanager
@@ -56,17 +58,36 @@ def skippable_edition(sub: Subscription, now: datetime | None = None) -> Edition
     return db.session.scalar(query)
 
 
-def skip_next_box(sub: Subscription, *, now: datetime | None = None, actor: str = ACTOR) -> Edition:
+def skip_next_box(
+    sub: Subscription, *, offered: str | None = None, now: datetime | None = None, actor: str = ACTOR,
+) -> Edition:
     """Skip the next box. A box already paid for moves to the end of the paid boxes, and
-    the next renewal moves a month later (the provider is told)."""
+    the next renewal moves a month later (the provider is told). `offered` is the edition
+    ("2027-02") the subscriber saw on the page: if that is no longer the next skippable box
+    (its cutoff passed while the page sat open), nothing is skipped and they are told why."""
     now = now or utcnow()
     edition = skippable_edition(sub, now)
+    if offered is not None and (edition is None or edition.code != offered):
+        raise SubscriptionError(_offered_box_gone(offered, edition, now))
     if edition is None:
-        raise SubscriptionError("There is no upcoming box you can skip just now.")
+        raise SubscriptionError(NOTHING_TO_SKIP)
     with _one_change():
         lifecycle.skip(sub, edition, actor=actor, now=now)
         _tell_provider_next_renewal(sub, now)
     return edition
+
+
+def _offered_box_gone(offered: str, next_edition: Edition | None, now: datetime) -> str:
+    try:
+        seen = box_run.edition_by_code(offered)
+    except box_run.BoxRunError:
+        seen = None
+    if seen is not None and seen.cutoff_at < now:
+        return (f"The {seen.month:%B} box passed its cutoff ({london_datetime(seen.cutoff_at)} UK time) and can "
+                "no longer be skipped: it is being packed.")
+    if next_edition is None:
+        return NOTHING_TO_SKIP
+    return f"The next box you can skip is now the {next_edition.month:%B %Y} box: please check and try again."
 
 
 def pause(sub: Subscription, *, actor: str = ACTOR) -> None:

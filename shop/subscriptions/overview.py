@@ -169,24 +169,3 @@ def overview(sub: Subscription, now: datetime | None = None) -> Overview:
         last_box_shipped=last_paid in shipped,
         shipments=shipments(sub), skippable=skippable, closed_box=closed,
     )
-
-
-def skip_refusal(sub: Subscription, edition_code: str, now: datetime | None = None) -> str | None:
-    """Why the box the subscriber saw on the page (`edition_code`, "2027-02") can't be the
-    one skipped now, or None if it is still the next skippable box."""
-    now = now or utcnow()
-    skippable = manage.skippable_edition(sub, now)
-    if skippable is not None and skippable.code == edition_code:
-        return None
-    try:
-        month = date.fromisoformat(f"{edition_code}-01")
-    except ValueError:
-        month = None
-    seen = db.session.scalar(select(Edition).filter_by(month=month)) if month else None
-    if seen is not None and seen.cutoff_at < now:
-        when = seen.cutoff_at.astimezone(LONDON)
-        return (f"The {seen.month:%B} box passed its cutoff ({when.day} {when:%B, %H:%M} UK time) and can no "
-                "longer be skipped: it is being packed.")
-    if skippable is None:
-        return "There is no upcoming box you can skip just now."
-    return f"The next box you can skip is now the {skippable.month:%B %Y} box: please check and try again."

@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from shop import create_app
 from shop import seed as demo
-from shop.extensions import db
 
-from ..dbs import empty_all_tables, empty_database, migrate_to_head
+from ..dbs import empty_database, migrate_to_head
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]

@@ -1,27 +1,19 @@
 """Country names and the address form's country list (pycountry), marking where we don't ship."""
 
-from functools import lru_cache
-
-import pycountry
 from sqlalchemy import select
 
 from ..extensions import db
 from ..shipping.models import ZoneCountry
+from ..shipping.services import country_name, country_names
 
 NO_SHIPPING_SUFFIX = " — we don't ship here"
 
 
-@lru_cache(maxsize=1)
-def _names() -> dict[str, str]:
-    return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
-
-
-def country_name(code: str) -> str:
-    return _names().get(code, code)
+__all__ = ["country_choices", "country_name", "countries_not_shipped", "is_country"]
 
 
 def is_country(code: str) -> bool:
-    return code in _names()
+    return code in country_names()
 
 
 def countries_not_shipped() -> set[str]:
@@ -31,7 +23,7 @@ def countries_not_shipped() -> set[str]:
 def country_choices() -> list[tuple[str, str]]:
     """(code, label) sorted by name, United Kingdom first; countries we don't ship to are labelled."""
     no_ship = countries_not_shipped()
-    names = sorted(_names().items(), key=lambda item: item[1])
+    names = sorted(country_names().items(), key=lambda item: item[1])
     choices = [("GB", country_name("GB"))]
     choices += [
         (code, name + (NO_SHIPPING_SUFFIX if code in no_ship else ""))

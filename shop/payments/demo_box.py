@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..extensions import db
+from ..money import format_money
 from ..subscriptions import emails, lifecycle
 from ..subscriptions.models import Plan, PlanKind, Subscription
 from ..subscriptions.models import SubscriptionStatus as S
@@ -41,7 +42,8 @@ def _accepted_card(number: str) -> str:
     return card
 
 
-def _amount(sub: Subscription) -> int:
+def amount(sub: Subscription) -> int:
+    """What one payment of `sub` costs now (its plan, to its address)."""
     return quote(sub.plan, sub.ship_country).totals.total_pence
 
 
@@ -60,7 +62,7 @@ def pay_first(sub: Subscription, card_number: str, reference: str, *, now: datet
     sub.provider_customer_id = CARD_PREFIX + card[-4:]
     period = lifecycle.record_payment(
         sub, reference=reference, first_month=lifecycle.month_for_payment(sub, now),
-        amount_pence=_amount(sub), actor=ACTOR, paid_at=now,
+        amount_pence=amount(sub), actor=ACTOR, paid_at=now,
     )
     db.session.commit()
     if period is not None:
@@ -84,7 +86,7 @@ def _charge(sub: Subscription, paid_at: datetime) -> bool:
     month = lifecycle.month_for_payment(sub, paid_at)
     lifecycle.record_payment(
         sub, reference=f"demo_renewal_{sub.id}_{month:%Y-%m}", first_month=month,
-        amount_pence=_amount(sub), actor=ACTOR, paid_at=paid_at,
+        amount_pence=amount(sub), actor=ACTOR, paid_at=paid_at,
     )
     return True
 
@@ -131,7 +133,7 @@ def renew_due(on: date) -> RenewalReport:
                 break
             label = f"#{sub.id} {sub.email} ({sub.plan.name}, {sub.ship_country})"
             if _charge(sub, due_at):
-                report.paid.append(f"{label}: paid {_amount(sub) / 100:.2f} GBP on {due_at:%Y-%m-%d}")
+                report.paid.append(f"{label}: paid {format_money(amount(sub))} on {due_at:%Y-%m-%d}")
             else:
                 report.failed.append(f"{label}: declined on {due_at:%Y-%m-%d}, now in arrears")
         db.session.commit()

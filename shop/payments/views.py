@@ -10,7 +10,6 @@ from wtforms.validators import InputRequired, Regexp, ValidationError
 from ..extensions import db
 from ..orders import services as orders
 from ..subscriptions.models import Subscription, SubscriptionStatus
-from ..subscriptions.pricing import quote
 from . import bp, demo, demo_box
 
 
@@ -91,16 +90,12 @@ def demo_cancel(state: str):
 # -- the Culture Box --------------------------------------------------------------------
 
 
-def _box_attempt(state: str):
-    data = demo.read_state(state, demo.BOX_STATE)
+def _box_attempt(state: str, keys: frozenset[str] = demo.BOX_STATE):
+    data = demo.read_state(state, keys)
     sub = db.session.get(Subscription, data["subscription"]) if data else None
     if sub is None:
         abort(404)
     return data, sub
-
-
-def _box_amount(sub: Subscription) -> int:
-    return quote(sub.plan, sub.ship_country).totals.total_pence
 
 
 @bp.get("/demo/box/<state>")
@@ -108,7 +103,7 @@ def demo_box_page(state: str):
     data, sub = _box_attempt(state)
     if sub.status is not SubscriptionStatus.PENDING_PAYMENT:
         return redirect(data["success"])
-    return render_template("payments/demo_box.html", sub=sub, amount_pence=_box_amount(sub), form=DemoCardForm(),
+    return render_template("payments/demo_box.html", sub=sub, amount_pence=demo_box.amount(sub), form=DemoCardForm(),
                            cancel_form=CancelForm(), state=state)
 
 
@@ -129,7 +124,7 @@ def demo_box_pay(state: str):
             form.card_number.errors.append(str(error))
         else:
             return redirect(data["success"], code=303)
-    return render_template("payments/demo_box.html", sub=sub, amount_pence=_box_amount(sub), form=form,
+    return render_template("payments/demo_box.html", sub=sub, amount_pence=demo_box.amount(sub), form=form,
                            cancel_form=CancelForm(), state=state), 422
 
 
@@ -143,17 +138,12 @@ def demo_box_cancel(state: str):
 
 @bp.route("/demo/card/<state>", methods=["GET", "POST"])
 def demo_card_page(state: str):
-    data = demo.read_state(state, demo.CARD_STATE)
-    sub = db.session.get(Subscription, data["subscription"]) if data else None
-    if sub is None:
-        abort(404)
+    data, sub = _box_attempt(state, demo.CARD_STATE)
     form = DemoCardForm()
     if form.validate_on_submit():
         try:
             paid = demo_box.update_card(sub, form.card_number.data)
-        except demo.CardDeclined as error:
-            form.card_number.errors.append(str(error))
-        except demo.DemoCardError as error:
+        except (demo.CardDeclined, demo.DemoCardError) as error:
             form.card_number.errors.append(str(error))
         else:
             flash("Card updated, and the overdue payment is paid: your boxes are back on." if paid
@@ -161,4 +151,4 @@ def demo_card_page(state: str):
             return redirect(data["return"], code=303)
     overdue = sub.status is SubscriptionStatus.ARREARS
     return render_template("payments/demo_card.html", sub=sub, form=form, state=state, overdue=overdue,
-                           amount_pence=_box_amount(sub), return_url=data["return"]), 422 if form.errors else 200
+                           amount_pence=demo_box.amount(sub), return_url=data["return"]), 422 if form.errors else 200

@@ -54,17 +54,18 @@ class ShippingQuote:
 
 
 @lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
+def country_names() -> dict[str, str]:
+    """ISO code → the name people use ("Korea, Republic of" reads "South Korea"), built once."""
     return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
 
 
 def country_name(code: str) -> str:
-    return _country_names().get((code or "").upper(), code)
+    return country_names().get((code or "").upper(), code)
 
 
 def country_choices() -> list[tuple[str, str]]:
     """Every country pycountry knows, by name (the checkout's country list)."""
-    return sorted(_country_names().items(), key=lambda item: item[1])
+    return sorted(country_names().items(), key=lambda item: item[1])
 
 
 def zone_for(country_code: str) -> ShippingZone:
@@ -73,7 +74,7 @@ def zone_for(country_code: str) -> ShippingZone:
     row = db.session.scalar(
         select(ZoneCountry).where(ZoneCountry.country_code == code).options(selectinload(ZoneCountry.zone))
     )
-    if row is None or code not in _country_names():
+    if row is None or code not in country_names():
         raise UnknownCountry("Please choose a country from the list.")
     if not row.ships:
         raise CountryNotShipped(

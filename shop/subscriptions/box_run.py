@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO
 
-import pycountry
 from sqlalchemy import and_, exists, func, insert, literal, select, update
 
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
 from ..shipping.models import UK_COUNTRY
+from ..shipping.services import country_name
 from .models import (
     SHIP_TO_COLUMNS, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription,
     SubscriptionEvent,
@@ -162,8 +162,7 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
 
 
 def _country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return f"{country.name} ({code})" if country else code
+    return f"{country_name(code)} ({code})"
 
 
 def edition_by_code(code: str) -> Edition | None:

@@ -7,24 +7,20 @@ or repeat a payment. Links are built on SHOP_BASE_URL, never on a request's Host
 
 import logging
 
-from flask import current_app
-from sqlalchemy import select
 
+from ..accounts.services import email_link
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import send_email
 from ..shipping.services import country_name
 from . import lifecycle
-from .models import Edition, Subscription
+from .models import Subscription
 from .pricing import quote
+from .services import edition_for
 
 log = logging.getLogger(__name__)
 
 
-def account_link(sub: Subscription, page: str = "") -> str:
-    """/account/subscriptions/<id>[/page] on the shop's public address."""
-    base = current_app.config["SHOP_BASE_URL"].rstrip("/")
-    return f"{base}/account/subscriptions/{sub.id}" + (f"/{page}" if page else "")
 
 
 def _send(subscription_id: int, subject: str, template: str, build_context) -> bool:
@@ -34,7 +30,7 @@ def _send(subscription_id: int, subject: str, template: str, build_context) -> b
             return False
         return send_email(
             sub.email, subject, template, sub=sub, country=country_name(sub.ship_country),
-            manage_url=account_link(sub), **build_context(sub),
+            manage_url=email_link("subscriptions.manage", sub_id=sub.id), **build_context(sub),
         )
     except Exception:
         log.exception("Could not send the %s email for subscription %s", template, subscription_id)
@@ -50,7 +46,7 @@ def send_subscription_confirmation(subscription_id: int) -> bool:
         first = boxes[0] if boxes else sub.first_month
         return {
             "first_month": first,
-            "edition": db.session.scalar(select(Edition).filter_by(month=first)),
+            "edition": edition_for(first),
             "paid": sub.periods[-1] if sub.periods else None,
             "upcoming": lifecycle.next_payment(sub, now),
             "amount_pence": quote(sub.plan, sub.ship_country).totals.total_pence,
@@ -65,7 +61,7 @@ def send_arrears_notice(subscription_id: int) -> bool:
     def context(sub: Subscription) -> dict:
         upcoming = lifecycle.next_payment(sub, utcnow())
         return {
-            "card_url": account_link(sub, "card"),
+            "card_url": email_link("subscriptions.card", sub_id=sub.id),
             "month": upcoming.month if upcoming else None,
             "amount_pence": quote(sub.plan, sub.ship_country).totals.total_pence,
         }

@@ -53,7 +53,7 @@ def transition(sub: Subscription, to: S, *, actor: str, reason: str = "") -> Non
 
 def record_payment(
     sub: Subscription, *, reference: str, first_month: date, amount_pence: int, actor: str,
-    paid_at: datetime | None = None,
+    paid_at: datetime | None = None, note: str = "",
 ) -> PaidPeriod | None:
     """One payment paid for `plan.months` boxes from `first_month` (months the subscriber has
     already skipped are stepped over, so a payment always buys `months` boxes). A reference
@@ -70,7 +70,8 @@ def record_payment(
         amount_pence=amount_pence, paid_at=paid_at or utcnow(),
     )
     db.session.add(period)
-    record(sub, "paid", actor=actor, detail=f"{reference}: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}")
+    detail = f"{reference}: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}" + (f" ({note})" if note else "")
+    record(sub, "paid", actor=actor, detail=detail)
     if sub.status in (S.PENDING_PAYMENT, S.ARREARS):
         transition(sub, S.ACTIVE, actor=actor, reason=f"payment {reference}")
     db.session.flush()

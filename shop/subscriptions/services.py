@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, time
 
+from flask import g
 from sqlalchemy import select
 
 from ..extensions import db
@@ -67,8 +68,16 @@ def next_month(month: date) -> date:
 
 
 def box_price_from() -> int | None:
-    """The lowest price per box across the active plans, for "from £x a box"."""
-    return min((plan.per_box_pence for plan in active_plans()), default=None)
+    """The lowest price per box across the active plans, for "from £x a box". A template
+    global that a page may call several times (header, cards, embeds): asked once per request."""
+    if "box_price_from" not in g:
+        g.box_price_from = min((plan.per_box_pence for plan in active_plans()), default=None)
+    return g.box_price_from
+
+
+def edition_for(month: date | None) -> Edition | None:
+    """The edition of `month` (its first day), if the shop has created it yet."""
+    return db.session.scalar(select(Edition).where(Edition.month == month)) if month else None
 
 
 def upcoming_editions(from_month: date, limit: int = 3) -> list[Edition]:

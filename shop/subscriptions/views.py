@@ -7,12 +7,12 @@ from flask_login import current_user, login_required
 from ..accounts import orders as account_orders
 from ..accounts.access import owned_or_404
 from ..db_types import utcnow
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..payments import PaymentError, get_gateway
 from . import bp, lifecycle, services, subscribe
 from .forms import SubscribeForm
 from .lifecycle import SubscriptionError
-from .models import Edition, PlanKind, Subscription
+from .models import PlanKind, Subscription
 from .subscribe import BoxChoice
 
 CHOICE_KEY = "box_choice"
@@ -109,7 +109,7 @@ def review():
     except SubscriptionError as error:
         flash(str(error), "error")
         return redirect(url_for("subscriptions.choose_gift" if choice.first_month else "subscriptions.choose"))
-    edition = db.session.scalar(db.select(Edition).filter_by(month=priced.first_month))
+    edition = services.edition_for(priced.first_month)
     return render_template(
         "subscriptions/review.html", priced=priced, edition=edition, edit_url=_edit_url(priced),
         ship_day=services.SHIP_DAY, gateway_name=get_gateway().name,
@@ -144,7 +144,7 @@ def welcome(sub_id: int):
         session.pop(CHOICE_KEY, None)
     now = utcnow()
     boxes = lifecycle.upcoming_boxes(sub, now)
-    edition = db.session.scalar(db.select(Edition).filter_by(month=boxes[0])) if boxes else None
+    edition = services.edition_for(boxes[0] if boxes else None)
     return render_template(
         "subscriptions/welcome.html", sub=sub, first_box=boxes[0] if boxes else None, edition=edition,
         upcoming=lifecycle.next_payment(sub, now),

@@ -143,16 +143,10 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
     first = not sub.periods
     period = lifecycle.record_payment(
         sub, reference=reference, first_month=lifecycle.month_for_payment(sub, paid_at),
-        amount_pence=amount_pence, actor=ACTOR, paid_at=paid_at,
+        amount_pence=amount_pence, actor=ACTOR, paid_at=paid_at, note=note,
     )
     if period is None:
         return f"no change: payment {reference} already recorded"
-    event = db.session.scalar(select(SubscriptionEvent).where(
-        SubscriptionEvent.subscription_id == sub.id, SubscriptionEvent.kind == "paid",
-        SubscriptionEvent.detail.startswith(f"{reference}:"),
-    ))
-    if event is not None:
-        event.detail = f"{event.detail} ({note})"
     if first:
         sub_id = sub.id
         context.after_commit.append(lambda: _send("send_subscription_confirmation", sub_id))

@@ -14,6 +14,8 @@ def format_date(value: datetime | None, style: str = "long") -> str:
         return ""
     if style == "iso":
         return value.isoformat()
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(LONDON)  # a moment, as a UK customer reads its date
     return f"{value.day} {value:%B %Y}"
 
 

@@ -2,6 +2,7 @@
 the data export, and what deleting an account does to them."""
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from .models import User
@@ -22,7 +23,9 @@ def user_subscriptions(user: User) -> list | None:
     model = subscription_model()
     if model is None:
         return None
-    return list(db.session.scalars(select(model).where(model.user_id == user.id).order_by(model.id.desc())))
+    query = (select(model).where(model.user_id == user.id).order_by(model.id.desc())
+             .options(selectinload(model.plan), selectinload(model.periods)))
+    return list(db.session.scalars(query))
 
 
 def export_subscriptions(user: User) -> list[dict]:

@@ -34,10 +34,10 @@ def reconcile_session() -> None:
     pending = session.get(PENDING_KEY)
     if not pending:
         return
-    order = orders.order_by_number(pending.get("number", ""))
-    if order is None or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+    status = orders.order_status(pending.get("number", ""))
+    if status is None or status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
         session.pop(PENDING_KEY, None)
-    elif order.status is not OrderStatus.PENDING_PAYMENT:
+    elif status is not OrderStatus.PENDING_PAYMENT:
         session.pop(PENDING_KEY, None)
         session.pop("cart", None)
         session.pop("checkout", None)

@@ -265,6 +265,11 @@ def order_by_number(number: str) -> Order | None:
     )
 
 
+def order_status(number: str) -> OrderStatus | None:
+    """Just the status (the cart's before_request check runs on every cart page)."""
+    return db.session.scalar(select(Order.status).where(Order.number == number))
+
+
 def order_by_payment_reference(reference: str) -> Order | None:
     if not reference:
         return None

@@ -126,8 +126,8 @@ def register(email: str, password: str, *, name: str = "", order_number: str = "
         from . import orders
 
         orders.link_order_by_token(user, order_number, order_token)
-    db.session.commit()
     send_confirmation(user)
+    db.session.commit()
     return user
 
 
@@ -205,8 +205,8 @@ def reset_password(token: str, new_password: str, *, now: datetime | None = None
     # The link reached their inbox, so the address is theirs.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now or utcnow()
-    db.session.commit()
     send_email(user.email, "Your password was changed", "password_changed", user=user)
+    db.session.commit()
     return user
 
 
@@ -215,8 +215,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Use
         raise WrongPassword("Your current password is not right.")
     _check_password(new_password, user.email, field="new_password")
     _set_password(user, new_password)
-    db.session.commit()
     send_email(user.email, "Your password was changed", "password_changed", user=user)
+    db.session.commit()
     return user
 
 
@@ -258,8 +258,8 @@ def confirm_email_change(token: str, *, now: datetime | None = None) -> User:
     from . import orders
 
     orders.claim_guest_orders(user)
-    db.session.commit()
     send_email(old_email, "Your email address was changed", "email_changed", user=user, new_email=new_email)
+    db.session.commit()
     return user
 
 

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from . import bp, orders, services
 from . import subscriptions as account_subscriptions
 from .access import owned_or_404
@@ -161,6 +161,7 @@ def resend_confirmation():
     form = ConfirmForm()
     if form.validate_on_submit() and not current_user.email_confirmed:
         services.send_confirmation(_me())
+        db.session.commit()  # the email is a job: it goes out once committed
         flash(f"We've sent a new confirmation link to {current_user.email}.", "success")
     return redirect(url_for("accounts.account"))
 
@@ -174,6 +175,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
+        db.session.commit()  # the email is a job: it goes out once committed
         # The same answer whether or not the account exists.
         flash(
             f"If {services.normalise_email(form.email.data)} has an account, a reset link is on its way. "
@@ -323,6 +325,7 @@ def change_email():
     if form.validate_on_submit():
         try:
             new_email = services.request_email_change(_me(), form.new_email.data, form.password.data)
+            db.session.commit()  # the email is a job: it goes out once committed
         except services.AccountError as exc:
             error = _apply_error(form, exc)
         else:

@@ -8,7 +8,7 @@ functions (`confirm_payment`, `fail_payment`, `expire_order`, `record_refund`) a
 conditional and idempotent: a repeat returns False and changes nothing. They flush but
 do not commit: the caller (the demo gateway, the Stripe webhook) owns the transaction, so
 its own record (e.g. the processed webhook event) commits together with the effect.
-Emails are sent by the caller after its commit (`send_order_confirmation`).
+`send_order_confirmation` records the email as a job in the caller's transaction.
 """
 
 import hmac
@@ -402,8 +402,8 @@ def order_link(order: Order) -> str:
 
 
 def send_order_confirmation(order: Order) -> bool:
-    """The order email (HTML and plain text). Never raises: if the mail server is down
-    the message is kept in the outbox and the order is unaffected."""
+    """Record the order email (HTML and plain text) as a job in the current transaction.
+    Never raises: a rendering problem must not lose a paid order."""
     try:
         return send_email(
             order.email, f"Your Inspire Me Korea order {order.number}", "order_confirmation",

@@ -134,9 +134,9 @@ def pay(order: Order, card_number: str, reference: str) -> bool:
     card = normalise_card(card_number)
     if card == PAYING_CARD:
         changed = orders.confirm_payment(order, provider="demo", reference=reference, actor=ACTOR)
-        db.session.commit()
         if changed:
-            orders.send_order_confirmation(order)
+            orders.send_order_confirmation(order)  # a job, committed with the payment
+        db.session.commit()
         return changed
     if card == DECLINED_CARD:
         orders.fail_payment(order, reason="card declined (demo card 4000 0000 0000 0002)", actor=ACTOR)

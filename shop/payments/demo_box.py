@@ -64,9 +64,9 @@ def pay_first(sub: Subscription, card_number: str, reference: str, *, now: datet
         sub, reference=reference, first_month=lifecycle.month_for_payment(sub, now),
         amount_pence=amount(sub), actor=ACTOR, paid_at=now,
     )
-    db.session.commit()
     if period is not None:
-        emails.send_subscription_confirmation(sub.id)
+        emails.send_subscription_confirmation(sub.id)  # a job, committed with the payment
+    db.session.commit()
     return period is not None
 
 
@@ -136,7 +136,7 @@ def renew_due(on: date) -> RenewalReport:
                 report.paid.append(f"{label}: paid {format_money(amount(sub))} on {due_at:%Y-%m-%d}")
             else:
                 report.failed.append(f"{label}: declined on {due_at:%Y-%m-%d}, now in arrears")
-        db.session.commit()
         if sub.status is S.ARREARS:
-            emails.send_arrears_notice(sub.id)
+            emails.send_arrears_notice(sub.id)  # a job, committed with the arrears
+        db.session.commit()
     return report

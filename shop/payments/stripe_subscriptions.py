@@ -37,6 +37,7 @@ import stripe
 
 from ..db_types import utcnow
 from .gateway import CheckoutRedirect, PaymentError
+from .stripe_jobs import expire_checkout_later
 
 if TYPE_CHECKING:
     from ..subscriptions.models import Subscription
@@ -213,15 +214,11 @@ class StripeSubscriptions:
 
     def abandon_checkout(self, sub: "Subscription") -> None:
         """Expire the unpaid attempt's Checkout Session (Stripe then sends
-        checkout.session.expired). A session already completed or expired cannot be
-        expired: that is logged, not raised."""
-        if not sub.checkout_reference:
-            return
-        try:
-            self.client.v1.checkout.sessions.expire(sub.checkout_reference)
-        except stripe.StripeError as error:
-            log.warning("Could not expire Checkout Session %s of subscription %s: %s",
-                        sub.checkout_reference, sub.id, error.user_message or error)
+        checkout.session.expired), as a job recorded in the caller's transaction, so it
+        is retried while Stripe cannot be reached. A session already completed or
+        expired cannot be expired: that is logged, not raised."""
+        if sub.checkout_reference:
+            expire_checkout_later(sub.checkout_reference)
 
     # -- changes to a running subscription --------------------------------------------------
 

@@ -7,7 +7,8 @@
    the event's effect is applied through the order services, and both commit together.
    A repeated event id (a retry, or two deliveries racing) fails the insert, rolls back
    and answers 200 with no second effect.
-3. Emails go out after the commit, so a slow mail server never undoes a payment.
+3. Emails are recorded as jobs in that same transaction and sent by a worker, so a
+   slow mail server never undoes a payment and a committed payment never loses its email.
 
 Every effect is conditional (the order services only pay a pending order, only expire a
 pending order, ...), so events that arrive out of order have one sensible effect.
@@ -222,17 +223,9 @@ def _confirm(order, session: dict, context: WebhookContext) -> str:
                             reason=f"Stripe charged {charged[0]} {charged[1]}, the order is {expected[0]} {expected[1]}: check and refund")
         return "refused: amount differs from the order"
     if orders.confirm_payment(order, provider=PROVIDER, reference=session.get("id"), actor=ACTOR):
-        order_id = order.id
-        context.after_commit.append(lambda: _send_confirmation(order_id))
+        orders.send_order_confirmation(order)  # a job, committed with the payment
         return "paid"
     return f"no change: order is {order.status.value}"
-
-
-def _send_confirmation(order_id: int) -> None:
-
-    order = orders.order_by_id(order_id)
-    if order is not None:
-        orders.send_order_confirmation(order)
 
 
 def _session_order(session: dict, context: WebhookContext):

@@ -15,17 +15,17 @@ Every effect is conditional: a paid period's reference is unique (lifecycle.reco
 returns None for one it has seen), status moves only happen from the right status. So
 the same event twice, or two events with the same effect (the session and invoice.paid
 for the first invoice), have one effect. Handlers never commit (the endpoint does);
-emails go out after the commit.
+emails and Stripe calls are recorded as jobs in the same transaction.
 """
 
 import logging
 from datetime import UTC, datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..extensions import db
+from ..payments.stripe_jobs import cancel_subscription_later
 from ..payments.stripe_subscriptions import PURPOSE_GIFT, PURPOSE_SUBSCRIPTION
 from ..payments.webhooks import WebhookContext, handles, handles_session
 from . import lifecycle
@@ -137,8 +137,7 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
             if sub.plan.renews and sub.provider_subscription_id:
                 # e.g. an abandoned attempt's old Checkout page paid after the customer started
                 # again: stop Stripe charging it every month (the refund is the staff's).
-                stripe_id = sub.provider_subscription_id
-                context.after_commit.append(lambda: _stop_billing(stripe_id))
+                cancel_subscription_later(sub.provider_subscription_id)
         return "refused: the subscription has ended (flagged for a refund)"
     first = not sub.periods
     period = lifecycle.record_payment(
@@ -148,17 +147,8 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
     if period is None:
         return f"no change: payment {reference} already recorded"
     if first:
-        sub_id = sub.id
-        context.after_commit.append(lambda: _send("send_subscription_confirmation", sub_id))
+        _send("send_subscription_confirmation", sub.id)
     return f"paid: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}"
-
-
-def _stop_billing(stripe_subscription_id: str) -> None:
-    """Cancel the Stripe subscription now (after the commit; a failure is only logged)."""
-    from ..payments.stripe_gateway import StripeGateway
-
-    StripeGateway.from_config(current_app.config).client.v1.subscriptions.cancel(stripe_subscription_id)
-    log.warning("Cancelled Stripe subscription %s: its Culture Box subscription had ended", stripe_subscription_id)
 
 
 def _send(name: str, sub_id: int) -> None:
@@ -259,8 +249,7 @@ def invoice_payment_failed(invoice: dict, context: WebhookContext) -> str:
     reason = f"Stripe invoice {invoice.get('id')} payment failed (attempt {invoice.get('attempt_count') or 1})"
     if not lifecycle.mark_arrears(sub, actor=ACTOR, reason=reason):
         return f"no change: subscription is {sub.status.value}"
-    sub_id = sub.id
-    context.after_commit.append(lambda: _send("send_arrears_notice", sub_id))
+    _send("send_arrears_notice", sub.id)
     return "arrears"
 
 

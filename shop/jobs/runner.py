@@ -1,0 +1,196 @@
+"""Running one job, handing new jobs to the queue once their transaction commits, and
+finding the jobs the queue lost.
+
+A run locks the job's row (on PostgreSQL; two workers handed the same job run it one
+after the other, and the second finds it done), calls its handler and records the outcome
+in one commit. A failure counts an attempt and raises RetryLater with the backoff delay,
+until JOBS_MAX_ATTEMPTS: then the job is `failed` and waits for `flask jobs retry`.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import event, select
+
+from ..db_types import utcnow
+from ..extensions import db
+from .models import Job, JobStatus
+from .registry import APP, HANDLERS, NEW_JOBS, remember_for_dispatch
+
+log = logging.getLogger(__name__)
+
+ERROR_LENGTH = 2000
+
+
+class RetryLater(Exception):
+    """The job failed and has attempts left: run it again in `delay` seconds."""
+
+    def __init__(self, job_id: int, delay: float, error: str):
+        super().__init__(f"job {job_id} failed ({error}); retrying in {delay:g} s")
+        self.job_id = job_id
+        self.delay = delay
+
+
+class JobNotRetriable(LookupError):
+    """`flask jobs retry` was given an id that is not a failed or pending job."""
+
+
+def retry_delay(config, attempts: int) -> float:
+    """Exponential backoff: JOBS_RETRY_DELAY after the first failure, times
+    JOBS_RETRY_BACKOFF after each further one, at most JOBS_RETRY_MAX_DELAY."""
+    delay = config["JOBS_RETRY_DELAY"] * config["JOBS_RETRY_BACKOFF"] ** max(attempts - 1, 0)
+    return min(delay, config["JOBS_RETRY_MAX_DELAY"])
+
+
+def _locked(job_id: int) -> Job | None:
+    return db.session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
+
+
+def run(job_id: int) -> str:
+    """Run one pending job and commit its outcome: "done", "failed" (out of attempts) or
+    "skipped" (no such job, or not pending: a repeat does nothing). Raises RetryLater."""
+    job = _locked(job_id)
+    if job is None or job.status is not JobStatus.PENDING:
+        db.session.rollback()
+        return "skipped"
+    try:
+        handler = HANDLERS.get(job.kind)
+        if handler is None:
+            raise LookupError(f"no handler is registered for job kind {job.kind!r}")
+        handler(**job.payload)
+    except Exception as error:
+        db.session.rollback()
+        return _record_failure(job_id, error)
+    job.attempts += 1
+    job.status = JobStatus.DONE
+    job.done_at = utcnow()
+    db.session.commit()
+    log.info("Job %s (%s) done", job_id, job.kind)
+    return "done"
+
+
+def _record_failure(job_id: int, error: Exception) -> str:
+    job = _locked(job_id)
+    if job is None or job.status is not JobStatus.PENDING:  # a twin run finished it meanwhile
+        db.session.rollback()
+        return "skipped"
+    job.attempts += 1
+    job.last_error = _describe(error)
+    config = current_app.config
+    if job.attempts >= config["JOBS_MAX_ATTEMPTS"]:
+        job.status = JobStatus.FAILED
+        db.session.commit()
+        log.error("Job %s (%s) failed after %s attempts: %s", job_id, job.kind, job.attempts, job.last_error)
+        return "failed"
+    delay = retry_delay(config, job.attempts)
+    job.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    kind, attempts, message = job.kind, job.attempts, job.last_error
+    db.session.commit()
+    log.warning("Job %s (%s) attempt %s failed, retrying in %g s: %s", job_id, kind, attempts, delay, message)
+    raise RetryLater(job_id, delay, message)
+
+
+# -- handing jobs over after the commit -------------------------------------------------------
+
+
+def dispatch(app: Flask, job_ids: Iterable[int]) -> None:
+    """Give committed jobs to the queue, or run them here and now with JOBS_IMMEDIATE.
+    Never raises: a job that does not get through is found again by redispatch_overdue."""
+    job_ids = list(job_ids)
+    if app.config["JOBS_IMMEDIATE"]:
+        for job_id in job_ids:
+            run_here(app, job_id)
+        return
+    from .queue import send
+
+    try:
+        send(app, job_ids)
+    except Exception:
+        log.exception("Could not hand jobs %s to the queue; they will be handed over again", job_ids)
+
+
+def run_here(app: Flask, job_id: int) -> str:
+    """Run a job in this process, in its own app context (so its own session)."""
+    with app.app_context():
+        try:
+            return run(job_id)
+        except RetryLater:
+            return "retrying"
+        except Exception:
+            log.exception("Job %s could not be run", job_id)
+            return "error"
+
+
+def _after_commit(session) -> None:
+    job_ids = session.info.pop(NEW_JOBS, None)
+    app = session.info.get(APP)
+    if job_ids and app is not None:
+        dispatch(app, job_ids)
+
+
+def _after_soft_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(NEW_JOBS, None)
+
+
+_hooks_installed = False
+
+
+def install_session_hooks() -> None:
+    global _hooks_installed
+    if not _hooks_installed:
+        event.listen(db.session, "after_commit", _after_commit)
+        event.listen(db.session, "after_soft_rollback", _after_soft_rollback)
+        _hooks_installed = True
+
+
+# -- lost jobs and retries -------------------------------------------------------------------
+
+
+def redispatch_overdue(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Hand over again the pending jobs that should have run JOBS_REDISPATCH_AFTER seconds
+    ago (the process died between commit and hand-off, or the queue lost them). Commits."""
+    now = now or utcnow()
+    overdue_before = now - timedelta(seconds=current_app.config["JOBS_REDISPATCH_AFTER"])
+    jobs = db.session.scalars(
+        select(Job).where(Job.status == JobStatus.PENDING, Job.next_attempt_at <= overdue_before)
+        .order_by(Job.id).limit(limit)
+    ).all()
+    for job in jobs:
+        job.next_attempt_at = now  # not again before another JOBS_REDISPATCH_AFTER
+        remember_for_dispatch(job)
+    ids = [job.id for job in jobs]
+    db.session.commit()
+    if ids:
+        log.warning("Handed %s overdue job(s) to the queue again: %s", len(ids), ids)
+    return ids
+
+
+def failed_jobs() -> list[Job]:
+    return list(db.session.scalars(select(Job).where(Job.status == JobStatus.FAILED).order_by(Job.id)))
+
+
+def retry(job_ids: Iterable[int]) -> list[Job]:
+    """Give failed (or pending) jobs a fresh set of attempts and run them again. Commits.
+    Raises JobNotRetriable, changing nothing, if an id is unknown or already done."""
+    jobs = []
+    for job_id in job_ids:
+        job = db.session.get(Job, job_id)
+        if job is None:
+            raise JobNotRetriable(f"There is no job {job_id}.")
+        if job.status is JobStatus.DONE:
+            raise JobNotRetriable(f"Job {job_id} ({job.kind}) is already done.")
+        jobs.append(job)
+    for job in jobs:
+        job.status = JobStatus.PENDING
+        job.attempts = 0
+        job.next_attempt_at = utcnow()
+        remember_for_dispatch(job)
+    db.session.commit()
+    return jobs

@@ -1,0 +1,73 @@
+"""The schedule, run by `flask jobs worker` instead of cron lines. Edge code: each entry
+runs in its own app context and commits once; only the worker imports this module.
+
+| when (UTC)        | what |
+|-------------------|------|
+| every minute      | hand over again the jobs the queue lost |
+| every 10 minutes  | expire orders unpaid after ORDERS_EXPIRE_AFTER_MINUTES (`flask orders expire-stale`) |
+| daily at 09:05    | demo gateway only: take the Culture Box renewals due today (`flask box demo-renew`) |
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from flask import Flask, current_app
+from huey import Huey, crontab
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..orders import services as orders
+from ..payments import demo, demo_box
+from . import runner
+
+log = logging.getLogger(__name__)
+
+
+def redispatch_lost_jobs() -> list[int]:
+    return runner.redispatch_overdue()
+
+
+def expire_stale_orders() -> list[str]:
+    numbers = orders.expire_stale(current_app.config["ORDERS_EXPIRE_AFTER_MINUTES"])
+    db.session.commit()
+    if numbers:
+        log.info("Expired %s unpaid order(s): %s", len(numbers), ", ".join(numbers))
+    return numbers
+
+
+def take_demo_renewals(on: date | None = None) -> demo_box.RenewalReport | None:
+    """Renewals are due at 09:00 UTC on their billing day; with Stripe, Stripe takes them."""
+    if not demo.demo_allowed(current_app.config):
+        return None
+    report = demo_box.renew_due(on or utcnow().date())
+    db.session.commit()
+    if report.paid or report.failed:
+        log.info("Demo renewals: %s paid, %s declined", len(report.paid), len(report.failed))
+    return report
+
+
+SCHEDULE: list[tuple[str, crontab, Callable]] = [
+    ("jobs.redispatch_lost", crontab(minute="*"), redispatch_lost_jobs),
+    ("orders.expire_stale", crontab(minute="*/10"), expire_stale_orders),
+    ("box.demo_renewals", crontab(minute="5", hour="9"), take_demo_renewals),
+]
+
+
+def register(huey: Huey, app: Flask) -> None:
+    """Add the schedule to the worker's Huey instance."""
+    for name, when, work in SCHEDULE:
+        huey.periodic_task(when, name=name)(_in_app_context(app, work))
+
+
+def _in_app_context(app: Flask, work: Callable) -> Callable[[], None]:
+    def run() -> None:
+        with app.app_context():
+            try:
+                work()
+            except Exception:
+                db.session.rollback()
+                raise
+
+    run.__name__ = work.__name__
+    return run

@@ -73,7 +73,9 @@ def from_environment(instance_path: str) -> dict:
         "JOBS_RETRY_MAX_DELAY": float(env.get("JOBS_RETRY_MAX_DELAY", "3600")),
         "JOBS_REDISPATCH_AFTER": float(env.get("JOBS_REDISPATCH_AFTER", "300")),
         **({"JOBS_IMMEDIATE": env["JOBS_IMMEDIATE"].lower() == "true"} if env.get("JOBS_IMMEDIATE") else {}),
-        "ORDERS_EXPIRE_AFTER_MINUTES": int(env.get("ORDERS_EXPIRE_AFTER_MINUTES", "90")),
+        # Unpaid orders expire after this (the worker's schedule); unset: 1500 with Stripe (a
+        # Checkout Session lives 24 hours), 90 with the demo gateway.
+        "ORDERS_EXPIRE_AFTER_MINUTES": int(env.get("ORDERS_EXPIRE_AFTER_MINUTES", "0")) or None,
     }
 
 

@@ -14,7 +14,7 @@ from ..config import ConfigError
 from . import runner
 
 QUEUE_NAME = "shop-jobs"
-RUN_TASK = "shop.jobs.run"
+RUN_TASK = "run_job"
 EXTENSION = "jobs.queue"
 
 

@@ -4,7 +4,7 @@ runs in its own app context and commits once; only the worker imports this modul
 | when (UTC)        | what |
 |-------------------|------|
 | every minute      | hand over again the jobs the queue lost |
-| every 10 minutes  | expire orders unpaid after ORDERS_EXPIRE_AFTER_MINUTES (`flask orders expire-stale`) |
+| every 10 minutes  | expire unpaid orders (`flask orders expire-stale`), see expire_after_minutes |
 | daily at 09:05    | demo gateway only: take the Culture Box renewals due today (`flask box demo-renew`) |
 """
 
@@ -28,8 +28,13 @@ def redispatch_lost_jobs() -> list[int]:
     return runner.redispatch_overdue()
 
 
+def expire_after_minutes(config) -> int:
+    """A Stripe Checkout Session can still be paid for 24 hours; a demo payment page at once."""
+    return config.get("ORDERS_EXPIRE_AFTER_MINUTES") or (1500 if config.get("STRIPE_SECRET_KEY") else 90)
+
+
 def expire_stale_orders() -> list[str]:
-    numbers = orders.expire_stale(current_app.config["ORDERS_EXPIRE_AFTER_MINUTES"])
+    numbers = orders.expire_stale(expire_after_minutes(current_app.config))
     db.session.commit()
     if numbers:
         log.info("Expired %s unpaid order(s): %s", len(numbers), ", ".join(numbers))
@@ -48,9 +53,9 @@ def take_demo_renewals(on: date | None = None) -> demo_box.RenewalReport | None:
 
 
 SCHEDULE: list[tuple[str, crontab, Callable]] = [
-    ("jobs.redispatch_lost", crontab(minute="*"), redispatch_lost_jobs),
-    ("orders.expire_stale", crontab(minute="*/10"), expire_stale_orders),
-    ("box.demo_renewals", crontab(minute="5", hour="9"), take_demo_renewals),
+    ("redispatch_lost_jobs", crontab(minute="*"), redispatch_lost_jobs),
+    ("expire_stale_orders", crontab(minute="*/10"), expire_stale_orders),
+    ("take_demo_renewals", crontab(minute="5", hour="9"), take_demo_renewals),
 ]
 
 

@@ -1,5 +1,6 @@
-"""Stripe webhooks for the Culture Box, registered on the shop's one endpoint
-(shop/payments/webhooks.py: signature, event log and transaction are handled there).
+"""What a Stripe event means for the Culture Box: the handlers the subscriptions area
+registers on the shop's one webhook endpoint (shop/payments/webhooks.py: signature, event
+log and the transaction are handled there).
 
 | event | effect |
 |---|---|
@@ -14,8 +15,8 @@
 Every effect is conditional: a paid period's reference is unique (lifecycle.record_payment
 returns None for one it has seen), status moves only happen from the right status. So
 the same event twice, or two events with the same effect (the session and invoice.paid
-for the first invoice), have one effect. Handlers never commit (the endpoint does);
-emails go out after the commit.
+for the first invoice), have one effect. Handlers never commit (the endpoint does, once);
+the emails they request are part of the same transaction.
 """
 
 import logging
@@ -27,8 +28,9 @@ from sqlalchemy import select
 from ..db_types import utcnow
 from ..extensions import db
 from ..payments.stripe_subscriptions import PURPOSE_GIFT, PURPOSE_SUBSCRIPTION
-from ..payments.webhooks import WebhookContext, handles, handles_session
-from . import lifecycle
+from ..payments.stripe_events import WebhookContext, handles, handles_session
+from ..payments.stripe_gateway import StripeGateway
+from . import emails, lifecycle
 from .models import Subscription, SubscriptionEvent
 from .models import SubscriptionStatus as S
 
@@ -121,8 +123,7 @@ def _moment(timestamp, context: WebhookContext) -> datetime:
 # -- effects ----------------------------------------------------------------------------
 
 
-def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datetime, context: WebhookContext,
-         note: str) -> str:
+def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datetime, note: str) -> str:
     """Record one payment (idempotent by reference). A payment for an ended subscription
     buys no box: it is recorded as an event for the staff to refund."""
     if sub.status is S.ENDED:
@@ -137,8 +138,7 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
             if sub.plan.renews and sub.provider_subscription_id:
                 # e.g. an abandoned attempt's old Checkout page paid after the customer started
                 # again: stop Stripe charging it every month (the refund is the staff's).
-                stripe_id = sub.provider_subscription_id
-                context.after_commit.append(lambda: _stop_billing(stripe_id))
+                _stop_billing(sub.provider_subscription_id)
         return "refused: the subscription has ended (flagged for a refund)"
     first = not sub.periods
     period = lifecycle.record_payment(
@@ -148,23 +148,14 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
     if period is None:
         return f"no change: payment {reference} already recorded"
     if first:
-        sub_id = sub.id
-        context.after_commit.append(lambda: _send("send_subscription_confirmation", sub_id))
+        emails.send_subscription_confirmation(sub.id)
     return f"paid: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}"
 
 
 def _stop_billing(stripe_subscription_id: str) -> None:
-    """Cancel the Stripe subscription now (after the commit; a failure is only logged)."""
-    from ..payments.stripe_gateway import StripeGateway
-
+    """Cancel the Stripe subscription now."""
     StripeGateway.from_config(current_app.config).client.v1.subscriptions.cancel(stripe_subscription_id)
     log.warning("Cancelled Stripe subscription %s: its Culture Box subscription had ended", stripe_subscription_id)
-
-
-def _send(name: str, sub_id: int) -> None:
-    from . import emails
-
-    getattr(emails, name)(sub_id)
 
 
 def _end_unpaid(sub: Subscription, reason: str) -> str:
@@ -203,7 +194,7 @@ def subscription_session_completed(session: dict, context: WebhookContext) -> st
         return "linked: the payment is recorded from invoice.paid"
     # The same reference invoice.paid uses for the first invoice: whichever comes first counts.
     return _pay(sub, reference=session["invoice"], amount_pence=int(session.get("amount_total") or 0),
-                paid_at=_moment(None, context), context=context, note="subscription_create, checkout")
+                paid_at=_moment(None, context), note="subscription_create, checkout")
 
 
 @handles_session("checkout.session.completed", mode="payment", purpose=PURPOSE_GIFT)
@@ -217,7 +208,7 @@ def gift_session_paid(session: dict, context: WebhookContext) -> str:
         return "waiting: payment not yet settled"  # async methods: async_payment_succeeded follows
     reference = session.get("payment_intent") or session["id"]
     return _pay(sub, reference=reference, amount_pence=int(session.get("amount_total") or 0),
-                paid_at=_moment(None, context), context=context, note="gift")
+                paid_at=_moment(None, context), note="gift")
 
 
 @handles_session("checkout.session.expired", mode="subscription", purpose=PURPOSE_SUBSCRIPTION)
@@ -247,7 +238,7 @@ def invoice_paid(invoice: dict, context: WebhookContext) -> str:
     if amount == 0:
         return "ignored: nothing paid (trial or zero invoice)"
     paid_at = _moment((invoice.get("status_transitions") or {}).get("paid_at"), context)
-    return _pay(sub, reference=invoice["id"], amount_pence=amount, paid_at=paid_at, context=context,
+    return _pay(sub, reference=invoice["id"], amount_pence=amount, paid_at=paid_at,
                 note=invoice.get("billing_reason") or "invoice")
 
 
@@ -259,8 +250,7 @@ def invoice_payment_failed(invoice: dict, context: WebhookContext) -> str:
     reason = f"Stripe invoice {invoice.get('id')} payment failed (attempt {invoice.get('attempt_count') or 1})"
     if not lifecycle.mark_arrears(sub, actor=ACTOR, reason=reason):
         return f"no change: subscription is {sub.status.value}"
-    sub_id = sub.id
-    context.after_commit.append(lambda: _send("send_arrears_notice", sub_id))
+    emails.send_arrears_notice(sub.id)
     return "arrears"
 
 

@@ -2,7 +2,7 @@
 signed webhook payloads, and a guard that fails any test opening a socket off this machine.
 
 The canned objects are Stripe's own examples (tests/fixtures/stripe_objects.json, taken
-from ../shared/stripe/fixtures3.json), adjusted per test (ids, amounts, urls, metadata).
+from fixtures3.json in Stripe's public OpenAPI specification), adjusted per test (ids, amounts, urls, metadata).
 """
 
 import copy

@@ -21,12 +21,12 @@ from shop.jobs.registry import NEW_JOBS
 from shop.notifications import EMAIL_JOB, send_email
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderStatus
-from shop.payments import demo, stripe_jobs
+from shop.payments import stripe_jobs
 
 from .commerce import items, place
 from .stripe_support import SECRET_KEY, RecordedRequest, stripe_error
 from .subscriptions.support import BillingHTTPClient
-from .test_order_email import Inbox, free_port
+from .test_order_email import Inbox, free_port, pay_with_demo_card
 
 
 def wait_until(condition, timeout: float = 20.0, what: str = "the condition"):
@@ -120,7 +120,7 @@ def test_an_order_paid_while_the_mail_server_is_down_is_confirmed_when_it_is_bac
     with running_worker(queued):
         with queued.app_context():
             order = place(items(MAG_001=1), "GB", email="faye@example.com")
-            assert demo.pay(order, "4242 4242 4242 4242", f"demo_{order.number}_1")
+            assert pay_with_demo_card(order, "4242 4242 4242 4242")
             number = order.number
         # The payment is committed at once; the email waits for the mail server.
         with queued.app_context():

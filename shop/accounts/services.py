@@ -1,5 +1,5 @@
 """Customer accounts: the business rules. Plain arguments in, typed errors out; each
-public function is one transaction (it commits), and emails go out after the commit."""
+public function is one transaction (it commits), and the emails it asks for are jobs in it."""
 
 from dataclasses import dataclass
 from datetime import datetime

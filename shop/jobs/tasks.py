@@ -18,7 +18,8 @@ from huey import Huey, crontab
 from ..db_types import utcnow
 from ..extensions import db
 from ..orders import services as orders
-from ..payments import demo, demo_box
+from ..payments import demo
+from ..subscriptions import demo_sales
 from . import runner
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,11 @@ def expire_stale_orders() -> list[str]:
     return numbers
 
 
-def take_demo_renewals(on: date | None = None) -> demo_box.RenewalReport | None:
+def take_demo_renewals(on: date | None = None) -> demo_sales.RenewalReport | None:
     """Renewals are due at 09:00 UTC on their billing day; with Stripe, Stripe takes them."""
     if not demo.demo_allowed(current_app.config):
         return None
-    report = demo_box.renew_due(on or utcnow().date())
+    report = demo_sales.renew_due(on or utcnow().date())
     db.session.commit()
     if report.paid or report.failed:
         log.info("Demo renewals: %s paid, %s declined", len(report.paid), len(report.failed))

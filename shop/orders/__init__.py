@@ -4,7 +4,8 @@ bp = Blueprint("orders", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from . import cli, views  # noqa: F401
+    from . import cli, demo_sales, stripe_events, views  # noqa: F401  (stripe_events registers its handlers)
 
+    demo_sales.register()
     app.register_blueprint(bp)
     app.cli.add_command(cli.orders_cli)

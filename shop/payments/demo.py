@@ -1,35 +1,42 @@
 """The demo gateway: a local payment page that takes no money, for running the shop
-without Stripe keys. Card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined.
+without Stripe keys. Card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, and
+(for the Culture Box) 4000 0000 0000 0341 pays now and declines every renewal.
 
-It drives the same order services as Stripe's webhooks (confirm_payment, fail_payment),
-and it cannot run in production: DemoGateway refuses to be built when SHOP_ENV is
-production or Stripe keys are set, the pages answer 404 then, and config.check_production
-refuses to start a production app without STRIPE_SECRET_KEY.
+Like Stripe's hosted page, the demo knows cards, amounts and where to send the customer
+back, not what an order or a subscription is: each area registers a `DemoSale` for its
+purpose (shop/orders/demo_sales.py, shop/subscriptions/demo_sales.py) that describes what
+is being paid and applies the outcome through the same services as Stripe's webhooks.
+
+It cannot run in production: DemoGateway refuses to be built when SHOP_ENV is production
+or Stripe keys are set, the pages answer 404 then, and config.check_production refuses to
+start a production app without STRIPE_SECRET_KEY.
 """
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..extensions import db
-from ..orders import services as orders
-from ..orders.models import Order
-from .gateway import CheckoutRedirect
-
-if TYPE_CHECKING:
-    from ..subscriptions.models import Subscription
-    from ..subscriptions.pricing import BoxQuote
+from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PayableOrder
 
 PAYING_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
 # Stripe's test card that pays when it is given but declines every later charge: a Culture
 # Box bought with it goes into arrears at its first renewal (`flask box demo-renew`).
 RENEWAL_FAILS_CARD = "4000000000000341"
+CARD_PREFIX = "demo_card_"  # the demo's "customer": which card pays renewals
 ACTOR = "demo-gateway"
+
+# What a demo page URL is for (the `purpose` in its signed state).
+ORDER = "order"
+BOX = "culture_box"
+CARD = "culture_box_card"
+
+DECLINED_MESSAGE = "Your card was declined, so nothing was charged."
 
 
 class DemoGatewayRefused(RuntimeError):
@@ -44,12 +51,109 @@ class CardDeclined(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class DemoPurchase:
+    """What a demo payment page shows, as the area that sells it describes it."""
+
+    title: str  # e.g. "Order IMK-7Q2K" or "Culture Box, Monthly"
+    amount_pence: int
+    payable: bool  # False once paid or ended: the page sends the customer on
+    then: str = ""  # what recurs after this payment, e.g. ", then the same every month"
+    overdue: bool = False  # the card page: a renewal is waiting for the new card
+    retry_url: str | None = None  # where a declined card sends the customer (default: back)
+    retry_note: str = ""  # what the customer keeps after a declined card
+
+
+class DemoSale(Protocol):
+    """What an area does when the demo takes (or refuses) money for its purpose. Each
+    method flushes, never commits: the page's request commits once."""
+
+    def purchase(self, subject_id: int) -> DemoPurchase | None: ...
+
+    def pay(self, subject_id: int, *, reference: str, card: str) -> bool:
+        """The card paid. Returns whether this changed anything (a repeat does not)."""
+        ...
+
+    def decline(self, subject_id: int, *, reason: str) -> None: ...
+
+    def abandon(self, subject_id: int) -> bool: ...
+
+
+SALES: dict[str, DemoSale] = {}
+
+
+def register(purpose: str, sale: DemoSale) -> None:
+    SALES[purpose] = sale
+
+
+def sale_for(purpose: str) -> DemoSale | None:
+    return SALES.get(purpose)
+
+
 def demo_allowed(config: Mapping[str, Any]) -> bool:
     return config.get("SHOP_ENV") != "production" and not config.get("STRIPE_SECRET_KEY")
 
 
+# -- cards --------------------------------------------------------------------------------
+
+
+def normalise_card(number: str) -> str:
+    return re.sub(r"[\s-]", "", number or "")
+
+
+def accept_card(number: str, *, renewing: bool = False) -> str:
+    """The card, if it pays now; CardDeclined or DemoCardError (safe to show) if not.
+    `renewing`: the Culture Box, which also takes the card that fails at renewal."""
+    card = normalise_card(number)
+    if card == DECLINED_CARD:
+        raise CardDeclined(DECLINED_MESSAGE)
+    if card == PAYING_CARD or (renewing and card == RENEWAL_FAILS_CARD):
+        return card
+    if renewing:
+        raise DemoCardError(
+            "This demo knows three cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0341 pays now but "
+            "fails at renewal, and 4000 0000 0000 0002 is declined."
+        )
+    raise DemoCardError(
+        "This demo only knows two cards: 4242 4242 4242 4242 pays and 4000 0000 0000 0002 is declined."
+    )
+
+
+def customer_reference(card: str) -> str:
+    """What the shop keeps to charge renewals to (Stripe keeps a Customer; the demo, a card)."""
+    return CARD_PREFIX + card[-4:]
+
+
+def renewal_pays(reference: str | None) -> bool:
+    """Whether a renewal charged to this saved demo card goes through."""
+    return reference != customer_reference(RENEWAL_FAILS_CARD)
+
+
+# -- page URLs: signed, so they cannot be forged ---------------------------------------------
+
+
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="demo-payment")
+
+
+PAGE_STATE = frozenset({"purpose", "subject", "reference", "success", "cancel"})
+CARD_STATE = frozenset({"purpose", "subject", "return"})
+
+
+def read_state(state: str, keys: frozenset[str] = PAGE_STATE) -> dict | None:
+    """What a demo page URL stands for, if it is genuine and has `keys`."""
+    try:
+        data = _serializer().loads(state)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) and keys <= data.keys() else None
+
+
+def _page(endpoint: str, purpose: str, subject_id: int, reference: str, success_url: str, cancel_url: str) -> CheckoutRedirect:
+    state = _serializer().dumps(
+        {"purpose": purpose, "subject": subject_id, "reference": reference, "success": success_url, "cancel": cancel_url}
+    )
+    return CheckoutRedirect(url=url_for(endpoint, state=state), reference=reference)
 
 
 class DemoGateway:
@@ -63,90 +167,40 @@ class DemoGateway:
     def from_config(cls, config: Mapping[str, Any]) -> "DemoGateway":
         return cls(config)
 
-    def start_order_payment(self, order: Order, *, attempt: int, success_url: str, cancel_url: str) -> CheckoutRedirect:
-        reference = f"demo_{order.number}_{attempt}"
-        state = _serializer().dumps(
-            {"number": order.number, "reference": reference, "success": success_url, "cancel": cancel_url}
-        )
-        return CheckoutRedirect(url=url_for("payments.demo_page", state=state), reference=reference)
+    def start_order_payment(self, order: PayableOrder, *, attempt: int, success_url: str, cancel_url: str) -> CheckoutRedirect:
+        return _page("payments.demo_page", ORDER, order.id, f"demo_{order.number}_{attempt}", success_url, cancel_url)
 
     # -- the Culture Box: the demo keeps no schedule of its own. `flask box demo-renew`
-    # charges whatever lifecycle.next_payment says is due, so skips, pauses, address
-    # changes and cancellations need nothing from the demo "provider".
+    # charges whatever the subscription says is due, so skips, pauses, address changes
+    # and cancellations need nothing from the demo "provider".
 
     def start_subscription_payment(
-        self, sub: "Subscription", quote: "BoxQuote", *, first_renewal_at: datetime | None,
+        self, sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None,
         success_url: str, cancel_url: str,
     ) -> CheckoutRedirect:
-        reference = f"demo_box_{sub.id}_first"
-        state = _serializer().dumps(
-            {"subscription": sub.id, "reference": reference, "success": success_url, "cancel": cancel_url}
-        )
-        return CheckoutRedirect(url=url_for("payments.demo_box_page", state=state), reference=reference)
+        return _page("payments.demo_box_page", BOX, sub.id, f"demo_box_{sub.id}_first", success_url, cancel_url)
 
-    def abandon_checkout(self, sub: "Subscription") -> None:
+    def abandon_checkout(self, sub: BillableSubscription) -> None:
         pass  # the demo page only takes payment for a subscription still pending
 
-    def reschedule(self, sub: "Subscription", due_at: datetime) -> None:
+    def reschedule(self, sub: BillableSubscription, due_at: datetime) -> None:
         pass
 
-    def pause(self, sub: "Subscription") -> None:
+    def pause(self, sub: BillableSubscription) -> None:
         pass
 
-    def resume(self, sub: "Subscription", due_at: datetime) -> None:
+    def resume(self, sub: BillableSubscription, due_at: datetime) -> None:
         pass
 
-    def change_amount(self, sub: "Subscription", quote: "BoxQuote") -> None:
+    def change_amount(self, sub: BillableSubscription, quote: BoxPrice) -> None:
         pass
 
-    def cancel_at_period_end(self, sub: "Subscription") -> None:
+    def cancel_at_period_end(self, sub: BillableSubscription) -> None:
         pass
 
-    def keep_renewing(self, sub: "Subscription") -> None:
+    def keep_renewing(self, sub: BillableSubscription) -> None:
         pass
 
-    def card_update_url(self, sub: "Subscription", *, return_url: str) -> str:
-        state = _serializer().dumps({"subscription": sub.id, "return": return_url})
+    def card_update_url(self, sub: BillableSubscription, *, return_url: str) -> str:
+        state = _serializer().dumps({"purpose": CARD, "subject": sub.id, "return": return_url})
         return url_for("payments.demo_card_page", state=state)
-
-
-ORDER_STATE = frozenset({"number", "reference", "success", "cancel"})
-BOX_STATE = frozenset({"subscription", "reference", "success", "cancel"})
-CARD_STATE = frozenset({"subscription", "return"})
-
-
-def read_state(state: str, keys: frozenset[str] = ORDER_STATE) -> dict | None:
-    """What a demo page URL stands for (signed, so it cannot be forged), if it has `keys`."""
-    try:
-        data = _serializer().loads(state)
-    except BadSignature:
-        return None
-    return data if isinstance(data, dict) and keys <= data.keys() else None
-
-
-def normalise_card(number: str) -> str:
-    return re.sub(r"[\s-]", "", number or "")
-
-
-def pay(order: Order, card_number: str, reference: str) -> bool:
-    """Charge the demo card: pays the order (and emails the customer), raises
-    CardDeclined (the order is cancelled, its stock released) or DemoCardError."""
-    card = normalise_card(card_number)
-    if card == PAYING_CARD:
-        changed = orders.confirm_payment(order, provider="demo", reference=reference, actor=ACTOR)
-        if changed:
-            orders.send_order_confirmation(order)  # a job, committed with the payment
-        db.session.commit()
-        return changed
-    if card == DECLINED_CARD:
-        orders.fail_payment(order, reason="card declined (demo card 4000 0000 0000 0002)", actor=ACTOR)
-        db.session.commit()
-        raise CardDeclined("Your card was declined, so nothing was charged.")
-    raise DemoCardError(
-        "This demo only knows two cards: 4242 4242 4242 4242 pays and 4000 0000 0000 0002 is declined."
-    )
-
-
-def abandon(order: Order) -> bool:
-    """The customer left the demo payment page: the order is cancelled, its stock released."""
-    return orders.cancel_unpaid(order, reason="payment abandoned on the demo payment page", actor="customer")

@@ -1,18 +1,79 @@
 """The one small interface every payment provider implements.
 
 Two implementations: Stripe (production, when STRIPE_SECRET_KEY is set) and the
-local demo gateway (no keys, no network, refused in production). Both drive the
-same order services, so the rest of the shop never knows which one took the money.
+local demo gateway (no keys, no network, refused in production). Providers import no
+order or subscription code: they read what they charge through the protocols below
+(which an order, a subscription and a box quote satisfy), and the areas register what
+happens when money moves (shop/payments/stripe_events.py, shop/payments/demo.py).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from datetime import date, datetime
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from ..orders.models import Order
-    from ..subscriptions.models import Subscription
-    from ..subscriptions.pricing import BoxQuote
+
+# -- what a provider reads of the things it charges for ------------------------------------
+
+
+class ChargedLine(Protocol):
+    name: str
+    sku: str
+    quantity: int
+    unit_price_pence: int  # what the customer pays per unit (VAT already off for exports)
+
+
+class PayableOrder(Protocol):
+    id: int
+    number: str
+    email: str
+    currency: str
+    ship_country: str
+    shipping_method: str
+    shipping_pence: int
+    discount_pence: int
+    total_pence: int
+
+    @property
+    def lines(self) -> Sequence[ChargedLine]: ...
+
+
+class BilledPlan(Protocol):
+    code: str
+    name: str
+    months: int
+
+    @property
+    def renews(self) -> bool: ...
+
+
+class BillableSubscription(Protocol):
+    id: int
+    email: str
+    created_at: datetime | None
+    first_month: date
+    checkout_reference: str | None
+    provider_subscription_id: str | None
+    provider_customer_id: str | None
+
+    @property
+    def plan(self) -> BilledPlan: ...
+
+
+class PaymentTotals(Protocol):
+    items_pence: int
+    shipping_pence: int
+    total_pence: int
+
+
+class BoxPrice(Protocol):
+    """What one payment of a subscription costs, to one destination."""
+
+    country_code: str
+    zone_name: str
+
+    @property
+    def totals(self) -> PaymentTotals: ...
 
 
 class PaymentError(Exception):
@@ -30,7 +91,7 @@ class PaymentGateway(Protocol):
     name: str
 
     def start_order_payment(
-        self, order: "Order", *, attempt: int, success_url: str, cancel_url: str
+        self, order: PayableOrder, *, attempt: int, success_url: str, cancel_url: str
     ) -> CheckoutRedirect: ...
 
     # -- the Culture Box ----------------------------------------------------------------
@@ -42,7 +103,7 @@ class PaymentGateway(Protocol):
     # start_subscription_payment have nothing to do.
 
     def start_subscription_payment(
-        self, sub: "Subscription", quote: "BoxQuote", *, first_renewal_at: datetime | None,
+        self, sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None,
         success_url: str, cancel_url: str,
     ) -> CheckoutRedirect:
         """The first payment: quote.totals.total_pence now for the first plan.months boxes;
@@ -50,37 +111,37 @@ class PaymentGateway(Protocol):
         months from first_renewal_at."""
         ...
 
-    def abandon_checkout(self, sub: "Subscription") -> None:
+    def abandon_checkout(self, sub: BillableSubscription) -> None:
         """The customer started again: close this unpaid attempt's payment page so it can no
         longer take money. Best effort: never raises (a page paid anyway is flagged for a
         refund by the webhook)."""
         ...
 
-    def reschedule(self, sub: "Subscription", due_at: datetime) -> None:
+    def reschedule(self, sub: BillableSubscription, due_at: datetime) -> None:
         """Take the next renewal at `due_at` (after a skip), or now if that has passed."""
         ...
 
-    def pause(self, sub: "Subscription") -> None:
+    def pause(self, sub: BillableSubscription) -> None:
         """Collect nothing until resume()."""
         ...
 
-    def resume(self, sub: "Subscription", due_at: datetime) -> None:
+    def resume(self, sub: BillableSubscription, due_at: datetime) -> None:
         """Collect again, the next renewal at `due_at` (or now if that has passed)."""
         ...
 
-    def change_amount(self, sub: "Subscription", quote: "BoxQuote") -> None:
+    def change_amount(self, sub: BillableSubscription, quote: BoxPrice) -> None:
         """Renewals from now on cost `quote` (a new address: other shipping zone or VAT)."""
         ...
 
-    def cancel_at_period_end(self, sub: "Subscription") -> None:
+    def cancel_at_period_end(self, sub: BillableSubscription) -> None:
         """Charge nothing more; the boxes already paid for still ship."""
         ...
 
-    def keep_renewing(self, sub: "Subscription") -> None:
+    def keep_renewing(self, sub: BillableSubscription) -> None:
         """Take back cancel_at_period_end: renewals go on."""
         ...
 
-    def card_update_url(self, sub: "Subscription", *, return_url: str) -> str:
+    def card_update_url(self, sub: BillableSubscription, *, return_url: str) -> str:
         """Where the subscriber changes the card renewals are charged to (and pays what is
         overdue): the Stripe Customer Portal, or the demo's card page."""
         ...

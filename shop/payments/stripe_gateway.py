@@ -21,19 +21,13 @@ never creates a second session or coupon, and attempt 2 gets a fresh session.
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 import stripe
 
-from .gateway import CheckoutRedirect, PaymentError
+from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PayableOrder, PaymentError
 from .stripe_subscriptions import StripeSubscriptions
-
-if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ..orders.models import Order
-    from ..subscriptions.models import Subscription
-    from ..subscriptions.pricing import BoxQuote
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +43,17 @@ REFUSED_MESSAGE = (
 )
 
 
-def idempotency_key(order: "Order", attempt: int, purpose: str = "session") -> str:
+def idempotency_key(order: PayableOrder, attempt: int, purpose: str = "session") -> str:
     base = f"order-{order.id}-attempt-{attempt}"
     return base if purpose == "session" else f"{base}-{purpose}"
 
 
-def order_metadata(order: "Order") -> dict[str, str]:
+def order_metadata(order: PayableOrder) -> dict[str, str]:
     """What Stripe hands back on every event about this order (ids as strings: Stripe's rule)."""
     return {"order_id": str(order.id), "order_number": order.number}
 
 
-def amounts_for(order: "Order") -> tuple[int, int, int]:
+def amounts_for(order: PayableOrder) -> tuple[int, int, int]:
     """(items, coupon, shipping) in pence as Stripe will charge them, checked against the total."""
     items = sum(line.unit_price_pence * line.quantity for line in order.lines)
     discount = order.discount_pence or 0
@@ -108,7 +102,7 @@ class StripeGateway:
     # -- the PaymentGateway interface -------------------------------------------------
 
     def start_order_payment(
-        self, order: "Order", *, attempt: int, success_url: str, cancel_url: str
+        self, order: PayableOrder, *, attempt: int, success_url: str, cancel_url: str
     ) -> CheckoutRedirect:
         """Create the Checkout Session for this attempt; the customer is sent to its URL."""
         _, coupon_pence, _ = amounts_for(order)
@@ -136,41 +130,41 @@ class StripeGateway:
     # -- the Culture Box (see stripe_subscriptions.py for the billing-day rule) ----------
 
     def start_subscription_payment(
-        self, sub: "Subscription", quote: "BoxQuote", *, first_renewal_at: "datetime | None",
+        self, sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None,
         success_url: str, cancel_url: str,
     ) -> CheckoutRedirect:
         return self.subscriptions.start(
             sub, quote, first_renewal_at=first_renewal_at, success_url=success_url, cancel_url=cancel_url
         )
 
-    def abandon_checkout(self, sub: "Subscription") -> None:
+    def abandon_checkout(self, sub: BillableSubscription) -> None:
         self.subscriptions.abandon_checkout(sub)
 
-    def reschedule(self, sub: "Subscription", due_at: "datetime") -> None:
+    def reschedule(self, sub: BillableSubscription, due_at: datetime) -> None:
         self.subscriptions.reschedule(sub, due_at)
 
-    def pause(self, sub: "Subscription") -> None:
+    def pause(self, sub: BillableSubscription) -> None:
         self.subscriptions.pause(sub)
 
-    def resume(self, sub: "Subscription", due_at: "datetime") -> None:
+    def resume(self, sub: BillableSubscription, due_at: datetime) -> None:
         self.subscriptions.resume(sub, due_at)
 
-    def change_amount(self, sub: "Subscription", quote: "BoxQuote") -> None:
+    def change_amount(self, sub: BillableSubscription, quote: BoxPrice) -> None:
         self.subscriptions.change_amount(sub, quote)
 
-    def cancel_at_period_end(self, sub: "Subscription") -> None:
+    def cancel_at_period_end(self, sub: BillableSubscription) -> None:
         self.subscriptions.cancel_at_period_end(sub)
 
-    def keep_renewing(self, sub: "Subscription") -> None:
+    def keep_renewing(self, sub: BillableSubscription) -> None:
         self.subscriptions.keep_renewing(sub)
 
-    def card_update_url(self, sub: "Subscription", *, return_url: str) -> str:
+    def card_update_url(self, sub: BillableSubscription, *, return_url: str) -> str:
         return self.subscriptions.card_update_url(sub, return_url=return_url)
 
     # -- building blocks --------------------------------------------------------------
 
     @staticmethod
-    def session_params(order: "Order", *, success_url: str, cancel_url: str, coupon_id: str | None) -> dict:
+    def session_params(order: PayableOrder, *, success_url: str, cancel_url: str, coupon_id: str | None) -> dict:
         """The Checkout Session, from the order's snapshot only."""
         currency = order.currency.lower()
         _, _, shipping_pence = amounts_for(order)
@@ -209,7 +203,7 @@ class StripeGateway:
             params["discounts"] = [{"coupon": coupon_id}]
         return params
 
-    def _create_coupon(self, order: "Order", attempt: int, amount_pence: int) -> str:
+    def _create_coupon(self, order: PayableOrder, attempt: int, amount_pence: int) -> str:
         coupon = self.client.v1.coupons.create(
             params={
                 "amount_off": amount_pence,

@@ -31,17 +31,13 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import stripe
 
 from ..db_types import utcnow
-from .gateway import CheckoutRedirect, PaymentError
+from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError
 from .stripe_jobs import expire_checkout_later
-
-if TYPE_CHECKING:
-    from ..subscriptions.models import Subscription
-    from ..subscriptions.pricing import BoxQuote
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +74,7 @@ NO_CUSTOMER = (
 
 
 @contextmanager
-def stripe_call(what: str, sub: "Subscription", *, unavailable: str, refused: str) -> Iterator[None]:
+def stripe_call(what: str, sub: BillableSubscription, *, unavailable: str, refused: str) -> Iterator[None]:
     """Stripe errors and timeouts become PaymentError with a message safe to show."""
     try:
         yield
@@ -91,7 +87,7 @@ def stripe_call(what: str, sub: "Subscription", *, unavailable: str, refused: st
         raise PaymentError(refused) from None
 
 
-def subscription_metadata(sub: "Subscription", quote: "BoxQuote") -> dict[str, str]:
+def subscription_metadata(sub: BillableSubscription, quote: BoxPrice) -> dict[str, str]:
     """What every event about this subscription carries back (strings: Stripe's rule)."""
     return {
         "subscription_id": str(sub.id),
@@ -101,12 +97,12 @@ def subscription_metadata(sub: "Subscription", quote: "BoxQuote") -> dict[str, s
     }
 
 
-def client_reference(sub: "Subscription") -> str:
+def client_reference(sub: BillableSubscription) -> str:
     """Never a bare number: an order's client_reference_id is its id."""
     return f"culture-box-{sub.id}"
 
 
-def checkout_idempotency_key(sub: "Subscription") -> str:
+def checkout_idempotency_key(sub: BillableSubscription) -> str:
     """One Checkout Session per pending subscription: a retried request (ours or
     stripe-python's) gets the same session. The creation time keeps the key unique even
     if a database reuses the id of a subscription rolled back after a failed attempt."""
@@ -125,16 +121,16 @@ def _price(amount: int, name: str, line: str, recurring: dict | None = None) -> 
     return {"quantity": 1, "price_data": price}
 
 
-def _recurring(sub: "Subscription") -> dict:
+def _recurring(sub: BillableSubscription) -> dict:
     return {"interval": "month", "interval_count": sub.plan.months}
 
 
-def _names(sub: "Subscription", quote: "BoxQuote") -> tuple[str, str]:
+def _names(sub: BillableSubscription, quote: BoxPrice) -> tuple[str, str]:
     boxes = f"{sub.plan.months} boxes" if sub.plan.months > 1 else "1 box"
     return f"Culture Box — {sub.plan.name}", f"Culture Box shipping to {quote.zone_name} ({boxes})"
 
 
-def _check_total(sub: "Subscription", quote: "BoxQuote") -> None:
+def _check_total(sub: BillableSubscription, quote: BoxPrice) -> None:
     totals = quote.totals
     if totals.items_pence < 0 or totals.shipping_pence < 0 or totals.items_pence + totals.shipping_pence != totals.total_pence:
         log.error("Culture Box quote for subscription %s does not add up: box %s + shipping %s != total %s",
@@ -142,7 +138,7 @@ def _check_total(sub: "Subscription", quote: "BoxQuote") -> None:
         raise PaymentError(START_REFUSED)
 
 
-def checkout_params(sub: "Subscription", quote: "BoxQuote", *, first_renewal_at: datetime | None,
+def checkout_params(sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None,
                     success_url: str, cancel_url: str) -> dict:
     """The Checkout Session for the first payment (see the module docstring)."""
     _check_total(sub, quote)
@@ -194,7 +190,7 @@ class StripeSubscriptions:
 
     # -- the first payment ----------------------------------------------------------------
 
-    def start(self, sub: "Subscription", quote: "BoxQuote", *, first_renewal_at: datetime | None,
+    def start(self, sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None,
               success_url: str, cancel_url: str) -> CheckoutRedirect:
         if first_renewal_at is not None and first_renewal_at - utcnow() < MIN_TRIAL:
             log.error("Subscription %s: first renewal %s is under 48 h away; Stripe would refuse the trial_end",
@@ -212,7 +208,7 @@ class StripeSubscriptions:
             raise PaymentError(START_REFUSED)
         return CheckoutRedirect(url=answer["url"], reference=answer["id"])
 
-    def abandon_checkout(self, sub: "Subscription") -> None:
+    def abandon_checkout(self, sub: BillableSubscription) -> None:
         """Expire the unpaid attempt's Checkout Session (Stripe then sends
         checkout.session.expired), as a job recorded in the caller's transaction, so it
         is retried while Stripe cannot be reached. A session already completed or
@@ -222,7 +218,7 @@ class StripeSubscriptions:
 
     # -- changes to a running subscription --------------------------------------------------
 
-    def _linked(self, sub: "Subscription") -> str | None:
+    def _linked(self, sub: BillableSubscription) -> str | None:
         """The Stripe subscription id; None for a gift (nothing recurs). A renewing plan
         whose checkout webhook has not linked it yet cannot be changed: PaymentError."""
         if not sub.plan.renews:
@@ -231,7 +227,7 @@ class StripeSubscriptions:
             raise PaymentError(NOT_LINKED)
         return sub.provider_subscription_id
 
-    def _update(self, sub: "Subscription", what: str, params: dict) -> None:
+    def _update(self, sub: BillableSubscription, what: str, params: dict) -> None:
         stripe_id = self._linked(sub)
         if stripe_id is None:
             return
@@ -242,24 +238,24 @@ class StripeSubscriptions:
     def _trial_end(due_at: datetime) -> int | str:
         return int(due_at.timestamp()) if due_at > utcnow() else "now"
 
-    def reschedule(self, sub: "Subscription", due_at: datetime) -> None:
+    def reschedule(self, sub: BillableSubscription, due_at: datetime) -> None:
         self._update(sub, "rescheduling", {"trial_end": self._trial_end(due_at), "proration_behavior": "none"})
 
-    def pause(self, sub: "Subscription") -> None:
+    def pause(self, sub: BillableSubscription) -> None:
         self._update(sub, "pausing", {"pause_collection": {"behavior": "void"}})
 
-    def resume(self, sub: "Subscription", due_at: datetime) -> None:
+    def resume(self, sub: BillableSubscription, due_at: datetime) -> None:
         self._update(sub, "resuming", {
             "pause_collection": "", "trial_end": self._trial_end(due_at), "proration_behavior": "none",
         })
 
-    def cancel_at_period_end(self, sub: "Subscription") -> None:
+    def cancel_at_period_end(self, sub: BillableSubscription) -> None:
         self._update(sub, "cancelling", {"cancel_at_period_end": True})
 
-    def keep_renewing(self, sub: "Subscription") -> None:
+    def keep_renewing(self, sub: BillableSubscription) -> None:
         self._update(sub, "taking back a cancellation", {"cancel_at_period_end": False})
 
-    def change_amount(self, sub: "Subscription", quote: "BoxQuote") -> None:
+    def change_amount(self, sub: BillableSubscription, quote: BoxPrice) -> None:
         """Re-price the box and shipping items (a new address); nothing is prorated: the
         new amounts are charged from the next renewal."""
         stripe_id = self._linked(sub)
@@ -276,7 +272,7 @@ class StripeSubscriptions:
                 "metadata": {"ship_country": quote.country_code},
             })
 
-    def _item_changes(self, sub: "Subscription", quote: "BoxQuote", current: dict) -> list[dict]:
+    def _item_changes(self, sub: BillableSubscription, quote: BoxPrice, current: dict) -> list[dict]:
         by_line: dict[str, dict] = {}
         for item in (current.get("items") or {}).get("data") or []:
             product = (item.get("price") or {}).get("product")
@@ -311,7 +307,7 @@ class StripeSubscriptions:
 
     # -- the card ---------------------------------------------------------------------------
 
-    def card_update_url(self, sub: "Subscription", *, return_url: str) -> str:
+    def card_update_url(self, sub: BillableSubscription, *, return_url: str) -> str:
         """A Customer Portal session (configure the portal in the Stripe dashboard)."""
         if not sub.provider_customer_id:
             raise PaymentError(NO_CUSTOMER)

@@ -1,16 +1,16 @@
-"""The demo payment pages (only outside production and without Stripe keys)."""
+"""The demo payment pages (only outside production and without Stripe keys): a card form
+for what an area sells (an order, a Culture Box subscription) and the card page renewals
+are charged to. What is paid for, and what paying does, comes from the area's DemoSale."""
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Regexp, ValidationError
 
 from ..extensions import db
-from ..orders import services as orders
-from ..subscriptions.models import Subscription, SubscriptionStatus
-from . import bp, demo, demo_box
+from . import bp, demo
 
 
 class DemoCardForm(FlaskForm):
@@ -40,115 +40,82 @@ def only_outside_production():
         abort(404)
 
 
-def _attempt(state: str):
-    data = demo.read_state(state)
-    if data is None:
+def _sale(state: str, purpose: str, keys: frozenset[str] = demo.PAGE_STATE):
+    """The signed page state, the area's sale and what it describes; 404 for anything else."""
+    data = demo.read_state(state, keys)
+    sale = demo.sale_for(purpose) if data and data["purpose"] == purpose else None
+    purchase = sale.purchase(data["subject"]) if sale else None
+    if purchase is None:
         abort(404)
-    order = orders.order_by_number(data["number"])
-    if order is None:
-        abort(404)
-    return data, order
+    return data, sale, purchase
 
 
-@bp.get("/demo/<state>")
-def demo_page(state: str):
-    data, order = _attempt(state)
-    if not order.is_pending:
-        return redirect(data["success"])
-    return render_template("payments/demo.html", order=order, form=DemoCardForm(), cancel_form=CancelForm(), state=state)
-
-
-@bp.post("/demo/<state>")
-def demo_pay(state: str):
-    data, order = _attempt(state)
-    if not order.is_pending:
+def _payment_page(state: str, purpose: str, template: str):
+    data, sale, purchase = _sale(state, purpose)
+    if not purchase.payable:
         return redirect(data["success"])
     form = DemoCardForm()
     if form.validate_on_submit():
         try:
-            demo.pay(order, form.card_number.data, data["reference"])
+            card = demo.accept_card(form.card_number.data, renewing=purpose == demo.BOX)
         except demo.CardDeclined as error:
-            flash(f"{error} (That was the demo's declined card.) Your cart and details are still here: "
-                  "check them and try again with another card.", "error")
-            return redirect(url_for("checkout.details"))
+            sale.decline(data["subject"], reason="card declined (demo card 4000 0000 0000 0002)")
+            db.session.commit()
+            flash(f"{error} (That was the demo's declined card.) {purchase.retry_note}", "error")
+            return redirect(purchase.retry_url or data["cancel"])
         except demo.DemoCardError as error:
             form.card_number.errors.append(str(error))
         else:
+            sale.pay(data["subject"], reference=data["reference"], card=card)
+            db.session.commit()
             return redirect(data["success"], code=303)
-    return render_template("payments/demo.html", order=order, form=form, cancel_form=CancelForm(), state=state), 422
+    status = 422 if form.errors else 200
+    return render_template(template, purchase=purchase, form=form, cancel_form=CancelForm(), state=state), status
+
+
+def _cancel(state: str, purpose: str, message: str):
+    data, sale, purchase = _sale(state, purpose)
+    if CancelForm().validate_on_submit() and purchase.payable and sale.abandon(data["subject"]):
+        db.session.commit()
+        flash(message, "info")
+    return redirect(purchase.retry_url or data["cancel"])
+
+
+@bp.route("/demo/<state>", methods=["GET", "POST"])
+def demo_page(state: str):
+    return _payment_page(state, demo.ORDER, "payments/demo.html")
 
 
 @bp.post("/demo/<state>/cancel")
 def demo_cancel(state: str):
-    data, order = _attempt(state)
-    if CancelForm().validate_on_submit() and order.is_pending:
-        demo.abandon(order)
-        flash("You cancelled the payment, so nothing was charged. Your cart and details are still here.", "info")
-    return redirect(url_for("checkout.details"))
+    return _cancel(state, demo.ORDER, "You cancelled the payment, so nothing was charged. Your cart and details are still here.")
 
 
-# -- the Culture Box --------------------------------------------------------------------
-
-
-def _box_attempt(state: str, keys: frozenset[str] = demo.BOX_STATE):
-    data = demo.read_state(state, keys)
-    sub = db.session.get(Subscription, data["subscription"]) if data else None
-    if sub is None:
-        abort(404)
-    return data, sub
-
-
-@bp.get("/demo/box/<state>")
+@bp.route("/demo/box/<state>", methods=["GET", "POST"])
 def demo_box_page(state: str):
-    data, sub = _box_attempt(state)
-    if sub.status is not SubscriptionStatus.PENDING_PAYMENT:
-        return redirect(data["success"])
-    return render_template("payments/demo_box.html", sub=sub, amount_pence=demo_box.amount(sub), form=DemoCardForm(),
-                           cancel_form=CancelForm(), state=state)
-
-
-@bp.post("/demo/box/<state>")
-def demo_box_pay(state: str):
-    data, sub = _box_attempt(state)
-    if sub.status is not SubscriptionStatus.PENDING_PAYMENT:
-        return redirect(data["success"])
-    form = DemoCardForm()
-    if form.validate_on_submit():
-        try:
-            demo_box.pay_first(sub, form.card_number.data, data["reference"])
-        except demo.CardDeclined as error:
-            flash(f"{error} (That was the demo's declined card.) Your choices are still here: try again with "
-                  "another card.", "error")
-            return redirect(data["cancel"])
-        except demo.DemoCardError as error:
-            form.card_number.errors.append(str(error))
-        else:
-            return redirect(data["success"], code=303)
-    return render_template("payments/demo_box.html", sub=sub, amount_pence=demo_box.amount(sub), form=form,
-                           cancel_form=CancelForm(), state=state), 422
+    return _payment_page(state, demo.BOX, "payments/demo_box.html")
 
 
 @bp.post("/demo/box/<state>/cancel")
 def demo_box_cancel(state: str):
-    data, sub = _box_attempt(state)
-    if CancelForm().validate_on_submit() and demo_box.abandon(sub):
-        flash("You cancelled the payment, so nothing was charged. Your choices are still here.", "info")
-    return redirect(data["cancel"])
+    return _cancel(state, demo.BOX, "You cancelled the payment, so nothing was charged. Your choices are still here.")
 
 
 @bp.route("/demo/card/<state>", methods=["GET", "POST"])
 def demo_card_page(state: str):
-    data, sub = _box_attempt(state, demo.CARD_STATE)
+    data, sale, purchase = _sale(state, demo.CARD, demo.CARD_STATE)
     form = DemoCardForm()
     if form.validate_on_submit():
         try:
-            paid = demo_box.update_card(sub, form.card_number.data)
+            card = demo.accept_card(form.card_number.data, renewing=True)
+            paid = sale.pay(data["subject"], reference="", card=card)
         except (demo.CardDeclined, demo.DemoCardError) as error:
+            db.session.commit()  # the new card is kept even when the overdue payment fails again
             form.card_number.errors.append(str(error))
         else:
+            db.session.commit()
             flash("Card updated, and the overdue payment is paid: your boxes are back on." if paid
                   else "Card updated: renewals will be charged to it.", "success")
             return redirect(data["return"], code=303)
-    overdue = sub.status is SubscriptionStatus.ARREARS
-    return render_template("payments/demo_card.html", sub=sub, form=form, state=state, overdue=overdue,
-                           amount_pence=demo_box.amount(sub), return_url=data["return"]), 422 if form.errors else 200
+    return render_template("payments/demo_card.html", purchase=purchase, form=form, state=state,
+                           return_url=data["return"]), 422 if form.errors else 200

@@ -4,10 +4,11 @@ bp = Blueprint("subscriptions", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from . import services, views  # noqa: F401
+    from . import demo_sales, services, stripe_events, views  # noqa: F401  (stripe_events registers its handlers)
     from . import account_views  # noqa: F401  (the subscriber's pages under /account/subscriptions)
     from .cli import box_cli
 
+    demo_sales.register()
     app.register_blueprint(bp)
     app.cli.add_command(box_cli)
     app.jinja_env.globals["box_price_from"] = services.box_price_from

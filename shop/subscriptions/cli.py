@@ -7,7 +7,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import box_run
+from ..extensions import db
+from ..payments import demo
+from . import box_run, demo_sales
 
 box_cli = AppGroup("box", help="Run the Culture Box: editions, the monthly box run, packing lists.")
 
@@ -56,11 +58,10 @@ def demo_renew_command(on):
 
     Subscribers who paid with 4000 0000 0000 0341 are declined and go into arrears (and get
     the arrears email). Safe to repeat: each renewal is taken once."""
-    from ..payments import demo, demo_box
-
     if not demo.demo_allowed(current_app.config):
         raise click.ClickException("demo-renew is for the demo gateway: with Stripe configured, Stripe takes renewals.")
-    report = demo_box.renew_due(on.date())
+    report = demo_sales.renew_due(on.date())
+    db.session.commit()
     for line in report.paid:
         click.echo(f"paid      {line}")
     for line in report.failed:

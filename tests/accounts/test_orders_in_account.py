@@ -192,5 +192,5 @@ def test_the_subscriptions_section_appears_once_subscriptions_belong_to_accounts
     if model is not None and hasattr(model, "user_id"):
         assert 'id="subscriptions-title">My subscriptions' in page
     else:
-        assert "My subscriptions" not in page  # no empty placeholder before issue 5
+        assert "My subscriptions" not in page  # no empty placeholder for a customer without subscriptions
     assert 'id="orders-title">My orders' in page and 'id="addresses-title">My addresses' in page

@@ -1,5 +1,6 @@
-"""Stripe webhooks for the Culture Box, registered on the shop's one endpoint
-(shop/payments/webhooks.py: signature, event log and transaction are handled there).
+"""What a Stripe event means for the Culture Box: the handlers the subscriptions area
+registers on the shop's one webhook endpoint (shop/payments/webhooks.py: signature, event
+log and the transaction are handled there).
 
 | event | effect |
 |---|---|
@@ -14,8 +15,8 @@
 Every effect is conditional: a paid period's reference is unique (lifecycle.record_payment
 returns None for one it has seen), status moves only happen from the right status. So
 the same event twice, or two events with the same effect (the session and invoice.paid
-for the first invoice), have one effect. Handlers never commit (the endpoint does);
-emails and Stripe calls are recorded as jobs in the same transaction.
+for the first invoice), have one effect. Handlers never commit (the endpoint does, once);
+the emails and Stripe calls they record as jobs are part of the same transaction.
 """
 
 import logging
@@ -27,8 +28,8 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..payments.stripe_jobs import cancel_subscription_later
 from ..payments.stripe_subscriptions import PURPOSE_GIFT, PURPOSE_SUBSCRIPTION
-from ..payments.webhooks import WebhookContext, handles, handles_session
-from . import lifecycle
+from ..payments.stripe_events import WebhookContext, handles, handles_session
+from . import emails, lifecycle
 from .models import Subscription, SubscriptionEvent
 from .models import SubscriptionStatus as S
 
@@ -121,8 +122,7 @@ def _moment(timestamp, context: WebhookContext) -> datetime:
 # -- effects ----------------------------------------------------------------------------
 
 
-def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datetime, context: WebhookContext,
-         note: str) -> str:
+def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datetime, note: str) -> str:
     """Record one payment (idempotent by reference). A payment for an ended subscription
     buys no box: it is recorded as an event for the staff to refund."""
     if sub.status is S.ENDED:
@@ -147,14 +147,8 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
     if period is None:
         return f"no change: payment {reference} already recorded"
     if first:
-        _send("send_subscription_confirmation", sub.id)
+        emails.send_subscription_confirmation(sub.id)
     return f"paid: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}"
-
-
-def _send(name: str, sub_id: int) -> None:
-    from . import emails
-
-    getattr(emails, name)(sub_id)
 
 
 def _end_unpaid(sub: Subscription, reason: str) -> str:
@@ -193,7 +187,7 @@ def subscription_session_completed(session: dict, context: WebhookContext) -> st
         return "linked: the payment is recorded from invoice.paid"
     # The same reference invoice.paid uses for the first invoice: whichever comes first counts.
     return _pay(sub, reference=session["invoice"], amount_pence=int(session.get("amount_total") or 0),
-                paid_at=_moment(None, context), context=context, note="subscription_create, checkout")
+                paid_at=_moment(None, context), note="subscription_create, checkout")
 
 
 @handles_session("checkout.session.completed", mode="payment", purpose=PURPOSE_GIFT)
@@ -207,7 +201,7 @@ def gift_session_paid(session: dict, context: WebhookContext) -> str:
         return "waiting: payment not yet settled"  # async methods: async_payment_succeeded follows
     reference = session.get("payment_intent") or session["id"]
     return _pay(sub, reference=reference, amount_pence=int(session.get("amount_total") or 0),
-                paid_at=_moment(None, context), context=context, note="gift")
+                paid_at=_moment(None, context), note="gift")
 
 
 @handles_session("checkout.session.expired", mode="subscription", purpose=PURPOSE_SUBSCRIPTION)
@@ -237,7 +231,7 @@ def invoice_paid(invoice: dict, context: WebhookContext) -> str:
     if amount == 0:
         return "ignored: nothing paid (trial or zero invoice)"
     paid_at = _moment((invoice.get("status_transitions") or {}).get("paid_at"), context)
-    return _pay(sub, reference=invoice["id"], amount_pence=amount, paid_at=paid_at, context=context,
+    return _pay(sub, reference=invoice["id"], amount_pence=amount, paid_at=paid_at,
                 note=invoice.get("billing_reason") or "invoice")
 
 
@@ -249,7 +243,7 @@ def invoice_payment_failed(invoice: dict, context: WebhookContext) -> str:
     reason = f"Stripe invoice {invoice.get('id')} payment failed (attempt {invoice.get('attempt_count') or 1})"
     if not lifecycle.mark_arrears(sub, actor=ACTOR, reason=reason):
         return f"no change: subscription is {sub.status.value}"
-    _send("send_arrears_notice", sub.id)
+    emails.send_arrears_notice(sub.id)
     return "arrears"
 
 

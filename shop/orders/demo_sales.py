@@ -1,0 +1,39 @@
+"""What the demo payment page does for an order: the orders area's DemoSale (the demo
+gateway itself knows cards and amounts, not orders). Card outcomes go through the same
+order services as Stripe's webhooks."""
+
+from flask import url_for
+
+from ..payments import demo
+from . import services as orders
+
+
+class OrderSale:
+    def purchase(self, subject_id: int) -> demo.DemoPurchase | None:
+        order = orders.order_by_id(subject_id)
+        if order is None:
+            return None
+        return demo.DemoPurchase(
+            title=f"Order {order.number}", amount_pence=order.total_pence, payable=order.is_pending,
+            retry_url=url_for("checkout.details"),
+            retry_note="Your cart and details are still here: check them and try again with another card.",
+        )
+
+    def pay(self, subject_id: int, *, reference: str, card: str) -> bool:
+        order = orders.order_by_id(subject_id)
+        changed = orders.confirm_payment(order, provider="demo", reference=reference, actor=demo.ACTOR)
+        if changed:
+            orders.send_order_confirmation(order)
+        return changed
+
+    def decline(self, subject_id: int, *, reason: str) -> None:
+        orders.fail_payment(orders.order_by_id(subject_id), reason=reason, actor=demo.ACTOR)
+
+    def abandon(self, subject_id: int) -> bool:
+        return orders.fail_payment(
+            orders.order_by_id(subject_id), reason="payment abandoned on the demo payment page", actor="customer"
+        )
+
+
+def register() -> None:
+    demo.register(demo.ORDER, OrderSale())

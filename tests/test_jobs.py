@@ -114,6 +114,7 @@ def test_an_unknown_job_kind_is_refused_where_it_is_recorded(seeded):
 # -- the worker: the mail server down, then up -------------------------------------------------
 
 
+@pytest.mark.real_commits  # a worker thread reads what the test committed
 def test_an_order_paid_while_the_mail_server_is_down_is_confirmed_when_it_is_back(queued):
     port = free_port()
     use_smtp(queued, port)
@@ -168,6 +169,7 @@ class FlakyStripe(BillingHTTPClient):
         return respond
 
 
+@pytest.mark.real_commits  # a worker thread reads what the test committed
 @pytest.mark.parametrize("kind, record, path", [
     (stripe_jobs.CANCEL_SUBSCRIPTION, lambda: stripe_jobs.cancel_subscription_later("sub_test_gone"),
      ("DELETE", "/v1/subscriptions/sub_test_gone")),
@@ -192,6 +194,7 @@ def test_a_stripe_call_that_fails_is_retried_until_it_succeeds(queued, kind, rec
 # -- failed for good, listed, retried ----------------------------------------------------------
 
 
+@pytest.mark.real_commits  # a worker thread reads what the test committed
 def test_a_job_that_always_fails_is_listed_and_runs_again_when_retried(queued):
     queued.config["JOBS_MAX_ATTEMPTS"] = 3
     port = free_port()
@@ -249,6 +252,7 @@ def test_retry_all_runs_every_failed_job(seeded):
 # -- a hand-off that never happened -------------------------------------------------------------
 
 
+@pytest.mark.real_commits  # a worker thread reads what the test committed
 def test_a_job_the_queue_never_got_is_handed_over_again(queued, monkeypatch):
     def queue_down(app, job_ids):
         raise ConnectionError("the queue is down")

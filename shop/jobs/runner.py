@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ..db_types import utcnow
 from ..extensions import db
@@ -143,10 +144,12 @@ _hooks_installed = False
 
 
 def install_session_hooks() -> None:
+    """On every SQLAlchemy session (whatever session class db.session is configured with);
+    only a session that recorded jobs has any in its info."""
     global _hooks_installed
     if not _hooks_installed:
-        event.listen(db.session, "after_commit", _after_commit)
-        event.listen(db.session, "after_soft_rollback", _after_soft_rollback)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
         _hooks_installed = True
 
 

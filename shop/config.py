@@ -72,6 +72,7 @@ def from_environment(instance_path: str) -> dict:
         "JOBS_RETRY_BACKOFF": float(env.get("JOBS_RETRY_BACKOFF", "2")),
         "JOBS_RETRY_MAX_DELAY": float(env.get("JOBS_RETRY_MAX_DELAY", "3600")),
         "JOBS_REDISPATCH_AFTER": float(env.get("JOBS_REDISPATCH_AFTER", "300")),
+        "JOBS_KEEP_DONE_DAYS": int(env.get("JOBS_KEEP_DONE_DAYS", "30")),
         **({"JOBS_IMMEDIATE": env["JOBS_IMMEDIATE"].lower() == "true"} if env.get("JOBS_IMMEDIATE") else {}),
         # Unpaid orders expire after this (the worker's schedule); unset: 1500 with Stripe (a
         # Checkout Session lives 24 hours), 90 with the demo gateway.

@@ -293,7 +293,7 @@ def test_the_schedule_registers_its_periodic_tasks(app):
     huey = MemoryHuey("schedule-test")
     tasks.register(huey, app)
     registered = list(huey._registry._registry)
-    for name in ("redispatch_lost_jobs", "expire_stale_orders", "take_demo_renewals"):
+    for name in ("redispatch_lost_jobs", "expire_stale_orders", "take_demo_renewals", "prune_done_jobs"):
         assert [key for key in registered if key.endswith(name)], (name, registered)
 
 
@@ -315,3 +315,16 @@ def test_scheduled_demo_renewals_run_only_with_the_demo_gateway(seeded):
         assert tasks.take_demo_renewals() is not None
         seeded.config["STRIPE_SECRET_KEY"] = SECRET_KEY
         assert tasks.take_demo_renewals() is None  # Stripe takes renewals itself
+
+
+def test_done_jobs_are_pruned_after_a_while_failed_ones_are_kept(seeded):
+    seeded.config.update(JOBS_MAX_ATTEMPTS=1, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False)
+    with seeded.app_context():
+        send_email("a@example.com", "Hello", "password_changed", user=None)
+        db.session.commit()  # fails for good
+        seeded.config["MAIL_SERVER"] = ""
+        send_email("b@example.com", "Hello", "password_changed", user=None)
+        db.session.commit()  # done
+        assert runner.prune_done() == 0  # done today: kept
+        assert runner.prune_done(now=utcnow() + timedelta(days=31)) == 1
+    assert [status for _, status, _, _ in jobs_of(seeded, EMAIL_JOB)] == [JobStatus.FAILED]

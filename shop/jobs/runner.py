@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
 from ..db_types import utcnow
@@ -173,6 +173,15 @@ def redispatch_overdue(now: datetime | None = None, limit: int = 500) -> list[in
     if ids:
         log.warning("Handed %s overdue job(s) to the queue again: %s", len(ids), ids)
     return ids
+
+
+def prune_done(now: datetime | None = None) -> int:
+    """Delete the jobs done more than JOBS_KEEP_DONE_DAYS ago (an email job holds the whole
+    message). Failed and pending jobs are kept. Commits; returns how many went."""
+    before = (now or utcnow()) - timedelta(days=current_app.config["JOBS_KEEP_DONE_DAYS"])
+    deleted = db.session.execute(delete(Job).where(Job.status == JobStatus.DONE, Job.done_at < before)).rowcount
+    db.session.commit()
+    return deleted
 
 
 def failed_jobs() -> list[Job]:

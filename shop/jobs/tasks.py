@@ -6,6 +6,7 @@ runs in its own app context and commits once; only the worker imports this modul
 | every minute      | hand over again the jobs the queue lost |
 | every 10 minutes  | expire unpaid orders (`flask orders expire-stale`), see expire_after_minutes |
 | daily at 09:05    | demo gateway only: take the Culture Box renewals due today (`flask box demo-renew`) |
+| daily at 03:30    | delete the jobs done more than JOBS_KEEP_DONE_DAYS ago |
 """
 
 import logging
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 
 def redispatch_lost_jobs() -> list[int]:
     return runner.redispatch_overdue()
+
+
+def prune_done_jobs() -> int:
+    return runner.prune_done()
 
 
 def expire_after_minutes(config) -> int:
@@ -57,6 +62,7 @@ SCHEDULE: list[tuple[str, crontab, Callable]] = [
     ("redispatch_lost_jobs", crontab(minute="*"), redispatch_lost_jobs),
     ("expire_stale_orders", crontab(minute="*/10"), expire_stale_orders),
     ("take_demo_renewals", crontab(minute="5", hour="9"), take_demo_renewals),
+    ("prune_done_jobs", crontab(minute="30", hour="3"), prune_done_jobs),
 ]
 
 

@@ -205,7 +205,7 @@ def test_a_job_that_always_fails_is_listed_and_runs_again_when_retried(queued):
             send_email("ha-eun@example.com", "Your password was changed", "password_changed", user=None)
             db.session.commit()
         wait_until(lambda: jobs_of(queued, EMAIL_JOB)[0][1] is JobStatus.FAILED, what="the job to fail")
-        [(job_id, _, attempts, error)] = jobs_of(queued, EMAIL_JOB)
+        [(job_id, _, attempts, _)] = jobs_of(queued, EMAIL_JOB)
         assert attempts == 3
 
         listed = cli.invoke(args=["jobs", "failed"])

@@ -65,7 +65,7 @@ def run(job_id: int) -> str:
         if handler is None:
             raise LookupError(f"no handler is registered for job kind {job.kind!r}")
         handler(**job.payload)
-    except Exception as error:
+    except Exception as error:  # whatever a handler raises is an attempt that failed
         db.session.rollback()
         return _record_failure(job_id, error)
     job.attempts += 1

@@ -26,9 +26,9 @@ from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..extensions import db
+from ..payments.stripe_events import WebhookContext, handles, handles_session
 from ..payments.stripe_jobs import cancel_subscription_later
 from ..payments.stripe_subscriptions import PURPOSE_GIFT, PURPOSE_SUBSCRIPTION
-from ..payments.stripe_events import WebhookContext, handles, handles_session
 from . import emails, lifecycle
 from .models import Subscription, SubscriptionEvent
 from .models import SubscriptionStatus as S

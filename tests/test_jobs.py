@@ -283,7 +283,10 @@ def test_the_queue_storage_comes_from_jobs_broker_url(app, tmp_path):
     default = queue.make_huey(app)
     assert isinstance(default, SqliteHuey) and default.storage.filename == str(Path(app.instance_path) / "jobs-queue.sqlite")
     app.config["JOBS_BROKER_URL"] = "redis://127.0.0.1:6379/3"
-    assert isinstance(queue.make_huey(app), RedisHuey)
+    on_redis = queue.make_huey(app)
+    assert isinstance(on_redis, RedisHuey)
+    assert on_redis.storage.pool.connection_kwargs["db"] == 3
+    assert on_redis.storage.pool.connection_kwargs["socket_connect_timeout"] == 2
     app.config["JOBS_BROKER_URL"] = "amqp://rabbit"
     with pytest.raises(Exception, match="JOBS_BROKER_URL must be"):
         queue.make_huey(app)

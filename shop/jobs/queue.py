@@ -7,6 +7,7 @@ the job: redispatch_overdue hands it over again.
 
 from pathlib import Path
 
+import redis
 from flask import Flask
 from huey import Huey, PostgresHuey, RedisHuey, RetryTask, SqliteHuey
 
@@ -23,7 +24,11 @@ def make_huey(app: Flask) -> Huey:
     nothing, → a SQLite file (instance/jobs-queue.sqlite: no extra service needed)."""
     url = app.config.get("JOBS_BROKER_URL") or ""
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(QUEUE_NAME, url=url, results=False)
+        # Bounded waits: handing a job over happens in the request, which must not hang on
+        # a Redis that is down (the job is handed over again later). Above the worker's
+        # 1 s blocking read.
+        pool = redis.ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=10)
+        return RedisHuey(QUEUE_NAME, connection_pool=pool, results=False)
     if url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
         dsn = "postgresql://" + url.split("://", 1)[1]  # libpq's spelling, without the SQLAlchemy driver
         return PostgresHuey(QUEUE_NAME, dsn=dsn, results=False)

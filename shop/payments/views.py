@@ -83,6 +83,7 @@ def demo_cancel(state: str):
     data, order = _attempt(state)
     if CancelForm().validate_on_submit() and order.is_pending:
         demo.abandon(order)
+        db.session.commit()
         flash("You cancelled the payment, so nothing was charged. Your cart and details are still here.", "info")
     return redirect(url_for("checkout.details"))
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..accounts.models import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME
 from ..catalog.models import Variant
 from ..db_types import utcnow
 from ..extensions import db
@@ -388,6 +389,40 @@ def cancel_unpaid(order: Order, *, reason: str, actor: str) -> bool:
     """The customer gave up (or replaced) an unpaid order: cancel it (stock and discount
     released). A repeat returns False."""
     return fail_payment(order, reason=reason, actor=actor)
+
+
+# --- Personal data ----------------------------------------------------------------------
+
+ACCOUNT_DELETED = "Account deleted at the customer's request: name, email and address removed."
+
+
+def anonymise(order: Order, *, actor: str, reason: str) -> OrderEvent:
+    """Remove the person from an order: name, email, address lines and account link.
+    Totals, lines and country stay for the books. The one change a placed snapshot
+    allows, so it is an explicit UPDATE (guarded by the optimistic lock) and an event."""
+    number, version = order.number, order.version
+    entry = record_event(order, "anonymised", actor=actor, reason=reason)
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.version == version)
+        .values(
+            user_id=None, email=ANONYMISED_EMAIL, ship_name=ANONYMISED_NAME, ship_line1=ANONYMISED_LINE,
+            ship_line2="", ship_city=ANONYMISED_LINE, ship_postcode="", version=Order.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise ConcurrentUpdate(f"Order {number} was changed by someone else; try again.")
+    db.session.expire(order)  # the loaded copy must not keep the old details
+    return entry
+
+
+def anonymise_account_orders(user, **_) -> int:
+    """accounts.services.account_closing receiver: anonymise every order of the account."""
+    placed = db.session.scalars(select(Order).where(Order.user_id == user.id).order_by(Order.id)).all()
+    for order in placed:
+        anonymise(order, actor="customer", reason=ACCOUNT_DELETED)
+    return len(placed)
 
 
 # --- Operations -------------------------------------------------------------------------

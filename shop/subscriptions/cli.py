@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..extensions import db
 from . import box_run
 
 box_cli = AppGroup("box", help="Run the Culture Box: editions, the monthly box run, packing lists.")
@@ -31,6 +32,7 @@ def run_command(edition_code: str, run_by: str, csv_path: Path | None):
     """Create one shipment for every subscription entitled to EDITION (YYYY-MM). Safe to repeat."""
     edition = _edition(edition_code)
     result = box_run.run(edition, run_by=run_by)
+    db.session.commit()
     csv_path = csv_path or Path(current_app.instance_path) / "packing-lists" / f"{edition.code}.csv"
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     with csv_path.open("w", newline="", encoding="utf-8") as out:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ..accounts import orders as account_orders
 from ..accounts.access import owned_or_404
 from ..db_types import utcnow
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..payments import PaymentError, get_gateway
 from . import bp, lifecycle, services, subscribe
 from .forms import SubscribeForm
@@ -131,8 +131,10 @@ def pay():
     try:
         _, checkout = subscribe.start(current_user, choice, urls=urls)
     except (SubscriptionError, PaymentError) as error:
+        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("subscriptions.review"))
+    db.session.commit()
     return redirect(checkout.url, code=303)
 
 

@@ -12,7 +12,7 @@ from ..payments import PaymentError, get_gateway
 from . import bp, lifecycle, services, subscribe
 from .forms import SubscribeForm
 from .lifecycle import SubscriptionError
-from .models import PlanKind, Subscription
+from .models import PlanKind, Subscription, SubscriptionStatus
 from .subscribe import BoxChoice
 
 CHOICE_KEY = "box_choice"
@@ -142,7 +142,7 @@ def pay():
 @login_required
 def welcome(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
-    if sub.status.value != "pending_payment":
+    if sub.status is not SubscriptionStatus.PENDING_PAYMENT:
         session.pop(CHOICE_KEY, None)
     now = utcnow()
     boxes = lifecycle.upcoming_boxes(sub, now)

@@ -17,7 +17,6 @@ from .operations import PendingCheckout
 from .services import CartNotReady, CheckoutDetails
 
 
-
 def _items() -> dict:
     return dict(session.get(orders.CART_KEY) or {})
 

@@ -1,9 +1,9 @@
 """The subscriber's own pages in their account: see a subscription, skip the next box, pause
 and resume, move house, cancel at the end of the paid period, fix the card.
 
-Thin views: form → manage.* (which tells the payment provider) → one commit, or a
-rollback when it refuses → flash → redirect. Every URL loads the subscription with owned_or_404, so someone else's
-subscription is the same 404 as one that does not exist.
+Thin views: form → manage.* (which tells the payment provider) → one commit, or a rollback
+when it refuses → flash → redirect. Every URL loads the subscription with owned_or_404, so
+someone else's subscription is the same 404 as one that does not exist.
 """
 
 from flask import flash, redirect, render_template, request, url_for

@@ -64,6 +64,7 @@ def test_the_gateway_pays_through_the_double_and_its_signed_webhook(seeded, live
             cancel_url=f"{live_shop}/cart",
         )
         orders.record_payment_reference(order, redirect.reference)
+        db.session.commit()
         order_id, total, number = order.id, order.total_pence, order.number
 
     assert redirect.url == f"{double.base_url}/pay/{redirect.reference}"

@@ -57,6 +57,7 @@ def placed_order(app, country="DE", **cart) -> int:
             order, attempt=attempt, success_url="http://localhost/ok", cancel_url="http://localhost/cancel"
         )
         orders.record_payment_reference(order, redirect.reference)
+        db.session.commit()
         return order.id
 
 
@@ -253,6 +254,7 @@ def test_an_earlier_attempts_session_expiring_leaves_the_current_attempt_alone(s
         redirect = StripeGateway.from_config(shop.config).start_order_payment(
             order, attempt=attempt, success_url="http://localhost/ok", cancel_url="http://localhost/cancel")
         orders.record_payment_reference(order, redirect.reference)
+        db.session.commit()
 
     response = deliver(client, event("checkout.session.expired",
                                      session_for(shop, order_id, session_id=first_session, status="expired")))

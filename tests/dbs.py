@@ -1,16 +1,20 @@
 """Test databases: a migrated SQLite file, and scratch PostgreSQL databases when
-TEST_DATABASE_URL points at a server the tests may create databases on."""
+TEST_DATABASE_URL points at a server the tests may create databases on; and a test's
+transaction that is rolled back instead of emptying the tables afterwards."""
 
 import os
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from flask_sqlalchemy.session import Session
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from shop import create_app
+from shop import seed as demo
 from shop.config import normalise_database_url
 from shop.extensions import db
 
@@ -48,6 +52,78 @@ def migrate_to_head(url: str) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
+
+
+def backend_of(url: str) -> str:
+    return make_url(url).get_backend_name()
+
+
+def seed_database(url: str) -> None:
+    """Load the demo content into the database at `url`, as `flask shop seed` does."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        demo.load_all(app.config["SHOP_CONTENT_DIR"])
+        db.session.remove()
+        db.engine.dispose()
+
+
+class _SessionOnOneConnection(Session):
+    """Flask-SQLAlchemy's session picks the app's engine for every query; this one uses the
+    connection it was given, so every session of the test shares the test's transaction."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
+def _sqlite_driver_emits_no_begin(dbapi_connection, connection_record) -> None:
+    # pysqlite begins transactions late and ignores SAVEPOINT; SQLAlchemy's documented
+    # workaround for SQLite transactions: the driver stays out, BEGIN is emitted below.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def rolled_back(app: Flask):
+    """Run the test inside one transaction on one connection, rolled back at the end.
+
+    Every `db.session` of the app (the test's, each request's, each CLI command's) is bound
+    to that connection with join_transaction_mode="create_savepoint": their commits and
+    rollbacks become savepoints, so code that commits behaves as it does in production and
+    nothing it writes outlives the test. Only for code on this thread and this connection:
+    threads, a live server or a second connection need real commits instead.
+    """
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        engine.dispose()  # the hooks apply to connections made from now on
+        event.listen(engine, "connect", _sqlite_driver_emits_no_begin)
+        event.listen(engine, "begin", _sqlite_begin)
+    connection = engine.connect()
+
+    def refuse_a_second_connection(*_):
+        raise AssertionError(
+            "this test opened a second database connection, which cannot see its rolled-back "
+            "transaction and would write past it: mark it real_commits"
+        )
+
+    event.listen(engine, "checkout", refuse_a_second_connection)
+    outer = connection.begin()
+    shared = db.session
+    db.session = db._make_scoped_session(
+        {"class_": _SessionOnOneConnection, "bind": connection, "join_transaction_mode": "create_savepoint"}
+    )
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.remove()
+        db.session = shared
+        outer.rollback()
+        connection.close()
+        engine.dispose()
 
 
 def empty_all_tables() -> None:

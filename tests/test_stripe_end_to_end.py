@@ -34,7 +34,7 @@ def double():
 
 
 @pytest.fixture
-def live_shop(seeded, double):
+def live_shop(seeded, double, real_commits):
     """The seeded shop on a real port, configured for Stripe through the double."""
     seeded.config.update(
         STRIPE_SECRET_KEY="sk_test_offline", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,

@@ -19,9 +19,7 @@ from shop import create_app
 from shop import seed as demo
 from shop.extensions import db
 
-from .dbs import (
-    BACKENDS, backend_of, empty_all_tables, empty_database, migrate_to_head, rolled_back, seed_database,
-)
+from .dbs import BACKENDS, backend_of, empty_all_tables, empty_database, migrate_to_head, rolled_back, seed_database
 from .stripe_support import no_internet  # noqa: F401  (fixture, used by `offline` below)
 
 

@@ -41,7 +41,7 @@ def live_shop(seeded, double, real_commits):
         STRIPE_API_BASE=double.base_url, STRIPE_TIMEOUT_SECONDS=2, STRIPE_MAX_RETRIES=0,
     )
     server = make_server("127.0.0.1", 0, seeded, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # quick shutdown
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
     double.webhook_url = f"{base}/webhooks/stripe"

@@ -49,7 +49,7 @@ def live_server(app, real_commits):
     with app.app_context():
         demo.load_all(app.config["SHOP_CONTENT_DIR"])
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # quick shutdown
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

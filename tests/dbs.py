@@ -76,8 +76,9 @@ class _SessionOnOneConnection(Session):
 
 
 def _sqlite_driver_emits_no_begin(dbapi_connection, connection_record) -> None:
-    # pysqlite begins transactions late and ignores SAVEPOINT; SQLAlchemy's documented
-    # workaround for SQLite transactions: the driver stays out, BEGIN is emitted below.
+    # pysqlite emits no BEGIN before a SELECT or a SAVEPOINT, so savepoints would escape the
+    # test's transaction. SQLAlchemy's documented fix: the driver emits no BEGIN at all, and
+    # the engine's "begin" event emits it (below).
     dbapi_connection.isolation_level = None
 
 
@@ -118,12 +119,14 @@ def rolled_back(app: Flask):
     try:
         yield
     finally:
-        with app.app_context():
-            db.session.remove()
-        db.session = shared
-        outer.rollback()
-        connection.close()
-        engine.dispose()
+        try:
+            with app.app_context():
+                db.session.remove()
+        finally:
+            db.session = shared
+            outer.rollback()
+            connection.close()
+            engine.dispose()
 
 
 def empty_all_tables() -> None:

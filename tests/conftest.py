@@ -19,7 +19,10 @@ from shop import create_app
 from shop import seed as demo
 from shop.extensions import db
 
-from .dbs import BACKENDS, backend_of, empty_all_tables, empty_database, migrate_to_head, rolled_back, seed_database
+from .dbs import (
+    BACKENDS, assert_unchanged, backend_of, empty_all_tables, empty_database, migrate_to_head, rolled_back, row_counts,
+    seed_database,
+)
 from .stripe_support import no_internet  # noqa: F401  (fixture, used by `offline` below)
 
 
@@ -27,7 +30,9 @@ from .stripe_support import no_internet  # noqa: F401  (fixture, used by `offlin
 def database_url(request, tmp_path_factory):
     with empty_database(request.param, tmp_path_factory.mktemp("db")) as url:
         migrate_to_head(url)
+        empty = row_counts(url)
         yield url
+        assert_unchanged(url, empty)
 
 
 def pytest_configure(config):
@@ -42,6 +47,7 @@ def pytest_configure(config):
 def seeded_database(tmp_path_factory):
     """backend -> URL of a migrated database holding the demo content, built on first use."""
     urls: dict[str, str] = {}
+    seeded_rows: dict[str, dict[str, int]] = {}
     with ExitStack() as cleanup:
 
         def url_for(backend: str) -> str:
@@ -50,9 +56,12 @@ def seeded_database(tmp_path_factory):
                 migrate_to_head(url)
                 seed_database(url)
                 urls[backend] = url
+                seeded_rows[url] = row_counts(url)
             return urls[backend]
 
         yield url_for
+        for url, rows in seeded_rows.items():
+            assert_unchanged(url, rows)
 
 
 @pytest.fixture

@@ -67,6 +67,22 @@ def seed_database(url: str) -> None:
         db.engine.dispose()
 
 
+def row_counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        counts = {t.name: conn.scalar(text(f'SELECT count(*) FROM "{t.name}"')) for t in db.metadata.sorted_tables}
+    engine.dispose()
+    return counts
+
+
+def assert_unchanged(url: str, before: dict[str, int]) -> None:
+    """Every table of a shared database holds as many rows as it did: no test wrote past its
+    rolled-back transaction (with a second connection or a thread, without real_commits)."""
+    after = row_counts(url)
+    changed = {name: (count, after[name]) for name, count in before.items() if after[name] != count}
+    assert not changed, f"a test wrote into a shared database; rows (before, after): {changed}"
+
+
 class _SessionOnOneConnection(Session):
     """Flask-SQLAlchemy's session picks the app's engine for every query; this one uses the
     connection it was given, so every session of the test shares the test's transaction."""

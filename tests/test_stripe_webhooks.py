@@ -187,7 +187,7 @@ def test_the_same_event_three_times_has_one_effect(shop, client):
     assert len(outbox(shop)) == 1
 
 
-def test_two_deliveries_racing_have_one_effect(shop, client):
+def test_two_deliveries_racing_have_one_effect(shop, client, real_commits):
     """The other delivery holds the event id in an open transaction; this one waits on the
     unique constraint, then finds it taken, rolls back and answers 200 with no effect."""
     order_id = placed_order(shop)

@@ -38,109 +38,127 @@ def _yaml(content_dir: Path, name: str) -> dict:
     return yaml.safe_load((content_dir / name).read_text(encoding="utf-8"))
 
 
-def _get_or_add(model, counter: Counter, key: dict, **fields):
-    row = db.session.scalar(select(model).filter_by(**key))
-    if row is None:
-        row = model(**key, **fields)
-        db.session.add(row)
-        db.session.flush()
-        counter[model.__tablename__] += 1
-    return row
+def _add_missing(model, added: Counter, key: tuple[str, ...], rows: list[dict]) -> None:
+    """Add, in one flush, the rows whose natural key (the `key` fields) the table lacks.
+
+    Rows already there are never touched, so an admin's edits survive; of two rows with the
+    same key in the content, the first wins.
+    """
+    present = {tuple(row) for row in db.session.execute(select(*(getattr(model, name) for name in key)))}
+    new = []
+    for row in rows:
+        natural_key = tuple(row[name] for name in key)
+        if natural_key not in present:
+            present.add(natural_key)
+            new.append(model(**row))
+    db.session.add_all(new)
+    db.session.flush()
+    added[model.__tablename__] += len(new)
+
+
+def _ids(model, key: str) -> dict:
+    """Natural key -> id for every row of `model`, the ones just added included."""
+    return {natural_key: id_ for natural_key, id_ in db.session.execute(select(getattr(model, key), model.id))}
 
 
 def load_shipping(content: Path, added: Counter) -> None:
     data = _yaml(content, "shipping.yaml")
-    default_zone = None
-    for position, zone_data in enumerate(data["zones"]):
-        zone = _get_or_add(
-            ShippingZone, added, {"code": zone_data["code"]},
-            name=zone_data["name"], position=position,
-            box_shipping_pence=zone_data["box_shipping_pence"],
-        )
-        for band in zone_data["parcel_rates"]:
-            _get_or_add(
-                ParcelRate, added, {"zone_id": zone.id, "max_weight_g": band["max_weight_g"]},
-                price_pence=band["price_pence"],
-            )
-        if zone_data.get("default"):
-            default_zone = zone
-        for code in zone_data.get("countries", []):
-            _get_or_add(ZoneCountry, added, {"country_code": _country_code(code)}, zone_id=zone.id)
+    zones = data["zones"]
+    _add_missing(ShippingZone, added, ("code",), [
+        {"code": zone["code"], "name": zone["name"], "position": position,
+         "box_shipping_pence": zone["box_shipping_pence"]}
+        for position, zone in enumerate(zones)
+    ])
+    zone_ids = _ids(ShippingZone, "code")
+    _add_missing(ParcelRate, added, ("zone_id", "max_weight_g"), [
+        {"zone_id": zone_ids[zone["code"]], "max_weight_g": band["max_weight_g"], "price_pence": band["price_pence"]}
+        for zone in zones for band in zone["parcel_rates"]
+    ])
+    defaults = [zone["code"] for zone in zones if zone.get("default")]
+    if not defaults:
+        raise SeedError("shipping.yaml names no default zone for the countries it does not list")
+    default_zone_id = zone_ids[defaults[-1]]
     no_ship = {_country_code(code) for code in data.get("no_shipping", [])}
-    for country in pycountry.countries:
-        _get_or_add(
-            ZoneCountry, added, {"country_code": country.alpha_2},
-            zone_id=default_zone.id, ships=country.alpha_2 not in no_ship,
-        )
+    countries = [
+        {"country_code": _country_code(code), "zone_id": zone_ids[zone["code"]]}
+        for zone in zones for code in zone.get("countries", [])
+    ]
+    countries += [
+        {"country_code": country.alpha_2, "zone_id": default_zone_id, "ships": country.alpha_2 not in no_ship}
+        for country in pycountry.countries
+    ]
+    _add_missing(ZoneCountry, added, ("country_code",), countries)
 
 
 def load_catalog(content: Path, added: Counter) -> None:
-    data = _yaml(content, "catalog.yaml")
-    for position, cat in enumerate(data["categories"]):
-        category = _get_or_add(
-            Category, added, {"slug": cat["slug"]},
-            name=cat["name"], description=cat.get("description", ""), position=position,
-        )
-        for p_position, item in enumerate(cat["products"]):
-            product = _get_or_add(
-                Product, added, {"slug": item["slug"]},
-                name=item["name"], category_id=category.id,
-                kind=ProductKind(item.get("kind", "goods")),
-                summary=item.get("summary", ""), description=item.get("description", ""),
-                is_featured=item.get("featured", False), position=p_position,
-            )
-            for i_position, image in enumerate(item.get("images", [])):
-                _get_or_add(
-                    ProductImage, added, {"product_id": product.id, "path": image["path"]},
-                    alt=image["alt"], position=i_position,
-                )
-            for v_position, variant in enumerate(item.get("variants", [])):
-                _get_or_add(
-                    Variant, added, {"sku": variant["sku"]},
-                    product_id=product.id, name=variant["name"],
-                    price_pence=variant["price_pence"], weight_g=variant["weight_g"],
-                    stock=variant["stock"], hs_code=variant["hs_code"],
-                    origin_country=variant["origin_country"],
-                    free_shipping=variant.get("free_shipping", False), position=v_position,
-                )
+    categories = _yaml(content, "catalog.yaml")["categories"]
+    _add_missing(Category, added, ("slug",), [
+        {"slug": cat["slug"], "name": cat["name"], "description": cat.get("description", ""), "position": position}
+        for position, cat in enumerate(categories)
+    ])
+    category_ids = _ids(Category, "slug")
+    _add_missing(Product, added, ("slug",), [
+        {"slug": item["slug"], "name": item["name"], "category_id": category_ids[cat["slug"]],
+         "kind": ProductKind(item.get("kind", "goods")),
+         "summary": item.get("summary", ""), "description": item.get("description", ""),
+         "is_featured": item.get("featured", False), "position": position}
+        for cat in categories for position, item in enumerate(cat["products"])
+    ])
+    product_ids = _ids(Product, "slug")
+    items = [item for cat in categories for item in cat["products"]]
+    _add_missing(ProductImage, added, ("product_id", "path"), [
+        {"product_id": product_ids[item["slug"]], "path": image["path"], "alt": image["alt"], "position": position}
+        for item in items for position, image in enumerate(item.get("images", []))
+    ])
+    _add_missing(Variant, added, ("sku",), [
+        {"sku": variant["sku"], "product_id": product_ids[item["slug"]], "name": variant["name"],
+         "price_pence": variant["price_pence"], "weight_g": variant["weight_g"],
+         "stock": variant["stock"], "hs_code": variant["hs_code"],
+         "origin_country": variant["origin_country"],
+         "free_shipping": variant.get("free_shipping", False), "position": position}
+        for item in items for position, variant in enumerate(item.get("variants", []))
+    ])
 
 
 def load_plans(content: Path, added: Counter) -> None:
-    for position, plan in enumerate(_yaml(content, "plans.yaml")["plans"]):
-        _get_or_add(
-            Plan, added, {"code": plan["code"]},
-            name=plan["name"], kind=PlanKind(plan["kind"]), months=plan["months"],
-            price_pence=plan["price_pence"], blurb=plan.get("blurb", ""), position=position,
-        )
+    _add_missing(Plan, added, ("code",), [
+        {"code": plan["code"], "name": plan["name"], "kind": PlanKind(plan["kind"]), "months": plan["months"],
+         "price_pence": plan["price_pence"], "blurb": plan.get("blurb", ""), "position": position}
+        for position, plan in enumerate(_yaml(content, "plans.yaml")["plans"])
+    ])
 
 
 def load_editions(content: Path, added: Counter) -> None:
+    rows = []
     for item in _yaml(content, "editions.yaml")["editions"]:
         year, month = (int(part) for part in item["month"].split("-"))
         first_day = date(year, month, 1)
-        _get_or_add(
-            Edition, added, {"month": first_day},
-            theme=item["theme"], description=item.get("description", ""), manifest=item["manifest"],
-            cutoff_at=cutoff_for(first_day), ships_on=first_day.replace(day=SHIP_DAY),
-            capacity=item.get("capacity"),
-        )
+        rows.append({
+            "month": first_day, "theme": item["theme"], "description": item.get("description", ""),
+            "manifest": item["manifest"], "cutoff_at": cutoff_for(first_day),
+            "ships_on": first_day.replace(day=SHIP_DAY), "capacity": item.get("capacity"),
+        })
+    _add_missing(Edition, added, ("month",), rows)
 
 
 def load_blog(content: Path, added: Counter) -> None:
-    for author in _yaml(content, "authors.yaml")["authors"]:
-        _get_or_add(
-            Author, added, {"slug": author["slug"]},
-            name=author["name"], bio=author["bio"], avatar_path=author.get("avatar"),
-        )
+    _add_missing(Author, added, ("slug",), [
+        {"slug": author["slug"], "name": author["name"], "bio": author["bio"], "avatar_path": author.get("avatar")}
+        for author in _yaml(content, "authors.yaml")["authors"]
+    ])
+    present = set(db.session.scalars(select(Post.slug)))
+    new_posts = []
     for path in sorted((content / "posts").glob("*.md")):
         doc = frontmatter.load(path)
-        if db.session.scalar(select(Post).filter_by(slug=doc["slug"])) is not None:
-            continue
-        author = db.session.scalar(select(Author).filter_by(slug=doc["author"]))
-        tags = [
-            _get_or_add(Tag, added, {"slug": slug}, name=name)
-            for slug, name in doc.get("tags", {}).items()
-        ]
+        if doc["slug"] not in present:
+            present.add(doc["slug"])
+            new_posts.append(doc)
+    _add_missing(Tag, added, ("slug",), [
+        {"slug": slug, "name": name} for doc in new_posts for slug, name in doc.get("tags", {}).items()
+    ])
+    authors = {author.slug: author for author in db.session.scalars(select(Author))}
+    tags = {tag.slug: tag for tag in db.session.scalars(select(Tag))}
+    for doc in new_posts:
         published = doc["published_at"]
         if published.tzinfo is None:
             published = published.replace(tzinfo=UTC)
@@ -148,11 +166,13 @@ def load_blog(content: Path, added: Counter) -> None:
             Post(
                 slug=doc["slug"], title=doc["title"], excerpt=doc["excerpt"],
                 body_markdown=doc.content, hero_image=doc.get("hero_image"),
-                hero_alt=doc.get("hero_alt", ""), author=author, tags=tags,
+                hero_alt=doc.get("hero_alt", ""), author=authors.get(doc["author"]),
+                tags=[tags[slug] for slug in doc.get("tags", {})],
                 published_at=published, updated_at=datetime.now(UTC),
             )
         )
         added["post"] += 1
+    db.session.flush()
 
 
 def _utc(value):
@@ -164,14 +184,14 @@ def _utc(value):
 def load_discounts(content: Path, added: Counter) -> None:
     if not (content / "discounts.yaml").exists():
         return
-    for item in _yaml(content, "discounts.yaml")["discounts"]:
-        _get_or_add(
-            DiscountCode, added, {"code": item["code"].upper()},
-            description=item.get("description", ""), kind=DiscountKind(item["kind"]),
-            percent_off=item.get("percent_off"), amount_off_pence=item.get("amount_off_pence"),
-            valid_from=_utc(item.get("valid_from")), valid_until=_utc(item.get("valid_until")),
-            usage_limit=item.get("usage_limit"), per_customer_limit=item.get("per_customer_limit"),
-        )
+    _add_missing(DiscountCode, added, ("code",), [
+        {"code": item["code"].upper(), "description": item.get("description", ""),
+         "kind": DiscountKind(item["kind"]),
+         "percent_off": item.get("percent_off"), "amount_off_pence": item.get("amount_off_pence"),
+         "valid_from": _utc(item.get("valid_from")), "valid_until": _utc(item.get("valid_until")),
+         "usage_limit": item.get("usage_limit"), "per_customer_limit": item.get("per_customer_limit")}
+        for item in _yaml(content, "discounts.yaml")["discounts"]
+    ])
 
 
 def load_all(content_dir: str) -> dict[str, int]:

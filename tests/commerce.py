@@ -33,7 +33,10 @@ def details(country: str = "GB", email: str = "buyer@example.com", discount_code
 
 
 def place(cart_items: dict, country: str = "GB", **kwargs):
-    return checkout.place(cart_items, details(country, **kwargs))
+    """Place an order and commit, as the pay view does."""
+    order = checkout.place(cart_items, details(country, **kwargs))
+    db.session.commit()
+    return order
 
 
 def add_code(code: str, kind: DiscountKind, **fields) -> DiscountCode:

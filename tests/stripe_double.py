@@ -57,7 +57,8 @@ class StripeDouble:
     def start(self) -> "StripeDouble":
         self._server = make_server(self.host, self.port, self.wsgi, threaded=True)
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for it, half a second by default, in every test.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 

@@ -81,6 +81,7 @@ def test_out_of_stock_places_nothing_and_takes_nothing(seeded):
         db.session.commit()
         with pytest.raises(orders.OutOfStock, match="only 1 of Honey & Rice Sheet Masks — 7-day set left") as caught:
             orders.place_order(checkout.draft_order(quote))
+        db.session.rollback()  # what the edge does on the typed error
         assert caught.value.available == 1
         assert db.session.scalar(select(Order)) is None
         assert stock("MASK-MIX-7") == 25 and stock("MASK-HONEY-7") == 1

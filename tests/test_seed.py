@@ -52,6 +52,13 @@ def test_seed_never_overwrites_what_an_admin_changed(seeded):
         assert db.session.scalar(select(Variant.price_pence).filter_by(sku="MASK-MIX-7")) == 1100
 
 
+def test_the_next_test_sees_the_seeded_content_again(seeded):
+    """The test above committed a new price into the shared seeded database; its transaction
+    was rolled back, so every test starts from the demo content as loaded."""
+    with seeded.app_context():
+        assert db.session.scalar(select(Variant.price_pence).filter_by(sku="MASK-MIX-7")) == 1200
+
+
 def test_seed_refuses_a_country_code_yaml_turned_into_a_boolean(app, tmp_path):
     (tmp_path / "shipping.yaml").write_text(
         "zones:\n  - {code: europe, name: Europe, box_shipping_pence: 0, default: true,\n"

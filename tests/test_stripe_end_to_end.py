@@ -34,14 +34,14 @@ def double():
 
 
 @pytest.fixture
-def live_shop(seeded, double):
+def live_shop(seeded, double, real_commits):
     """The seeded shop on a real port, configured for Stripe through the double."""
     seeded.config.update(
         STRIPE_SECRET_KEY="sk_test_offline", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
         STRIPE_API_BASE=double.base_url, STRIPE_TIMEOUT_SECONDS=2, STRIPE_MAX_RETRIES=0,
     )
     server = make_server("127.0.0.1", 0, seeded, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # quick shutdown
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
     double.webhook_url = f"{base}/webhooks/stripe"
@@ -64,6 +64,7 @@ def test_the_gateway_pays_through_the_double_and_its_signed_webhook(seeded, live
             cancel_url=f"{live_shop}/cart",
         )
         orders.record_payment_reference(order, redirect.reference)
+        db.session.commit()
         order_id, total, number = order.id, order.total_pence, order.number
 
     assert redirect.url == f"{double.base_url}/pay/{redirect.reference}"

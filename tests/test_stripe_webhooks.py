@@ -57,6 +57,7 @@ def placed_order(app, country="DE", **cart) -> int:
             order, attempt=attempt, success_url="http://localhost/ok", cancel_url="http://localhost/cancel"
         )
         orders.record_payment_reference(order, redirect.reference)
+        db.session.commit()
         return order.id
 
 
@@ -186,7 +187,7 @@ def test_the_same_event_three_times_has_one_effect(shop, client):
     assert len(outbox(shop)) == 1
 
 
-def test_two_deliveries_racing_have_one_effect(shop, client):
+def test_two_deliveries_racing_have_one_effect(shop, client, real_commits):
     """The other delivery holds the event id in an open transaction; this one waits on the
     unique constraint, then finds it taken, rolls back and answers 200 with no effect."""
     order_id = placed_order(shop)
@@ -253,6 +254,7 @@ def test_an_earlier_attempts_session_expiring_leaves_the_current_attempt_alone(s
         redirect = StripeGateway.from_config(shop.config).start_order_payment(
             order, attempt=attempt, success_url="http://localhost/ok", cancel_url="http://localhost/cancel")
         orders.record_payment_reference(order, redirect.reference)
+        db.session.commit()
 
     response = deliver(client, event("checkout.session.expired",
                                      session_for(shop, order_id, session_id=first_session, status="expired")))

@@ -11,6 +11,12 @@ from ..db_types import utcnow
 from ..extensions import db
 
 
+# What replaces a person's details on the records kept after their account is deleted.
+ANONYMISED_NAME = "Deleted customer"
+ANONYMISED_EMAIL = "deleted-customer@anonymised.invalid"
+ANONYMISED_LINE = "[removed]"
+
+
 def new_login_token() -> str:
     return secrets.token_urlsafe(24)
 

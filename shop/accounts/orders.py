@@ -9,18 +9,15 @@ An order belongs to an account through `Order.user_id`:
 The account pages then list orders by `user_id` only: one rule, one query.
 
 Orders are immutable snapshots (shop.orders.models refuses ORM updates to them), so
-the link and the anonymisation are explicit, audited SQL UPDATEs.
+the link is an explicit SQL UPDATE. Deleting an account anonymises its orders through
+the orders area itself (it listens to accounts.services.account_closing).
 """
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from .models import User
-
-ANONYMISED_NAME = "Deleted customer"
-ANONYMISED_EMAIL = "deleted-customer@anonymised.invalid"
-ANONYMISED_LINE = "[removed]"
+from .models import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME, User  # noqa: F401
 
 
 def order_model():
@@ -115,45 +112,6 @@ def export_orders(user: User) -> list[dict]:
         }
         for order in user_orders(user)
     ]
-
-
-def anonymise_orders(user: User) -> int:
-    """Replace the person's details on their orders; keep totals, lines and country for
-    the accounts. Records an event on each order. Does not commit (the caller does)."""
-    Order = order_model()
-    if Order is None:
-        return 0
-    from ..orders.models import OrderEvent
-
-    ids = list(db.session.scalars(select(Order.id).where(Order.user_id == user.id)))
-    if not ids:
-        return 0
-    db.session.execute(
-        update(Order)
-        .where(Order.id.in_(ids))
-        .values(
-            user_id=None,
-            email=ANONYMISED_EMAIL,
-            ship_name=ANONYMISED_NAME,
-            ship_line1=ANONYMISED_LINE,
-            ship_line2="",
-            ship_city=ANONYMISED_LINE,
-            ship_postcode="",
-            version=Order.version + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    for order_id in ids:
-        db.session.add(
-            OrderEvent(
-                order_id=order_id, kind="anonymised", actor="customer",
-                reason="Account deleted at the customer's request: name, email and address removed.",
-            )
-        )
-    db.session.flush()
-    # Objects already loaded in this session must not keep the old details.
-    db.session.expire_all()
-    return len(ids)
 
 
 def checkout_prefill(user) -> dict:

@@ -1,9 +1,11 @@
-"""Customer accounts: the business rules. Plain arguments in, typed errors out; each
-public function is one transaction (it commits), and the emails it asks for are jobs in it."""
+"""Customer accounts: the business rules. Plain arguments in, typed errors out. Nothing
+here commits: each function flushes and asks for its emails, and the view that called it
+commits once (or rolls back on an AccountError)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from blinker import Namespace
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
@@ -14,6 +16,11 @@ from . import tokens
 from .countries import country_name, is_country
 from .models import Address, User, new_login_token
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
+
+# Sent with the User just before an account is deleted, in the same transaction. The areas
+# that hold the customer's data (orders, subscriptions) connect to it in their init_app
+# and remove the person's details; a receiver refuses by raising an AccountError.
+account_closing = Namespace().signal("account-closing")
 
 SIGN_IN_FAILED = "That email and password don't match an account. Check them and try again."
 
@@ -127,7 +134,6 @@ def register(email: str, password: str, *, name: str = "", order_number: str = "
 
         orders.link_order_by_token(user, order_number, order_token)
     send_confirmation(user)
-    db.session.commit()
     return user
 
 
@@ -150,7 +156,7 @@ def confirm_email(token: str, *, now: datetime | None = None) -> User:
     from . import orders
 
     orders.claim_guest_orders(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -165,7 +171,7 @@ def authenticate(email: str, password: str) -> User:
     from . import orders
 
     orders.claim_guest_orders(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -205,8 +211,8 @@ def reset_password(token: str, new_password: str, *, now: datetime | None = None
     # The link reached their inbox, so the address is theirs.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now or utcnow()
+    db.session.flush()
     send_email(user.email, "Your password was changed", "password_changed", user=user)
-    db.session.commit()
     return user
 
 
@@ -215,8 +221,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Use
         raise WrongPassword("Your current password is not right.")
     _check_password(new_password, user.email, field="new_password")
     _set_password(user, new_password)
+    db.session.flush()
     send_email(user.email, "Your password was changed", "password_changed", user=user)
-    db.session.commit()
     return user
 
 
@@ -258,8 +264,8 @@ def confirm_email_change(token: str, *, now: datetime | None = None) -> User:
     from . import orders
 
     orders.claim_guest_orders(user)
+    db.session.flush()
     send_email(old_email, "Your email address was changed", "email_changed", user=user, new_email=new_email)
-    db.session.commit()
     return user
 
 
@@ -311,7 +317,7 @@ def add_address(user: User, data: AddressData) -> Address:
     db.session.flush()
     if data.make_default or len(user.addresses) == 1:
         _make_default(user, address)
-    db.session.commit()
+    db.session.flush()
     return address
 
 
@@ -321,7 +327,7 @@ def update_address(address: Address, data: AddressData) -> Address:
         setattr(address, field, getattr(data, field))
     if data.make_default:
         _make_default(address.user, address)
-    db.session.commit()
+    db.session.flush()
     return address
 
 
@@ -332,12 +338,12 @@ def delete_address(address: Address) -> None:
     db.session.flush()
     if was_default and user.addresses:
         _make_default(user, user.addresses[0])
-    db.session.commit()
+    db.session.flush()
 
 
 def set_default_address(address: Address) -> Address:
     _make_default(address.user, address)
-    db.session.commit()
+    db.session.flush()
     return address
 
 
@@ -370,17 +376,10 @@ def export_data(user: User) -> dict:
 
 def delete_account(user: User, password: str) -> None:
     """Personal data goes (the account, its addresses); orders stay for the accounts,
-    with the person's details anonymised. One transaction."""
+    with the person's details anonymised by their own areas (account_closing). Raises
+    WrongPassword, or whatever AccountError a receiver refuses with (SubscriptionsRunning)."""
     if not verify_password(user.password_hash, password):
         raise WrongPassword("Your password is not right.", field="password")
-    from . import orders, subscriptions
-
-    if subscriptions.running_subscriptions(user):
-        raise SubscriptionsRunning(
-            "You have a Culture Box subscription that is still running. Cancel it first (boxes you've "
-            "paid for still ship), then delete your account once it has ended."
-        )
-    subscriptions.anonymise_ended_subscriptions(user)
-    orders.anonymise_orders(user)
+    account_closing.send(user)
     db.session.delete(user)
-    db.session.commit()
+    db.session.flush()

@@ -1,12 +1,12 @@
-"""Where accounts meet Culture Box subscriptions (shop.subscriptions, issue 5): listing,
-the data export, and what deleting an account does to them."""
+"""Where accounts meet Culture Box subscriptions (shop.subscriptions): listing and the
+data export. What deleting an account does to them is the subscriptions area's
+(it listens to accounts.services.account_closing)."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from .models import User
-from .orders import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME
 
 
 def subscription_model():
@@ -44,25 +44,3 @@ def export_subscriptions(user: User) -> list[dict]:
         }
         for s in user_subscriptions(user) or []
     ]
-
-
-def running_subscriptions(user: User) -> list:
-    """Subscriptions that still bill or ship: an account with one cannot be deleted yet."""
-    return [s for s in user_subscriptions(user) or [] if s.status.value != "ended"]
-
-
-def anonymise_ended_subscriptions(user: User) -> int:
-    """Detach the account's ended subscriptions and remove the person's details from them.
-    Does not commit (the caller does)."""
-    subscriptions = user_subscriptions(user) or []
-    for s in subscriptions:
-        s.user_id = None
-        s.email = ANONYMISED_EMAIL
-        s.ship_name = ANONYMISED_NAME
-        s.ship_line1 = ANONYMISED_LINE
-        s.ship_line2 = ""
-        s.ship_city = ANONYMISED_LINE
-        s.ship_postcode = ""
-        s.gift_message = None
-    db.session.flush()
-    return len(subscriptions)

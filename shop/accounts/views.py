@@ -1,4 +1,5 @@
-"""Account pages: thin views (form → service → error on the form → redirect)."""
+"""Account pages: thin views (form → service → error on the form → redirect). Each view
+that changes something commits once, after the service; an AccountError rolls back."""
 
 import json
 from urllib.parse import urlsplit
@@ -88,8 +89,10 @@ def register():
                 order_number=form.order.data or "", order_token=form.order_token.data or "",
             )
         except services.AccountError as exc:
+            db.session.rollback()
             error = _apply_error(form, exc)
         else:
+            db.session.commit()
             start_session(user)
             flash(f"Welcome! We've sent a link to {user.email}: open it to confirm your email address.", "success")
             return redirect(target or url_for("accounts.account"))
@@ -111,9 +114,11 @@ def sign_in():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.InvalidCredentials as exc:
+            db.session.rollback()
             g.sign_in_failed = True
             error = exc.message
         else:
+            db.session.commit()
             start_session(user, remember=form.remember.data)
             flash("You're signed in. Welcome back!", "success")
             return redirect(target or url_for("accounts.account"))
@@ -148,7 +153,9 @@ def _confirm_link(token: str, confirm, *, heading: str, button: str, done: str):
         try:
             user = confirm(token)
         except services.LinkInvalid as exc:
+            db.session.rollback()
             return render_template("accounts/link_invalid.html", message=exc.message), 400
+        db.session.commit()
         flash(done.format(email=user.email), "success")
         return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
     return render_template("accounts/confirm.html", form=form, heading=heading, button=button)
@@ -161,7 +168,7 @@ def resend_confirmation():
     form = ConfirmForm()
     if form.validate_on_submit() and not current_user.email_confirmed:
         services.send_confirmation(_me())
-        db.session.commit()  # the email is a job: it goes out once committed
+        db.session.commit()
         flash(f"We've sent a new confirmation link to {current_user.email}.", "success")
     return redirect(url_for("accounts.account"))
 
@@ -175,7 +182,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()  # the email is a job: it goes out once committed
+        db.session.commit()
         # The same answer whether or not the account exists.
         flash(
             f"If {services.normalise_email(form.email.data)} has an account, a reset link is on its way. "
@@ -199,8 +206,10 @@ def reset_password(token: str):
         try:
             user = services.reset_password(token, form.password.data)
         except services.AccountError as exc:
+            db.session.rollback()
             error = _apply_error(form, exc)
         else:
+            db.session.commit()
             start_session(user)
             flash("Your password is changed and you're signed in.", "success")
             return redirect(url_for("accounts.account"))
@@ -248,8 +257,10 @@ def address_new():
         try:
             services.add_address(_me(), _address_data(form))
         except services.AccountError as exc:
+            db.session.rollback()
             error = _apply_error(form, exc)
         else:
+            db.session.commit()
             flash("Address saved.", "success")
             return redirect(url_for("accounts.account", _anchor="addresses"))
     return render_template("accounts/address_form.html", form=form, error=error, address=None)
@@ -267,8 +278,10 @@ def address_edit(address_id: int):
         try:
             services.update_address(address, _address_data(form))
         except services.AccountError as exc:
+            db.session.rollback()
             error = _apply_error(form, exc)
         else:
+            db.session.commit()
             flash("Address updated.", "success")
             return redirect(url_for("accounts.account", _anchor="addresses"))
     return render_template("accounts/address_form.html", form=form, error=error, address=address)
@@ -280,6 +293,7 @@ def address_delete(address_id: int):
     address = owned_or_404(Address, address_id)
     if ConfirmForm().validate_on_submit():
         services.delete_address(address)
+        db.session.commit()
         flash("Address deleted.", "success")
     return redirect(url_for("accounts.account", _anchor="addresses"))
 
@@ -290,6 +304,7 @@ def address_default(address_id: int):
     address = owned_or_404(Address, address_id)
     if ConfirmForm().validate_on_submit():
         services.set_default_address(address)
+        db.session.commit()
         flash("Default address changed: checkout will start with it.", "success")
     return redirect(url_for("accounts.account", _anchor="addresses"))
 
@@ -305,8 +320,10 @@ def change_password():
         try:
             user = services.change_password(_me(), form.current_password.data, form.new_password.data)
         except services.AccountError as exc:
+            db.session.rollback()
             error = _apply_error(form, exc)
         else:
+            db.session.commit()
             # The login token changed: other devices are signed out, not this one (and if this
             # device was remembered, it gets a new remember cookie).
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
@@ -325,10 +342,11 @@ def change_email():
     if form.validate_on_submit():
         try:
             new_email = services.request_email_change(_me(), form.new_email.data, form.password.data)
-            db.session.commit()  # the email is a job: it goes out once committed
         except services.AccountError as exc:
+            db.session.rollback()
             error = _apply_error(form, exc)
         else:
+            db.session.commit()
             flash(
                 f"We've sent a link to {new_email}. Your email stays {current_user.email} until you open it.",
                 "info",
@@ -370,8 +388,10 @@ def delete_account():
         try:
             services.delete_account(_me(), form.password.data)
         except services.AccountError as exc:
+            db.session.rollback()
             error = _apply_error(form, exc)
         else:
+            db.session.commit()
             logout_user()
             session.clear()
             flash("Your account and personal details are deleted. Thank you for shopping with us.", "success")

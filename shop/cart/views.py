@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..checkout.views import reconcile_session
+from ..orders import services as orders
 from . import bp, services
 
 
@@ -41,7 +41,7 @@ def _form_errors(form: FlaskForm) -> str:
 
 
 # A paid order empties the cart it was placed from (before any cart page or change).
-bp.before_request(reconcile_session)
+bp.before_request(lambda: orders.reconcile_checkout(session))
 
 
 @bp.get("/cart")

@@ -7,43 +7,26 @@ from flask_login import current_user
 from ..accounts import orders as account_orders
 from ..cart import services as cart_services
 from ..discounts.services import DiscountError
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..orders import services as orders
-from ..orders.models import OrderStatus
-from ..payments import get_gateway
-from ..payments.gateway import PaymentError
+from ..payments import PaymentError, get_gateway
 from ..shipping.services import ShippingError
-from . import bp, services
+from . import bp, operations, services
 from .forms import CheckoutForm
+from .operations import PendingCheckout
 from .services import CartNotReady, CheckoutDetails
-
-PENDING_KEY = "checkout_order"  # {number, token, fingerprint} of the order being paid
 
 
 def _items() -> dict:
-    return dict(session.get("cart") or {})
+    return dict(session.get(orders.CART_KEY) or {})
 
 
 def _details() -> CheckoutDetails | None:
-    return CheckoutDetails.from_dict(session.get("checkout"))
+    return CheckoutDetails.from_dict(session.get(orders.DETAILS_KEY))
 
 
-def reconcile_session() -> None:
-    """Once the order being paid is paid, the cart and details have done their job;
-    once it is cancelled or expired, forget it (the cart and details stay)."""
-    pending = session.get(PENDING_KEY)
-    if not pending:
-        return
-    status = orders.order_status(pending.get("number", ""))
-    if status is None or status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
-        session.pop(PENDING_KEY, None)
-    elif status is not OrderStatus.PENDING_PAYMENT:
-        session.pop(PENDING_KEY, None)
-        session.pop("cart", None)
-        session.pop("checkout", None)
-
-
-bp.before_request(reconcile_session)
+# A paid order ends the checkout that placed it; a cancelled or expired one is forgotten.
+bp.before_request(lambda: orders.reconcile_checkout(session))
 
 
 def _checkout_rate_limit() -> str:
@@ -60,7 +43,7 @@ def details():
         flash(" ".join(cart.problems), "error")
         return redirect(url_for("cart.show"))
     # A signed-in customer starts from their email and default address.
-    saved = session.get("checkout") or account_orders.checkout_prefill(current_user)
+    saved = session.get(orders.DETAILS_KEY) or account_orders.checkout_prefill(current_user)
     form = CheckoutForm(data=saved if request.method == "GET" else None)
     if form.validate_on_submit():
         entered = CheckoutDetails(
@@ -68,7 +51,7 @@ def details():
             city=form.city.data, postcode=form.postcode.data or "", country=form.country.data,
             discount_code=(form.discount_code.data or "").upper(),
         )
-        session["checkout"] = entered.to_dict()  # kept even if it is refused below
+        session[orders.DETAILS_KEY] = entered.to_dict()  # kept even if it is refused below
         try:
             services.price(cart, entered)
         except ShippingError as error:
@@ -108,63 +91,38 @@ def pay():
     items = _items()
     if entered is None:
         return redirect(url_for("checkout.details"))
-    fingerprint = services.fingerprint(items, entered)
-    order = _pending_order_to_reuse(fingerprint)
-    if order is None:
-        try:
-            order = services.place(items, entered, user_id=account_orders.current_user_id())
-        except CartNotReady as error:
-            flash(str(error), "error")
-            return redirect(url_for("cart.show"))
-        except orders.OutOfStock as error:
-            _cap_cart_line(error.variant_id, error.available)
-            flash(f"{error} Your cart has been updated; please check it and try again.", "error")
-            return redirect(url_for("cart.show"))
-        except (ShippingError, DiscountError) as error:
-            flash(str(error), "error")
-            return redirect(url_for("checkout.details"))
-        session[PENDING_KEY] = {"number": order.number, "token": order.access_token, "fingerprint": fingerprint}
-    gateway = get_gateway()
+    pending = PendingCheckout.from_dict(session.get(orders.PENDING_KEY))
     try:
-        attempt = orders.begin_payment_attempt(order, provider=gateway.name)
-        redirect_to = gateway.start_order_payment(
-            order, attempt=attempt,
-            success_url=url_for("checkout.complete", number=order.number, token=order.access_token, _external=True),
-            cancel_url=url_for("checkout.cancelled", number=order.number, token=order.access_token, _external=True),
-        )
+        order, pending = operations.order_to_pay(items, entered, pending, user_id=account_orders.current_user_id())
+    except CartNotReady as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("cart.show"))
+    except orders.OutOfStock as error:
+        db.session.rollback()
+        session[orders.CART_KEY] = operations.cap_to_stock(items, error.variant_id, error.available)
+        flash(f"{error} Your cart has been updated; please check it and try again.", "error")
+        return redirect(url_for("cart.show"))
+    except (ShippingError, DiscountError) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("checkout.details"))
+
+    def urls(order) -> tuple[str, str]:
+        return (url_for("checkout.complete", number=order.number, token=order.access_token, _external=True),
+                url_for("checkout.cancelled", number=order.number, token=order.access_token, _external=True))
+
+    try:
+        redirect_to = operations.start_payment(order, get_gateway(), urls=urls)
     except PaymentError as error:
+        # The order stays placed and pending: paying again reuses it with a new attempt.
+        db.session.commit()
+        session[orders.PENDING_KEY] = pending.to_dict()
         flash(str(error), "error")
         return redirect(url_for("checkout.review"))
-    orders.record_payment_reference(order, redirect_to.reference)
+    db.session.commit()
+    session[orders.PENDING_KEY] = pending.to_dict()
     return redirect(redirect_to.url, code=303)
-
-
-def _pending_order_to_reuse(fingerprint: str):
-    """The order this session already placed for the same cart and details, if it is
-    still waiting for payment; a pending order for anything else is cancelled."""
-    pending = session.get(PENDING_KEY)
-    if not pending:
-        return None
-    order = orders.order_for_token(pending.get("number", ""), pending.get("token"))
-    if order is None or not order.is_pending:
-        session.pop(PENDING_KEY, None)
-        return None
-    if pending.get("fingerprint") == fingerprint:
-        return order
-    orders.cancel_unpaid(order, reason="replaced by a new checkout (cart or details changed)", actor="customer")
-    session.pop(PENDING_KEY, None)
-    return None
-
-
-def _cap_cart_line(variant_id: int, available: int) -> None:
-    items = _items()
-    key = str(variant_id)
-    if key in items:
-        if available > 0:
-            items[key] = min(items[key], available)
-        else:
-            items.pop(key)
-        session["cart"] = items
 
 
 @bp.get("/checkout/complete/<number>")

@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from ..extensions import db
 from . import services
 
 
@@ -15,6 +16,7 @@ orders_cli = AppGroup("orders", help="Order operations.")
 def expire_stale_command(older_than_minutes: int):
     """Expire abandoned unpaid orders and give their stock back (safe to run from cron)."""
     numbers = services.expire_stale(older_than_minutes)
+    db.session.commit()
     for number in numbers:
         click.echo(f"expired {number}")
     click.echo(f"{len(numbers)} order(s) expired")

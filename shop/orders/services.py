@@ -5,15 +5,17 @@ Every status change goes through `transition()`, which checks the allowed-moves 
 writes an OrderEvent, and does what entering the new state means (releasing the reserved
 stock and discount use when an unpaid order is cancelled or expires). The payment
 functions (`confirm_payment`, `fail_payment`, `expire_order`, `record_refund`) are
-conditional and idempotent: a repeat returns False and changes nothing. They flush but
-do not commit: the caller (the demo gateway, the Stripe webhook) owns the transaction, so
-its own record (e.g. the processed webhook event) commits together with the effect.
-`send_order_confirmation` records the email as a job in the caller's transaction.
+conditional and idempotent: a repeat returns False and changes nothing.
+
+Nothing here commits: every function flushes, and the edge that called it (a request, a
+webhook delivery, a CLI command, a job) commits once, so its own record (e.g. the
+processed webhook event) commits together with the effect, or rolls everything back.
 """
 
 import hmac
 import logging
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..accounts.models import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME
 from ..catalog.models import Variant
 from ..db_types import utcnow
 from ..extensions import db
@@ -74,10 +77,11 @@ def can_move(from_status: OrderStatus, to: OrderStatus) -> bool:
 
 
 def transition(order: Order, to: OrderStatus, *, actor: str, reason: str = "") -> OrderEvent:
-    """The one way an order's status changes (flushes, does not commit)."""
-    current = order.status
+    """The one way an order's status changes (flushes, does not commit). On
+    ConcurrentUpdate the session needs rolling back (to a savepoint, or by the edge)."""
+    current, number = order.status, order.number  # read now: a failed flush expires them
     if not can_move(current, to):
-        raise IllegalTransition(f"Order {order.number} cannot go from {current.value} to {to.value}.")
+        raise IllegalTransition(f"Order {number} cannot go from {current.value} to {to.value}.")
     try:
         if current is S.PENDING_PAYMENT and to in RELEASING:
             release_reservations(order)
@@ -88,8 +92,7 @@ def transition(order: Order, to: OrderStatus, *, actor: str, reason: str = "") -
         order.events.append(entry)
         db.session.flush()
     except StaleDataError as error:
-        db.session.rollback()
-        raise ConcurrentUpdate(f"Order {order.number} was changed by someone else; try again.") from error
+        raise ConcurrentUpdate(f"Order {number} was changed by someone else; try again.") from error
     return entry
 
 
@@ -196,9 +199,10 @@ def new_order_number() -> str:
 
 
 def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None = None) -> Order:
-    """Write the snapshot, reserve the stock and the discount use, in one transaction.
+    """Write the snapshot, reserve the stock and the discount use (flushed, not committed).
     `user_id`: the signed-in customer's account the order belongs to (None for a guest).
-    Raises OutOfStock (nothing is kept) when a line cannot be reserved."""
+    Raises OutOfStock when a line cannot be reserved: the caller rolls back, which
+    gives back whatever was reserved before it."""
     from ..discounts import services as discounts
     from ..discounts.models import DiscountCode
 
@@ -229,26 +233,21 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
         )
     order.events.append(OrderEvent(kind="status", from_status=None, to_status=S.PENDING_PAYMENT.value,
                                    actor=actor, reason="order placed"))
-    try:
-        db.session.add(order)
-        db.session.flush()
-        for line in draft.lines:
-            if not reserve_stock(line.variant_id, line.quantity):
-                available = db.session.scalar(select(Variant.stock).where(Variant.id == line.variant_id)) or 0
-                message = (
-                    f"Sorry, {line.name} is sold out." if available == 0
-                    else f"Sorry, only {available} of {line.name} left."
-                )
-                raise OutOfStock(message, variant_id=line.variant_id, available=available)
-        if draft.discount_id is not None:
-            discounts.reserve(
-                db.session.get(DiscountCode, draft.discount_id), order_id=order.id, email=draft.email,
-                amount_pence=draft.discount_pence,
+    db.session.add(order)
+    db.session.flush()
+    for line in draft.lines:
+        if not reserve_stock(line.variant_id, line.quantity):
+            available = db.session.scalar(select(Variant.stock).where(Variant.id == line.variant_id)) or 0
+            message = (
+                f"Sorry, {line.name} is sold out." if available == 0
+                else f"Sorry, only {available} of {line.name} left."
             )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+            raise OutOfStock(message, variant_id=line.variant_id, available=available)
+    if draft.discount_id is not None:
+        discounts.reserve(
+            db.session.get(DiscountCode, draft.discount_id), order_id=order.id, email=draft.email,
+            amount_pence=draft.discount_pence,
+        )
     log.info("Order %s placed: %s pence", order.number, order.total_pence)
     return order
 
@@ -284,22 +283,43 @@ def order_for_token(number: str, token: str | None) -> Order | None:
     return order
 
 
+# --- The browser's checkout, as the cart and checkout pages share it ------------------
+
+CART_KEY = "cart"  # {variant_id: quantity}
+DETAILS_KEY = "checkout"  # the typed checkout details
+PENDING_KEY = "checkout_order"  # {number, token, fingerprint} of the order being paid
+
+
+def reconcile_checkout(state: MutableMapping) -> None:
+    """Once the order being paid is paid, the cart and details have done their job;
+    once it is cancelled or expired, forget it (the cart and details stay). `state` is
+    the visitor's session (any mapping)."""
+    pending = state.get(PENDING_KEY)
+    if not pending:
+        return
+    status = order_status(pending.get("number", ""))
+    if status is None or status in RELEASING:
+        state.pop(PENDING_KEY, None)
+    elif status is not S.PENDING_PAYMENT:
+        for key in (PENDING_KEY, CART_KEY, DETAILS_KEY):
+            state.pop(key, None)
+
+
 # --- Payment attempts and facts (called by the gateways) -------------------------------
 
 def begin_payment_attempt(order: Order, *, provider: str) -> int:
-    """Count a new payment attempt (its number makes the provider's idempotency key) and commit."""
+    """Count a new payment attempt (its number makes the provider's idempotency key)."""
     if not order.is_pending:
         raise IllegalTransition(f"Order {order.number} is {order.status.label.lower()}; it cannot be paid.")
     order.payment_attempts = (order.payment_attempts or 0) + 1
     order.payment_provider = provider
     record_event(order, "payment_attempt", actor="customer", reason=f"{provider} attempt {order.payment_attempts}")
-    db.session.commit()
     return order.payment_attempts
 
 
 def record_payment_reference(order: Order, reference: str) -> None:
     order.payment_reference = reference
-    db.session.commit()
+    db.session.flush()
 
 
 def confirm_payment(order: Order, *, provider: str, reference: str | None, actor: str) -> bool:
@@ -366,17 +386,52 @@ def record_refund(order: Order, *, amount_pence: int, reference: str, actor: str
 
 
 def cancel_unpaid(order: Order, *, reason: str, actor: str) -> bool:
-    """The customer gave up (or replaced) an unpaid order: cancel it and commit."""
-    changed = fail_payment(order, reason=reason, actor=actor)
-    db.session.commit()
-    return changed
+    """The customer gave up (or replaced) an unpaid order: cancel it (stock and discount
+    released). A repeat returns False."""
+    return fail_payment(order, reason=reason, actor=actor)
+
+
+# --- Personal data ----------------------------------------------------------------------
+
+ACCOUNT_DELETED = "Account deleted at the customer's request: name, email and address removed."
+
+
+def anonymise(order: Order, *, actor: str, reason: str) -> OrderEvent:
+    """Remove the person from an order: name, email, address lines and account link.
+    Totals, lines and country stay for the books. The one change a placed snapshot
+    allows, so it is an explicit UPDATE (guarded by the optimistic lock) and an event."""
+    number, version = order.number, order.version
+    entry = record_event(order, "anonymised", actor=actor, reason=reason)
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.version == version)
+        .values(
+            user_id=None, email=ANONYMISED_EMAIL, ship_name=ANONYMISED_NAME, ship_line1=ANONYMISED_LINE,
+            ship_line2="", ship_city=ANONYMISED_LINE, ship_postcode="", version=Order.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise ConcurrentUpdate(f"Order {number} was changed by someone else; try again.")
+    db.session.expire(order)  # the loaded copy must not keep the old details
+    return entry
+
+
+def anonymise_account_orders(user, **_) -> int:
+    """accounts.services.account_closing receiver: anonymise every order of the account."""
+    placed = db.session.scalars(select(Order).where(Order.user_id == user.id).order_by(Order.id)).all()
+    for order in placed:
+        anonymise(order, actor="customer", reason=ACCOUNT_DELETED)
+    return len(placed)
 
 
 # --- Operations -------------------------------------------------------------------------
 
 def expire_stale(older_than_minutes: int, *, now: datetime | None = None) -> list[str]:
     """Expire every order still waiting for payment after `older_than_minutes`, releasing
-    its stock. One transaction per order; returns the numbers expired."""
+    its stock. Each order in its own savepoint: one paid or cancelled meanwhile (its
+    optimistic lock fails) is left as it is and the sweep goes on. Returns the numbers
+    expired; the caller commits."""
     cutoff = (now or utcnow()) - timedelta(minutes=older_than_minutes)
     ids = db.session.scalars(
         select(Order.id).where(Order.status == S.PENDING_PAYMENT, Order.created_at < cutoff).order_by(Order.id)
@@ -385,11 +440,14 @@ def expire_stale(older_than_minutes: int, *, now: datetime | None = None) -> lis
     for order_id in ids:
         order = db.session.get(Order, order_id)
         try:
-            if expire_order(order, reason=f"unpaid after {older_than_minutes} minutes", actor="system:expire-stale"):
-                expired.append(order.number)
-            db.session.commit()
+            with db.session.begin_nested():
+                changed = expire_order(order, reason=f"unpaid after {older_than_minutes} minutes",
+                                       actor="system:expire-stale")
         except ConcurrentUpdate:
-            db.session.rollback()  # paid or cancelled meanwhile: leave it
+            db.session.expire(order)  # paid or cancelled meanwhile: leave it
+            continue
+        if changed:
+            expired.append(order.number)
     return expired
 
 

@@ -1,9 +1,9 @@
 """The subscriber's own pages in their account: see a subscription, skip the next box, pause
 and resume, move house, cancel at the end of the paid period, fix the card.
 
-Thin views: form → manage.* (which owns the transaction and tells the payment provider) →
-flash → redirect. Every URL loads the subscription with owned_or_404, so someone else's
-subscription is the same 404 as one that does not exist.
+Thin views: form → manage.* (which tells the payment provider) → one commit, or a rollback
+when it refuses → flash → redirect. Every URL loads the subscription with owned_or_404, so
+someone else's subscription is the same 404 as one that does not exist.
 """
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,6 +13,7 @@ from wtforms import HiddenField
 
 from ..accounts.access import owned_or_404
 from ..accounts.services import email_link
+from ..extensions import db
 from ..money import format_money
 from ..payments import PaymentError
 from ..shipping.services import country_name
@@ -53,8 +54,10 @@ def _act(sub: Subscription, action, success, form: FlaskForm | None = None):
     try:
         result = action(sub)
     except REFUSED as error:
+        db.session.rollback()
         flash(str(error), "error")
     else:
+        db.session.commit()
         flash(success(result) if callable(success) else success, "success")
     return _manage_page(sub)
 
@@ -172,7 +175,9 @@ def _change_address(sub: Subscription, form: ShipToForm):
     try:
         new_quote = actions.change_address(sub, form.ship_to())
     except REFUSED as error:
+        db.session.rollback()
         return _address_form_page(sub, form, error=str(error))
+    db.session.commit()
     if sub.plan.renews:
         flash(f"Address changed: boxes now go to {sub.ship_city}, {country_name(sub.ship_country)}. "
               f"Each payment from now on is {format_money(new_quote.totals.total_pence)}.", "success")

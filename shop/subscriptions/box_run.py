@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO
 
-from sqlalchemy import and_, exists, func, insert, literal, select, update
+from sqlalchemy import and_, exists, func, insert, literal, select
 
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
 from ..shipping.models import UK_COUNTRY
 from ..shipping.services import country_name
-from .models import (
-    SHIP_TO_COLUMNS, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription,
-    SubscriptionEvent,
-)
+from . import lifecycle
+from .models import SHIP_TO_COLUMNS, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription
 from .models import SubscriptionStatus as S
 
 ENTITLED_STATUSES = (S.ACTIVE, S.PAUSED, S.ARREARS)
@@ -64,7 +62,8 @@ def _lock(edition: Edition) -> None:
 
 
 def run(edition: Edition, *, run_by: str) -> BoxRunResult:
-    """Create the edition's missing shipments, record the run, end what has run out. Commits."""
+    """Create the edition's missing shipments, record the run, end what has run out.
+    Flushes; the caller (the CLI) commits."""
     _lock(edition)
     now = utcnow()
     box_run = BoxRun(edition_id=edition.id, run_by=run_by, run_at=now, shipments_created=0)
@@ -83,7 +82,7 @@ def run(edition: Edition, *, run_by: str) -> BoxRunResult:
     total = _shipment_count(edition)
     created = box_run.shipments_created = total - already
     ended = _end_finished(edition, now)
-    db.session.commit()
+    db.session.flush()
     return BoxRunResult(edition=edition, created=created, total=total, ended=ended)
 
 
@@ -104,25 +103,9 @@ def _end_finished(edition: Edition, now) -> int:
         (Subscription.cancel_at_period_end.is_(True))
         | Subscription.plan_id.in_(select(Plan.id).where(Plan.kind == PlanKind.GIFT)),
     )
-    ending = db.session.scalar(select(func.count()).select_from(Subscription).where(finishing))
-    if not ending:
-        return 0
-    # Events first, while the rows still show the status they are leaving.
-    db.session.execute(
-        insert(SubscriptionEvent).from_select(
-            ["subscription_id", "kind", "from_status", "to_status", "actor", "detail", "created_at"],
-            select(
-                Subscription.id, literal("status"), Subscription.status, literal(S.ENDED.value),
-                literal("box run"), literal(f"last paid box shipped ({edition.code})"),
-                literal(now, UtcDateTime()),
-            ).where(finishing),
-        )
+    return lifecycle.transition_where(
+        finishing, S.ENDED, actor="box run", reason=f"last paid box shipped ({edition.code})", now=now,
     )
-    db.session.execute(
-        update(Subscription).where(finishing).values(status=S.ENDED),
-        execution_options={"synchronize_session": False},
-    )
-    return ending
 
 
 PACKING_LIST_COLUMNS = [

@@ -33,6 +33,7 @@ def run_command(edition_code: str, run_by: str, csv_path: Path | None):
     """Create one shipment for every subscription entitled to EDITION (YYYY-MM). Safe to repeat."""
     edition = _edition(edition_code)
     result = box_run.run(edition, run_by=run_by)
+    db.session.commit()
     csv_path = csv_path or Path(current_app.instance_path) / "packing-lists" / f"{edition.code}.csv"
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     with csv_path.open("w", newline="", encoding="utf-8") as out:

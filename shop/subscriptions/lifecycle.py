@@ -1,5 +1,7 @@
 """The subscription state machine and the facts that move it: payments, skips, pauses,
-cancellations. Every status change goes through `transition()`, which writes an event row.
+cancellations. Every status change goes through `transition()` (one subscription) or
+`transition_where()` (a set, e.g. the box run ending what has run out); both write an
+event row per subscription moved.
 
 These functions flush but do not commit: the caller (a view's service call, the demo
 gateway, a Stripe webhook) owns the transaction, so an event id, a payment and its
@@ -9,9 +11,9 @@ status change are stored together or not at all.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, insert, literal, select, update
 
-from ..db_types import utcnow
+from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
 from .models import Edition, PaidPeriod, Shipment, Skip, Subscription, SubscriptionEvent
 from .models import SubscriptionStatus as S
@@ -49,6 +51,46 @@ def transition(sub: Subscription, to: S, *, actor: str, reason: str = "") -> Non
     )
     sub.status = to
     db.session.flush()
+
+
+def allowed_from(to: S) -> frozenset[S]:
+    """The statuses a subscription may move to `to` from."""
+    return frozenset(status for status, moves in ALLOWED_MOVES.items() if to in moves)
+
+
+def transition_where(
+    condition: ColumnElement[bool], to: S, *, actor: str, reason: str = "", now: datetime | None = None,
+) -> int:
+    """Move every subscription matching `condition` to `to`, set-based: the rows are locked,
+    one INSERT ... SELECT writes their event rows (while they still show the status they
+    leave), one UPDATE moves them. Only rows in a status allowed to move to `to` are
+    touched; the others are refused silently (no move, no event). Flushes, returns how
+    many moved."""
+    sources = allowed_from(to)
+    if not sources:
+        raise StateError(f"No subscription can become {to.value}.")
+    db.session.flush()
+    movable = Subscription.status.in_(sources) & condition
+    # Lock them first (PostgreSQL; SQLite serialises writers), so the events and the
+    # UPDATE see the same rows.
+    db.session.execute(select(Subscription.id).where(movable).with_for_update())
+    db.session.execute(
+        insert(SubscriptionEvent).from_select(
+            ["subscription_id", "kind", "from_status", "to_status", "actor", "detail", "created_at"],
+            select(
+                Subscription.id, literal("status"), Subscription.status, literal(to.value), literal(actor),
+                literal(reason), literal(now or utcnow(), UtcDateTime()),
+            ).where(movable),
+        )
+    )
+    moved = db.session.execute(
+        update(Subscription).where(movable).values(status=to),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    for obj in list(db.session.identity_map.values()):  # loaded copies must not keep the old status
+        if isinstance(obj, Subscription):
+            db.session.expire(obj)
+    return moved
 
 
 def record_payment(

@@ -1,21 +1,23 @@
 """What a subscriber does from their account: skip a box, pause, resume, move house,
 cancel, fix the card.
 
-Each is one service call: the shop's own change (lifecycle, which writes the event row),
-then the payment provider told through the gateway, then one commit. If the provider
-refuses or cannot be reached (PaymentError), the shop's change is rolled back too, so the
-shop and Stripe never disagree about what the subscriber asked for.
+Each is one service call: the shop's own change (lifecycle, which writes the event row,
+flushed), then the payment provider told through the gateway. Nothing here commits: the
+view commits once, or rolls back on SubscriptionError or PaymentError, so if the provider
+refuses or cannot be reached the shop's change is undone too and the shop and Stripe
+never disagree about what the subscriber asked for.
 """
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
 
+from ..accounts.models import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME
+from ..accounts.services import SubscriptionsRunning
 from ..db_types import utcnow
 from ..extensions import db
-from ..payments import PaymentError, get_gateway
+from ..payments import get_gateway
 from ..shipping import services as shipping
 from ..templating import london_datetime
 from . import box_run, lifecycle
@@ -27,16 +29,6 @@ from .services import first_box_month
 
 ACTOR = "customer"
 NOTHING_TO_SKIP = "There is no upcoming box you can skip just now."
-
-
-@contextmanager
-def _one_change() -> Iterator[None]:
-    try:
-        yield
-        db.session.commit()
-    except (SubscriptionError, PaymentError):
-        db.session.rollback()
-        raise
 
 
 def _tell_provider_next_renewal(sub: Subscription, now: datetime) -> None:
@@ -71,9 +63,8 @@ def skip_next_box(
         raise SubscriptionError(_offered_box_gone(offered, edition, now))
     if edition is None:
         raise SubscriptionError(NOTHING_TO_SKIP)
-    with _one_change():
-        lifecycle.skip(sub, edition, actor=actor, now=now)
-        _tell_provider_next_renewal(sub, now)
+    lifecycle.skip(sub, edition, actor=actor, now=now)
+    _tell_provider_next_renewal(sub, now)
     return edition
 
 
@@ -93,18 +84,16 @@ def _offered_box_gone(offered: str, next_edition: Edition | None, now: datetime)
 def pause(sub: Subscription, *, actor: str = ACTOR) -> None:
     if not sub.plan.renews:
         raise SubscriptionError("A gift is paid for already: there is nothing to pause.")
-    with _one_change():
-        lifecycle.pause(sub, actor=actor)
-        get_gateway().pause(sub)
+    lifecycle.pause(sub, actor=actor)
+    get_gateway().pause(sub)
 
 
 def resume(sub: Subscription, *, now: datetime | None = None, actor: str = ACTOR) -> None:
     now = now or utcnow()
-    with _one_change():
-        lifecycle.resume(sub, actor=actor)
-        upcoming = lifecycle.next_payment(sub, now)
-        if upcoming is not None:
-            get_gateway().resume(sub, upcoming.due_at)
+    lifecycle.resume(sub, actor=actor)
+    upcoming = lifecycle.next_payment(sub, now)
+    if upcoming is not None:
+        get_gateway().resume(sub, upcoming.due_at)
 
 
 def requote(sub: Subscription, country_code: str) -> BoxQuote:
@@ -127,34 +116,56 @@ def change_address(sub: Subscription, address: Mapping[str, str], *, actor: str 
             "This gift's shipping was paid for its original destination. To send it to another "
             "region, please contact us."
         )
-    with _one_change():
-        before = f"{sub.ship_city}, {sub.ship_country}"
-        for column in SHIP_TO_COLUMNS:
-            setattr(sub, column, (address.get(column) or "").strip())
-        sub.ship_country = new_quote.country_code
-        lifecycle.record(sub, "address", actor=actor, detail=f"{before} -> {sub.ship_city}, {sub.ship_country}")
-        if sub.plan.renews and new_quote.totals.total_pence != old_quote.totals.total_pence:
-            get_gateway().change_amount(sub, new_quote)
+    before = f"{sub.ship_city}, {sub.ship_country}"
+    for column in SHIP_TO_COLUMNS:
+        setattr(sub, column, (address.get(column) or "").strip())
+    sub.ship_country = new_quote.country_code
+    lifecycle.record(sub, "address", actor=actor, detail=f"{before} -> {sub.ship_city}, {sub.ship_country}")
+    db.session.flush()
+    if sub.plan.renews and new_quote.totals.total_pence != old_quote.totals.total_pence:
+        get_gateway().change_amount(sub, new_quote)
     return new_quote
 
 
 def cancel(sub: Subscription, *, actor: str = ACTOR) -> None:
     """End after the boxes already paid for; nothing more is charged."""
-    with _one_change():
-        lifecycle.cancel_at_period_end(sub, actor=actor)
-        if sub.plan.renews:
-            get_gateway().cancel_at_period_end(sub)
+    lifecycle.cancel_at_period_end(sub, actor=actor)
+    if sub.plan.renews:
+        get_gateway().cancel_at_period_end(sub)
 
 
 def keep(sub: Subscription, *, actor: str = ACTOR) -> None:
     """Take back a cancellation: renewals go on as before."""
-    with _one_change():
-        lifecycle.keep(sub, actor=actor)
-        if sub.plan.renews:
-            get_gateway().keep_renewing(sub)
+    lifecycle.keep(sub, actor=actor)
+    if sub.plan.renews:
+        get_gateway().keep_renewing(sub)
 
 
 def card_update_url(sub: Subscription, *, return_url: str) -> str:
     if not sub.plan.renews or sub.status is S.ENDED:
         raise SubscriptionError("This subscription has no renewals to pay.")
     return get_gateway().card_update_url(sub, return_url=return_url)
+
+
+def close_account(user, **_) -> int:
+    """accounts.services.account_closing receiver. An account whose subscription still
+    bills or ships cannot go yet (SubscriptionsRunning); the ended ones are detached and
+    the person's details removed. Returns how many were anonymised."""
+    owned = db.session.scalars(select(Subscription).where(Subscription.user_id == user.id)).all()
+    if any(sub.status is not S.ENDED for sub in owned):
+        raise SubscriptionsRunning(
+            "You have a Culture Box subscription that is still running. Cancel it first (boxes you've "
+            "paid for still ship), then delete your account once it has ended."
+        )
+    for sub in owned:
+        sub.user_id = None
+        sub.email = ANONYMISED_EMAIL
+        sub.ship_name = ANONYMISED_NAME
+        sub.ship_line1 = ANONYMISED_LINE
+        sub.ship_line2 = ""
+        sub.ship_city = ANONYMISED_LINE
+        sub.ship_postcode = ""
+        sub.gift_message = None
+        lifecycle.record(sub, "anonymised", actor=ACTOR, detail="account deleted: name, email and address removed")
+    db.session.flush()
+    return len(owned)

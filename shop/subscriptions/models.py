@@ -67,6 +67,16 @@ class SubscriptionStatus(enum.Enum):
     ARREARS = "arrears"  # a renewal failed; no new box until it is paid
     ENDED = "ended"  # cancelled and past its paid period, a gift that has run out, or never paid
 
+    @property
+    def label(self) -> str:
+        return {
+            "pending_payment": "Waiting for payment",
+            "active": "Active",
+            "paused": "Paused",
+            "arrears": "Payment overdue",
+            "ended": "Ended",
+        }[self.value]
+
 
 class ShipTo:
     """Where a box goes. A subscription has an address; each shipment keeps a copy of the

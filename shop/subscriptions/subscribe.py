@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..extensions import db
-from ..payments import CheckoutRedirect, PaymentError, get_gateway
+from ..payments import CheckoutRedirect, get_gateway
 from ..shipping import services as shipping
 from . import lifecycle
 from .lifecycle import SubscriptionError
@@ -91,7 +91,8 @@ def start(
     user, choice: BoxChoice, *, urls: Callable[[Subscription], tuple[str, str]], now: datetime | None = None,
 ) -> tuple[Subscription, CheckoutRedirect]:
     """Create the pending subscription and start its first payment. `urls(sub)` gives the
-    (success, cancel) pages. If the provider refuses, nothing is kept (PaymentError)."""
+    (success, cancel) pages. Flushes; the caller commits, or rolls back on SubscriptionError
+    or PaymentError (the provider refused), and then nothing is kept."""
     priced = price(choice, now)
     _end_unpaid_attempts(user)
     is_gift = priced.plan.kind is PlanKind.GIFT
@@ -106,15 +107,11 @@ def start(
     lifecycle.record(sub, "created", actor=ACTOR,
                      detail=f"{priced.plan.code} to {sub.ship_country}, from {priced.first_month:%Y-%m}")
     success_url, cancel_url = urls(sub)
-    try:
-        redirect = get_gateway().start_subscription_payment(
-            sub, priced.quote, first_renewal_at=priced.first_renewal_at, success_url=success_url, cancel_url=cancel_url,
-        )
-    except PaymentError:
-        db.session.rollback()
-        raise
+    redirect = get_gateway().start_subscription_payment(
+        sub, priced.quote, first_renewal_at=priced.first_renewal_at, success_url=success_url, cancel_url=cancel_url,
+    )
     sub.checkout_reference = redirect.reference
-    db.session.commit()
+    db.session.flush()
     return sub, redirect
 
 

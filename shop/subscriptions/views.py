@@ -7,12 +7,12 @@ from flask_login import current_user, login_required
 from ..accounts import orders as account_orders
 from ..accounts.access import owned_or_404
 from ..db_types import utcnow
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..payments import PaymentError, get_gateway
 from . import bp, lifecycle, services, subscribe
 from .forms import SubscribeForm
 from .lifecycle import SubscriptionError
-from .models import PlanKind, Subscription
+from .models import PlanKind, Subscription, SubscriptionStatus
 from .subscribe import BoxChoice
 
 CHOICE_KEY = "box_choice"
@@ -131,8 +131,10 @@ def pay():
     try:
         _, checkout = subscribe.start(current_user, choice, urls=urls)
     except (SubscriptionError, PaymentError) as error:
+        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("subscriptions.review"))
+    db.session.commit()
     return redirect(checkout.url, code=303)
 
 
@@ -140,7 +142,7 @@ def pay():
 @login_required
 def welcome(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
-    if sub.status.value != "pending_payment":
+    if sub.status is not SubscriptionStatus.PENDING_PAYMENT:
         session.pop(CHOICE_KEY, None)
     now = utcnow()
     boxes = lifecycle.upcoming_boxes(sub, now)

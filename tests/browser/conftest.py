@@ -43,12 +43,13 @@ def chromium():
 
 
 @pytest.fixture
-def live_server(app):
-    """The app on 127.0.0.1 with a free port; yields its base URL. `app` is seeded."""
+def live_server(app, real_commits):
+    """The app on 127.0.0.1 with a free port; yields its base URL. `app` is seeded, with real
+    commits: the server's threads use their own connections."""
     with app.app_context():
         demo.load_all(app.config["SHOP_CONTENT_DIR"])
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # quick shutdown
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

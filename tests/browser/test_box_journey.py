@@ -83,6 +83,7 @@ def test_subscribe_to_canada_then_skip_the_next_box(page, live_server, app, requ
         editions = {e.month: e for e in db.session.scalars(select(Edition))}
         december = box_run.run(editions[date(2026, 12, 1)], run_by="browser test")
         january = box_run.run(editions[date(2027, 1, 1)], run_by="browser test")
+        db.session.commit()  # as `flask box run` does
         sub = db.session.scalar(select(Subscription).filter_by(email="ji-woo@example.com"))
         shipped = [s.edition.month for s in db.session.scalars(select(Shipment).filter_by(subscription_id=sub.id))]
     assert december.created == 0 and january.created == 1

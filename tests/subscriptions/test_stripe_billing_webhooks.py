@@ -87,6 +87,7 @@ def run_box(shop, edition_id: int) -> set[int]:
     """Run the edition's box run; the subscriptions that have a shipment for it."""
     with shop.app_context():
         box_run.run(db.session.get(Edition, edition_id), run_by="test")
+        db.session.commit()  # as `flask box run` does
         return set(db.session.scalars(select(Shipment.subscription_id).where(Shipment.edition_id == edition_id)))
 
 

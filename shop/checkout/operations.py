@@ -1,0 +1,85 @@
+"""Checkout operations: paying for a cart. Plain arguments in, typed errors out; they flush
+and never commit (the pay view commits once).
+
+The rules: a retry with the same cart and details pays the same pending order again (a
+new attempt) instead of placing another; a pending order for anything else is cancelled
+before the new one is placed; a line that ran out is capped at what is left.
+"""
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from ..orders import services as orders
+from ..orders.models import Order
+from ..payments import CheckoutRedirect, PaymentGateway
+from .services import CheckoutDetails, fingerprint, place
+
+REPLACED = "replaced by a new checkout (cart or details changed)"
+
+
+@dataclass(frozen=True)
+class PendingCheckout:
+    """The order a visitor placed and is paying for (kept in their session)."""
+
+    number: str
+    token: str
+    fingerprint: str
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "PendingCheckout | None":
+        if not data:
+            return None
+        return cls(str(data.get("number") or ""), str(data.get("token") or ""), str(data.get("fingerprint") or ""))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def order_to_pay(
+    items: dict, details: CheckoutDetails, pending: PendingCheckout | None, *, user_id: int | None = None,
+) -> tuple[Order, PendingCheckout]:
+    """The order to pay for `items` and `details`: the pending one this visitor already
+    placed for the same cart and details, or a new one (a pending order for anything else
+    is cancelled first). Raises CartNotReady, ShippingError, DiscountError or
+    orders.OutOfStock: the caller rolls back, and the old pending order is as it was."""
+    wanted = fingerprint(items, details)
+    order = _reusable(pending, wanted)
+    if order is None:
+        order = place(items, details, user_id=user_id)
+    return order, PendingCheckout(order.number, order.access_token, wanted)
+
+
+def _reusable(pending: PendingCheckout | None, wanted: str) -> Order | None:
+    if pending is None:
+        return None
+    order = orders.order_for_token(pending.number, pending.token)
+    if order is None or not order.is_pending:
+        return None
+    if pending.fingerprint == wanted:
+        return order
+    orders.cancel_unpaid(order, reason=REPLACED, actor="customer")
+    return None
+
+
+def start_payment(
+    order: Order, gateway: PaymentGateway, *, urls: Callable[[Order], tuple[str, str]],
+) -> CheckoutRedirect:
+    """Count a new attempt and open the provider's payment page; `urls(order)` gives the
+    (success, cancel) pages. Raises PaymentError when the provider refuses."""
+    attempt = orders.begin_payment_attempt(order, provider=gateway.name)
+    success_url, cancel_url = urls(order)
+    redirect = gateway.start_order_payment(order, attempt=attempt, success_url=success_url, cancel_url=cancel_url)
+    orders.record_payment_reference(order, redirect.reference)
+    return redirect
+
+
+def cap_to_stock(items: dict, variant_id: int, available: int) -> dict:
+    """The cart with the line that ran out cut down to what is left (or removed)."""
+    capped = dict(items)
+    key = str(variant_id)
+    if key in capped:
+        if available > 0:
+            capped[key] = min(capped[key], available)
+        else:
+            capped.pop(key)
+    return capped

@@ -5,10 +5,10 @@ from itertools import count
 
 from sqlalchemy import select
 
+from shop.core.calendar import SHIP_DAY, cutoff_for
 from shop.extensions import db
 from shop.subscriptions import lifecycle
 from shop.subscriptions.models import Edition, Plan, Subscription
-from shop.subscriptions.services import SHIP_DAY, cutoff_for
 
 MANIFEST = [
     {"description": "Honey butter crisps", "hs_code": "2005.20", "value_pence": 350, "weight_g": 120, "origin_country": "KR"},

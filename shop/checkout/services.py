@@ -12,14 +12,14 @@ from dataclasses import asdict, dataclass, field
 
 from ..cart import services as cart_services
 from ..cart.services import Cart
+from ..core import vat
+from ..core.vat import PricedLine, Totals
 from ..discounts import services as discounts
 from ..discounts.models import DiscountCode
 from ..orders import services as orders
 from ..orders.models import Order, VatTreatment
 from ..shipping import services as shipping
 from ..shipping.services import ParcelItem, ShippingQuote
-from . import vat
-from .vat import PricedLine, Totals
 
 
 class CheckoutError(Exception):

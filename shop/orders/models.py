@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.vat import VatTreatment
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
 
@@ -38,11 +39,6 @@ class OrderStatus(enum.Enum):
             "expired": "Expired",
             "refunded": "Refunded",
         }[self.value]
-
-
-class VatTreatment(enum.Enum):
-    UK = "uk"  # VAT included and shown
-    EXPORT = "export"  # zero-rated export: VAT taken off every line and the shipping
 
 
 class ImmutableSnapshot(RuntimeError):

@@ -16,14 +16,14 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
+from ..core.calendar import billing_at
+from ..core.money import format_money
 from ..db_types import utcnow
 from ..extensions import db
-from ..money import format_money
 from ..subscriptions import emails, lifecycle
 from ..subscriptions.models import Plan, PlanKind, Subscription
 from ..subscriptions.models import SubscriptionStatus as S
 from ..subscriptions.pricing import quote
-from ..subscriptions.services import billing_at
 from .demo import DECLINED_CARD, PAYING_CARD, RENEWAL_FAILS_CARD, CardDeclined, DemoCardError, normalise_card
 
 ACTOR = "demo-gateway"

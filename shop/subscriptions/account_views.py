@@ -13,7 +13,7 @@ from wtforms import HiddenField
 
 from ..accounts.access import owned_or_404
 from ..accounts.services import email_link
-from ..money import format_money
+from ..core.money import format_money
 from ..payments import PaymentError
 from ..shipping.services import country_name
 from . import bp, lifecycle

@@ -15,9 +15,9 @@ from typing import IO
 
 from sqlalchemy import and_, exists, func, insert, literal, select, update
 
+from ..core.territories import needs_customs_form
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
-from ..shipping.models import UK_COUNTRY
 from ..shipping.services import country_name
 from .models import (
     SHIP_TO_COLUMNS, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription,
@@ -132,7 +132,8 @@ PACKING_LIST_COLUMNS = [
 
 
 def write_packing_list(edition: Edition, out: IO[str]) -> int:
-    """CSV of every shipment of the edition; non-UK parcels carry their CN22/CN23 data."""
+    """CSV of every shipment of the edition; parcels that leave the UK customs territory
+    (core/territories.py) carry their CN22/CN23 data."""
     writer = csv.writer(out)
     writer.writerow(PACKING_LIST_COLUMNS)
     contents = "; ".join(f"{i['description']} (HS {i['hs_code']})" for i in edition.manifest)
@@ -149,7 +150,7 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
     )
     count = 0
     for shipment, plan_name in rows:
-        export = shipment.ship_country != UK_COUNTRY
+        export = needs_customs_form(shipment.ship_country)
         writer.writerow([
             shipment.id, edition.code, plan_name, shipment.ship_name, shipment.ship_line1,
             shipment.ship_line2, shipment.ship_city, shipment.ship_postcode,

@@ -50,10 +50,14 @@ def skippable_edition(sub: Subscription, now: datetime | None = None) -> Edition
     passed, from their first box on, that they have not skipped already."""
     if sub.status is not S.ACTIVE:
         return None
-    start = max(first_box_month(now or utcnow()), sub.first_month)
+    now = now or utcnow()
+    start = max(first_box_month(now), sub.first_month)
     skipped = select(Skip.edition_id).where(Skip.subscription_id == sub.id)
     query = (
-        select(Edition).where(Edition.month >= start, Edition.id.not_in(skipped)).order_by(Edition.month).limit(1)
+        select(Edition)
+        .where(Edition.month >= start, Edition.cutoff_at >= now, Edition.id.not_in(skipped))
+        .order_by(Edition.month)
+        .limit(1)
     )
     return db.session.scalar(query)
 

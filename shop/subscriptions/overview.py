@@ -9,16 +9,15 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..core.calendar import LONDON, month_of
 from ..db_types import utcnow
 from ..extensions import db
 from ..shipping.services import country_name
-from ..uk import LONDON
 from . import lifecycle, manage
 from .lifecycle import NextPayment, SubscriptionError
 from .models import Edition, PlanKind, Shipment, Subscription
 from .models import SubscriptionStatus as S
 from .pricing import BoxQuote
-from .services import month_of
 
 
 @dataclass(frozen=True)

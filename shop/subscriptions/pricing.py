@@ -1,11 +1,11 @@
 """What a Culture Box subscription costs for a destination: the box, the zone's monthly
-shipping, and VAT by the shop's one rule (checkout/vat.py). Quoted per payment, so a
+shipping, and VAT by the shop's one rule (core/vat.py). Quoted per payment, so a
 prepaid 3 months shows what each payment every three months will be."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..checkout.vat import Totals, order_totals, price_line
+from ..core.vat import Totals, order_totals, price_line
 from ..db_types import utcnow
 from ..shipping import services as shipping
 from .models import Plan

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from ..core.calendar import add_months, billing_at
 from ..db_types import utcnow
 from ..extensions import db
 from ..payments import CheckoutRedirect, PaymentError, get_gateway
@@ -21,7 +22,7 @@ from .lifecycle import SubscriptionError
 from .models import Plan, PlanKind, Subscription
 from .models import SubscriptionStatus as S
 from .pricing import BoxQuote, quote
-from .services import add_months, billing_at, first_box_month
+from .services import first_box_month
 
 GIFT_START_CHOICES = 3  # a gift can start with any of the next three open boxes
 ACTOR = "customer"

@@ -16,7 +16,7 @@ from shop.subscriptions import lifecycle, manage
 from shop.subscriptions.models import Skip, Subscription
 from shop.subscriptions.models import SubscriptionStatus as S
 from shop.subscriptions.pricing import quote
-from shop.subscriptions.services import add_months, billing_at, first_box_month
+from shop.core.calendar import add_months, billing_at, first_box_month
 
 from ..box_factories import make_edition, make_subscription
 from ..stripe_support import SECRET_KEY, stripe_error

@@ -23,7 +23,6 @@ from ..extensions import db
 from ..subscriptions import emails, lifecycle
 from ..subscriptions.models import Plan, PlanKind, Subscription
 from ..subscriptions.models import SubscriptionStatus as S
-from ..subscriptions.pricing import quote
 from .demo import DECLINED_CARD, PAYING_CARD, RENEWAL_FAILS_CARD, CardDeclined, DemoCardError, normalise_card
 
 ACTOR = "demo-gateway"
@@ -43,8 +42,8 @@ def _accepted_card(number: str) -> str:
 
 
 def amount(sub: Subscription) -> int:
-    """What one payment of `sub` costs now (its plan, to its address)."""
-    return quote(sub.plan, sub.ship_country).totals.total_pence
+    """What one payment of `sub` costs: the price it was sold at, never today's plan price."""
+    return sub.total_pence
 
 
 def pay_first(sub: Subscription, card_number: str, reference: str, *, now: datetime | None = None) -> bool:

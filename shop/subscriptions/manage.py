@@ -22,7 +22,7 @@ from . import box_run, lifecycle
 from .lifecycle import SubscriptionError
 from .models import SHIP_TO_COLUMNS, Edition, Skip, Subscription
 from .models import SubscriptionStatus as S
-from .pricing import BoxQuote, quote
+from .pricing import BoxQuote, quote, sell_at, sold_quote
 from .services import first_box_month
 
 ACTOR = "customer"
@@ -125,8 +125,8 @@ def change_address(sub: Subscription, address: Mapping[str, str], *, actor: str 
     if sub.status is S.ENDED:
         raise SubscriptionError("This subscription has ended.")
     new_quote = requote(sub, address["ship_country"])
-    old_quote = requote(sub, sub.ship_country)
-    if not sub.plan.renews and new_quote.totals.total_pence != old_quote.totals.total_pence:
+    old_quote = sold_quote(sub)
+    if not sub.plan.renews and new_quote.totals.total_pence != requote(sub, sub.ship_country).totals.total_pence:
         raise SubscriptionError(
             "This gift's shipping was paid for its original destination. To send it to another "
             "region, please contact us."
@@ -137,8 +137,10 @@ def change_address(sub: Subscription, address: Mapping[str, str], *, actor: str 
             setattr(sub, column, (address.get(column) or "").strip())
         sub.ship_country = new_quote.country_code
         lifecycle.record(sub, "address", actor=actor, detail=f"{before} -> {sub.ship_city}, {sub.ship_country}")
-        if sub.plan.renews and new_quote.totals.total_pence != old_quote.totals.total_pence:
-            get_gateway().change_amount(sub, new_quote)
+        if sub.plan.renews:
+            sell_at(sub, new_quote)
+            if new_quote.totals.total_pence != old_quote.totals.total_pence:
+                get_gateway().change_amount(sub, new_quote)
     return new_quote
 
 

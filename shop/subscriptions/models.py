@@ -4,6 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.vat import VatTreatment
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
 
@@ -101,6 +102,18 @@ class Subscription(ShipTo, db.Model):
     # Stripe: the Customer (for the Customer Portal). Demo: which demo card pays renewals.
     provider_customer_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # The price it was sold at, per payment, as the customer pays it: set when it starts and
+    # when moving house re-quotes it (pricing.sell_at). Pages and charges read these, so a
+    # later change of the plan's price never changes a running subscription.
+    box_pence: Mapped[int]
+    shipping_pence: Mapped[int]
+    vat_pence: Mapped[int]  # UK VAT included in total_pence
+    vat_removed_pence: Mapped[int]  # export: the UK VAT taken off
+    total_pence: Mapped[int]
+    vat_treatment: Mapped[VatTreatment] = mapped_column(enum_by_value(VatTreatment))
+    shipping_zone_name: Mapped[str] = mapped_column(String(80))
+    priced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     plan: Mapped[Plan] = relationship()
     periods: Mapped[list["PaidPeriod"]] = relationship(

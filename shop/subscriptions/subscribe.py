@@ -21,7 +21,7 @@ from . import lifecycle
 from .lifecycle import SubscriptionError
 from .models import Plan, PlanKind, Subscription
 from .models import SubscriptionStatus as S
-from .pricing import BoxQuote, quote
+from .pricing import BoxQuote, quote, sell_at
 from .services import first_box_month
 
 GIFT_START_CHOICES = 3  # a gift can start with any of the next three open boxes
@@ -102,6 +102,7 @@ def start(
         provider=get_gateway().name, **choice.ship_to,
     )
     sub.ship_country = priced.quote.country_code
+    sell_at(sub, priced.quote)
     db.session.add(sub)
     db.session.flush()
     lifecycle.record(sub, "created", actor=ACTOR,

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from shop.core import calendar
 from shop.extensions import db
 from shop.subscriptions import box_run, lifecycle, subscribe
 from shop.subscriptions.models import Edition, Plan, Subscription, SubscriptionStatus
@@ -183,8 +184,8 @@ def test_the_billing_day_rule():
 
     def first_renewal(plan_code, months, now):
         plan = Plan(code=plan_code, name=plan_code, kind=_kind(plan_code), months=months, price_pence=100)
-        first = subscribe.first_box_month(now)
-        return subscribe.billing_at(subscribe.add_months(first, plan.months)) if plan.renews else None
+        first = calendar.first_box_month(now)
+        return calendar.billing_at(calendar.add_months(first, plan.months)) if plan.renews else None
 
     def _kind(code):
         from shop.subscriptions.models import PlanKind

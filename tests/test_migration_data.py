@@ -53,3 +53,27 @@ def test_running_subscriptions_are_priced_at_todays_quote(backend, tmp_path):
         (2, 5832, 2487, 0, 1665, 8319, "export", "North America"),
         (3, 2499, 0, 417, 0, 2499, "uk", "United Kingdom"),
     ]
+
+
+BEFORE_ONE_ADDRESS_SHAPE = "5b4e07b759fb"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_saved_addresses_keep_their_values_in_the_shared_address_columns(backend, tmp_path):
+    with empty_database(backend, tmp_path) as url:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade(revision=BEFORE_ONE_ADDRESS_SHAPE)
+            with db.engine.begin() as conn:
+                _insert(conn, "user_account", id=1, email="min-ji@example.com", name="Min-ji", password_hash="x",
+                        login_token="token-1", created_at="2026-11-01 10:00:00", is_admin=False)
+                _insert(conn, "address", id=1, user_id=1, name="Min-ji Kim", line1="1 Tea Street", line2="Flat 2",
+                        city="Leeds", region="West Yorkshire", postal_code="LS1 1AA", country="GB", phone="0113",
+                        is_default=True, created_at="2026-11-01 10:00:00")
+            upgrade()
+            with db.engine.connect() as conn:
+                row = conn.execute(text(
+                    "SELECT ship_name, ship_line1, ship_line2, ship_city, region, ship_postcode, ship_country, phone, "
+                    "is_default FROM address")).one()
+            db.engine.dispose()
+    assert tuple(row) == ("Min-ji Kim", "1 Tea Street", "Flat 2", "Leeds", "West Yorkshire", "LS1 1AA", "GB", "0113", True)

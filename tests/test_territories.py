@@ -10,6 +10,7 @@ import pytest
 from shop.checkout import services as checkout
 from shop.checkout.services import CheckoutDetails
 from shop.core import territories, vat
+from shop.core.addresses import PostalAddress
 from shop.core.vat import VatTreatment
 from shop.extensions import db
 from shop.subscriptions import box_run
@@ -75,8 +76,8 @@ def test_a_channel_islands_box_pays_no_uk_vat_and_carries_customs_data(seeded, c
 
 
 def _order_to(country: str, postcode: str):
-    details = CheckoutDetails(email="islander@example.com", name="Islander", line1="1 Harbour Road", line2="",
-                              city="Town", postcode=postcode, country=country)
+    address = PostalAddress.of("Islander", "1 Harbour Road", "", "Town", postcode, country)
+    details = CheckoutDetails(email="islander@example.com", address=address)
     return checkout.place(items(MASK_MIX_30=1), details)
 
 

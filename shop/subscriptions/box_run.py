@@ -15,12 +15,12 @@ from typing import IO
 
 from sqlalchemy import and_, exists, func, insert, literal, select, update
 
+from ..core.addresses import ADDRESS_COLUMNS, country_name
 from ..core.territories import needs_customs_form
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
-from ..shipping.services import country_name
 from .models import (
-    SHIP_TO_COLUMNS, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription,
+    BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription,
     SubscriptionEvent,
 )
 from .models import SubscriptionStatus as S
@@ -71,14 +71,14 @@ def run(edition: Edition, *, run_by: str) -> BoxRunResult:
     db.session.add(box_run)
     db.session.flush()
 
-    address = [getattr(Subscription, column) for column in SHIP_TO_COLUMNS]
+    address = [getattr(Subscription, column) for column in ADDRESS_COLUMNS]
     candidates = entitled(edition).with_only_columns(
         Subscription.id, literal(edition.id), literal(box_run.id), *address, literal(now, UtcDateTime()),
     )
     already = _shipment_count(edition)
     if edition.capacity is not None:
         candidates = candidates.limit(max(edition.capacity - already, 0))
-    columns = ["subscription_id", "edition_id", "box_run_id", *SHIP_TO_COLUMNS, "created_at"]
+    columns = ["subscription_id", "edition_id", "box_run_id", *ADDRESS_COLUMNS, "created_at"]
     db.session.execute(insert(Shipment).from_select(columns, candidates))
     total = _shipment_count(edition)
     created = box_run.shipments_created = total - already

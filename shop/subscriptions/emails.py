@@ -9,10 +9,10 @@ import logging
 
 
 from ..accounts.services import email_link
+from ..core.addresses import country_name
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import send_email
-from ..shipping.services import country_name
 from . import lifecycle
 from .models import Subscription
 from .services import edition_for

@@ -7,12 +7,13 @@ refuses or cannot be reached (PaymentError), the shop's change is rolled back to
 shop and Stripe never disagree about what the subscriber asked for.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import select
 
+from ..core.addresses import PostalAddress
 from ..db_types import utcnow
 from ..extensions import db
 from ..payments import PaymentError, get_gateway
@@ -20,7 +21,7 @@ from ..shipping import services as shipping
 from ..templating import london_datetime
 from . import box_run, lifecycle
 from .lifecycle import SubscriptionError
-from .models import SHIP_TO_COLUMNS, Edition, Skip, Subscription
+from .models import Edition, Skip, Subscription
 from .models import SubscriptionStatus as S
 from .pricing import BoxQuote, quote, sell_at, sold_quote
 from .services import first_box_month
@@ -119,12 +120,12 @@ def requote(sub: Subscription, country_code: str) -> BoxQuote:
         raise SubscriptionError(str(error)) from None
 
 
-def change_address(sub: Subscription, address: Mapping[str, str], *, actor: str = ACTOR) -> BoxQuote:
-    """Send future boxes to `address` (keys: the ShipTo columns). Renewals are re-priced
-    for its country; boxes already shipped keep the address they went to."""
+def change_address(sub: Subscription, address: PostalAddress, *, actor: str = ACTOR) -> BoxQuote:
+    """Send future boxes to `address`. Renewals are re-priced for its country; boxes
+    already shipped keep the address they went to."""
     if sub.status is S.ENDED:
         raise SubscriptionError("This subscription has ended.")
-    new_quote = requote(sub, address["ship_country"])
+    new_quote = requote(sub, address.country)
     old_quote = sold_quote(sub)
     if not sub.plan.renews and new_quote.totals.total_pence != requote(sub, sub.ship_country).totals.total_pence:
         raise SubscriptionError(
@@ -133,9 +134,7 @@ def change_address(sub: Subscription, address: Mapping[str, str], *, actor: str 
         )
     with _one_change():
         before = f"{sub.ship_city}, {sub.ship_country}"
-        for column in SHIP_TO_COLUMNS:
-            setattr(sub, column, (address.get(column) or "").strip())
-        sub.ship_country = new_quote.country_code
+        sub.postal_address = address
         lifecycle.record(sub, "address", actor=actor, detail=f"{before} -> {sub.ship_city}, {sub.ship_country}")
         if sub.plan.renews:
             sell_at(sub, new_quote)

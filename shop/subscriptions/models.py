@@ -4,6 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.addresses import AddressColumns
 from ..core.vat import VatTreatment
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
@@ -69,22 +70,10 @@ class SubscriptionStatus(enum.Enum):
     ENDED = "ended"  # cancelled and past its paid period, a gift that has run out, or never paid
 
 
-class ShipTo:
-    """Where a box goes. A subscription has an address; each shipment keeps a copy of the
-    address it was sent to, so a later change of address never rewrites history."""
+class Subscription(AddressColumns, db.Model):
+    """Where its boxes go is its address (the ship_* columns); each shipment keeps a copy of
+    the address it was sent to, so a later change of address never rewrites history."""
 
-    ship_name: Mapped[str] = mapped_column(String(200))
-    ship_line1: Mapped[str] = mapped_column(String(200))
-    ship_line2: Mapped[str] = mapped_column(String(200), default="")
-    ship_city: Mapped[str] = mapped_column(String(120))
-    ship_postcode: Mapped[str] = mapped_column(String(32), default="")
-    ship_country: Mapped[str] = mapped_column(String(2))
-
-
-SHIP_TO_COLUMNS = ("ship_name", "ship_line1", "ship_line2", "ship_city", "ship_postcode", "ship_country")
-
-
-class Subscription(ShipTo, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -178,7 +167,7 @@ class BoxRun(db.Model):
     shipments_created: Mapped[int]
 
 
-class Shipment(ShipTo, db.Model):
+class Shipment(AddressColumns, db.Model):
     """One box for one subscription and one edition, with the address it goes to."""
 
     __table_args__ = (UniqueConstraint("subscription_id", "edition_id"),)

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..core.addresses import country_name
 from ..core.calendar import LONDON, month_of
 from ..db_types import utcnow
 from ..extensions import db
-from ..shipping.services import country_name
 from . import lifecycle, manage
 from .lifecycle import NextPayment, SubscriptionError
 from .models import Edition, PlanKind, Shipment, Subscription

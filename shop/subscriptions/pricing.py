@@ -8,6 +8,7 @@ charged come from that (sold_quote), never from today's plan price."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..core.addresses import country_name
 from ..core.vat import Totals, VatTreatment, order_totals, price_line
 from ..db_types import utcnow
 from ..shipping import services as shipping
@@ -29,7 +30,7 @@ class BoxQuote:
 
     @property
     def country_name(self) -> str:
-        return shipping.country_name(self.country_code)
+        return country_name(self.country_code)
 
     @property
     def box_pence(self) -> int:

@@ -60,7 +60,7 @@ def _choose(gift: bool):
         form.plan.data = form.plan.data or (plans[0].code if plans else None)
     elif form.validate_on_submit():
         choice = BoxChoice(
-            plan_code=form.plan.data, ship_to=form.ship_to(),
+            plan_code=form.plan.data, ship_to=form.postal_address(),
             first_month=form.first_month.data if gift else None,
             gift_message=form.gift_message.data if gift else None,
         )

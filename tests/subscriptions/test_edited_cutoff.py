@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from shop.core.addresses import PostalAddress
 from shop.extensions import db
 from shop.subscriptions import lifecycle, manage, services, subscribe
 from shop.subscriptions.lifecycle import SubscriptionError
@@ -64,7 +65,7 @@ def test_subscribing_and_skipping_follow_an_edited_cutoff(editions, client, now,
         assert f"{first_month:%B %Y}</strong> box (order by {order_by} UK time)" in lead
         with editions.app_context():
             assert services.first_box_month(now) == first_month
-            choice = subscribe.BoxChoice(plan_code="monthly", ship_to={f"ship_{k}": v for k, v in ADDRESS.items()})
+            choice = subscribe.BoxChoice(plan_code="monthly", ship_to=PostalAddress.of(**ADDRESS))
             assert subscribe.price(choice, now).first_month == first_month
 
             sub = db.session.get(Subscription, subscriber_id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from shop.core import calendar
 from shop.extensions import db
-from shop.subscriptions import box_run, lifecycle, subscribe
+from shop.subscriptions import box_run, lifecycle
 from shop.subscriptions.models import Edition, Plan, Subscription, SubscriptionStatus
 from shop.subscriptions.pricing import quote
 
@@ -65,7 +65,7 @@ def test_registering_ignores_a_next_that_leaves_the_shop(seeded, client):
 def test_the_form_starts_from_the_default_address(seeded, client):
     with seeded.app_context():
         user = make_user("ji-woo@example.com")
-        make_address(user, name="Ji-woo Park", line1="3 Hanok Road", city="Leeds", postal_code="LS2 9JT", is_default=True)
+        make_address(user, name="Ji-woo Park", line1="3 Hanok Road", city="Leeds", postcode="LS2 9JT", is_default=True)
     sign_in(client, "ji-woo@example.com")
     page = client.get("/culture-box/subscribe?plan=prepaid-3").get_data(as_text=True)
     assert 'value="3 Hanok Road"' in page

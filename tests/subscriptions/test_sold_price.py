@@ -6,7 +6,10 @@ from datetime import date
 import time_machine
 from sqlalchemy import select
 
+from shop.core.addresses import PostalAddress
+from shop.core.vat import VatTreatment
 from shop.extensions import db
+from shop.subscriptions import manage
 from shop.subscriptions.models import PaidPeriod, Plan, Subscription
 from shop.subscriptions.pricing import quote
 
@@ -50,3 +53,27 @@ def test_a_plan_price_change_leaves_running_subscriptions_alone(seeded, client, 
         assert [p.amount_pence for p in newcomer.periods] == [new_price]
     choose(client)  # late@ again: the review shows the new price
     assert money(new_price) in client.get("/culture-box/subscribe/review").get_data(as_text=True)
+
+
+@time_machine.travel(BEFORE_DECEMBER_CUTOFF, tick=False)
+def test_moving_house_re_quotes_and_stores_the_new_price(seeded, client, runner):
+    sub_id = subscribe_with(seeded, client, "mover@example.com", "4242424242424242")
+    with seeded.app_context():
+        sub = db.session.get(Subscription, sub_id)
+        sold = sub.total_pence
+        db.session.scalar(select(Plan).filter_by(code="monthly")).price_pence += 500
+        db.session.commit()
+        new_quote = manage.change_address(sub, PostalAddress.of("Ji-woo Park", "1 Tea Street", "", "Leeds",
+                                                                "ls1 1aa", "GB"))
+        db.session.commit()
+        sub = db.session.get(Subscription, sub_id)
+        assert (sub.ship_city, sub.ship_postcode, sub.ship_country) == ("Leeds", "LS1 1AA", "GB")
+        assert sub.total_pence == new_quote.totals.total_pence != sold
+        assert (sub.box_pence, sub.shipping_pence, sub.vat_removed_pence) == (
+            db.session.scalar(select(Plan).filter_by(code="monthly")).price_pence, 0, 0)
+        assert sub.vat_treatment is VatTreatment.UK and sub.vat_pence > 0
+
+    runner.invoke(args=["box", "demo-renew", "--date", "2027-01-01"])
+    with seeded.app_context():
+        january = db.session.scalar(select(PaidPeriod).filter_by(subscription_id=sub_id, first_month=date(2027, 1, 1)))
+        assert january.amount_pence == new_quote.totals.total_pence

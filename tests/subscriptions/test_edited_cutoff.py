@@ -61,8 +61,8 @@ def test_subscribing_and_skipping_follow_an_edited_cutoff(editions, client, now,
 
     with time_machine.travel(now, tick=False):
         sign_in(client, "ji-woo@example.com")
-        lead = first_box_on_page(client)
-        assert f"{first_month:%B %Y}</strong> box (order by {order_by} UK time)" in lead
+        intro = first_box_on_page(client)
+        assert f"{first_month:%B %Y}</strong> box (order by {order_by} UK time)" in intro
         with editions.app_context():
             assert services.first_box_month(now) == first_month
             choice = subscribe.BoxChoice(plan_code="monthly", ship_to=PostalAddress.of(**ADDRESS))

@@ -26,6 +26,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from shop import create_app  # noqa: E402
 from shop.config import normalise_database_url  # noqa: E402
+from shop.core.vat import VatTreatment, vat_in_gross  # noqa: E402
 from shop.extensions import db  # noqa: E402
 from shop.subscriptions import box_run  # noqa: E402
 from shop.subscriptions.models import (  # noqa: E402
@@ -54,6 +55,15 @@ def scratch_database(server: str | None):
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
+def _sold_price(price: int, *, uk: bool, now: datetime) -> dict:
+    """The stored price of a subscription (no shipping: the bench has no zones)."""
+    vat = vat_in_gross(price)
+    box = price if uk else price - vat
+    return dict(box_pence=box, shipping_pence=0, vat_pence=vat if uk else 0, vat_removed_pence=0 if uk else vat,
+                total_pence=box, vat_treatment=VatTreatment.UK if uk else VatTreatment.EXPORT,
+                shipping_zone_name="", priced_at=now)
+
+
 def load(size: int) -> Edition:
     plans = {code: Plan(code=code, name=code, kind=kind, months=months, price_pence=2499 * months)
              for code, kind, months in [("monthly", PlanKind.MONTHLY, 1), ("prepaid-3", PlanKind.PREPAID, 3),
@@ -64,6 +74,7 @@ def load(size: int) -> Edition:
     db.session.add(edition)
     db.session.commit()
     plan_ids = [plans["monthly"].id, plans["monthly"].id, plans["prepaid-3"].id, plans["gift-3"].id]
+    prices = {plan.id: plan.price_pence for plan in plans.values()}
     now = datetime.now(UTC)
     for start in range(0, size, CHUNK):
         subs, periods, skips = [], [], []
@@ -72,7 +83,8 @@ def load(size: int) -> Edition:
             subs.append(dict(id=n + 1, plan_id=plan_ids[n % 4], status=status, email=f"s{n}@example.com",
                              ship_name=f"Subscriber {n}", ship_line1=f"{n} Hanok Lane", ship_line2="",
                              ship_city="Leeds", ship_postcode="LS1 1AA", ship_country="GB" if n % 3 else "DE",
-                             first_month=MONTH, cancel_at_period_end=False, created_at=now))
+                             first_month=MONTH, cancel_at_period_end=False, created_at=now,
+                             **_sold_price(prices[plan_ids[n % 4]], uk=bool(n % 3), now=now)))
             if n % 20 != 3:  # about 1 in 20 never paid
                 periods.append(dict(subscription_id=n + 1, reference=f"in_{n}", first_month=MONTH,
                                     last_month=MONTH, amount_pence=2499, paid_at=now))

@@ -14,13 +14,13 @@ import pycountry
 import yaml
 from sqlalchemy import select
 
+from .core.calendar import SHIP_DAY, cutoff_for
 from .extensions import db
 from .models import (
     Author, Category, DiscountCode, DiscountKind, ParcelRate, Plan, PlanKind, Post, Product, ProductImage, ProductKind,
     ShippingZone, Tag, Variant, ZoneCountry,
 )
 from .subscriptions.models import Edition
-from .subscriptions.services import SHIP_DAY, cutoff_for
 
 
 class SeedError(ValueError):

@@ -5,8 +5,8 @@ from datetime import datetime
 from flask import Flask
 from markupsafe import Markup
 
-from .money import format_money
-from .uk import LONDON
+from .core.calendar import LONDON
+from .core.money import format_money
 
 
 def format_date(value: datetime | None, style: str = "long") -> str:

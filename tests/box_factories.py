@@ -5,10 +5,11 @@ from itertools import count
 
 from sqlalchemy import select
 
+from shop.core.calendar import SHIP_DAY, cutoff_for
 from shop.extensions import db
 from shop.subscriptions import lifecycle
 from shop.subscriptions.models import Edition, Plan, Subscription
-from shop.subscriptions.services import SHIP_DAY, cutoff_for
+from shop.subscriptions.pricing import quote, sell_at
 
 MANIFEST = [
     {"description": "Honey butter crisps", "hs_code": "2005.20", "value_pence": 350, "weight_g": 120, "origin_country": "KR"},
@@ -37,6 +38,7 @@ def make_subscription(plan_code: str = "monthly", *, first_month: date, country:
         ship_line1=f"{number} Hanok Lane", ship_city="Leeds", ship_postcode="LS1 1AA",
         ship_country=country, first_month=first_month,
     )
+    sell_at(sub, quote(plan, country))
     db.session.add(sub)
     db.session.flush()
     if paid:

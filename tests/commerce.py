@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from shop.checkout import services as checkout
 from shop.checkout.services import CheckoutDetails
+from shop.core.addresses import PostalAddress
 from shop.discounts.models import DiscountCode, DiscountKind
 from shop.extensions import db
 from shop.models import Variant
@@ -29,7 +30,7 @@ def items(**quantities_by_sku: int) -> dict:
 
 
 def details(country: str = "GB", email: str = "buyer@example.com", discount_code: str = "") -> CheckoutDetails:
-    return CheckoutDetails(email=email, discount_code=discount_code, **ADDRESSES[country])
+    return CheckoutDetails(email=email, address=PostalAddress.of(**ADDRESSES[country]), discount_code=discount_code)
 
 
 def place(cart_items: dict, country: str = "GB", **kwargs):

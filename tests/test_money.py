@@ -1,6 +1,6 @@
 import pytest
 
-from shop.money import CurrencyMismatch, Money, format_money
+from shop.core.money import CurrencyMismatch, Money, format_money
 
 
 def test_money_adds_and_formats_in_pounds():

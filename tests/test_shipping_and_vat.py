@@ -4,7 +4,7 @@ import pytest
 
 from shop.cart import services as cart
 from shop.checkout import services as checkout
-from shop.checkout import vat
+from shop.core import vat
 from shop.shipping import services as shipping
 from shop.shipping.services import ParcelItem
 

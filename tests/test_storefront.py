@@ -3,9 +3,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from shop.core.calendar import cutoff_for, first_box_month
 from shop.extensions import db
 from shop.models import Variant
-from shop.subscriptions.services import cutoff_for, first_box_month
 
 
 def test_home_leads_with_the_culture_box_and_shows_products_posts_and_instagram(seeded, client):

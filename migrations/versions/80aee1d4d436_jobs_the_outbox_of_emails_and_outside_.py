@@ -1,7 +1,7 @@
 """jobs: the outbox of emails and outside calls
 
 Revision ID: 80aee1d4d436
-Revises: 422ac4b2f591
+Revises: 353552e4f6d7
 Create Date: 2026-11-30 04:39:58.641615
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '80aee1d4d436'
-down_revision = '422ac4b2f591'
+down_revision = '353552e4f6d7'
 branch_labels = None
 depends_on = None
 

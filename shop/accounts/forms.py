@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from ..core.addresses import PostalAddress
 from .passwords import MAX_LENGTH, MIN_LENGTH
 
 EMAIL = [DataRequired("Enter your email address."), Email("Enter an email address like name@example.com."), Length(max=254)]
@@ -81,3 +82,14 @@ class AddressForm(FlaskForm):
     phone = StringField("Phone (optional)", validators=[Optional(), Length(max=40)],
                         description="Only given to the courier, for delivery questions.")
     make_default = BooleanField("Use this as my default address at checkout")
+
+    def postal_address(self) -> PostalAddress:
+        return PostalAddress.of(self.name.data, self.line1.data, self.line2.data, self.city.data,
+                                self.postal_code.data, self.country.data)
+
+    @staticmethod
+    def values_of(address) -> dict:
+        """A saved address as this form's fields."""
+        a = address.postal_address
+        return {"name": a.name, "line1": a.line1, "line2": a.line2, "city": a.city, "region": address.region,
+                "postal_code": a.postcode, "country": a.country, "phone": address.phone}

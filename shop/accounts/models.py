@@ -7,6 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.addresses import AddressColumns
 from ..db_types import utcnow
 from ..extensions import db
 
@@ -59,30 +60,20 @@ class User(UserMixin, db.Model):
         return next((a for a in self.addresses if a.is_default), None)
 
 
-class Address(db.Model):
-    """A saved delivery address, owned by one customer. At most one is the default."""
+class Address(AddressColumns, db.Model):
+    """A saved delivery address, owned by one customer. At most one is the default. The
+    postal address is the shop's one shape (the ship_* columns); region and phone are extra."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(120))
-    line1: Mapped[str] = mapped_column(String(200))
-    line2: Mapped[str] = mapped_column(String(200), default="")
-    city: Mapped[str] = mapped_column(String(120))
     region: Mapped[str] = mapped_column(String(120), default="")
-    postal_code: Mapped[str] = mapped_column(String(20), default="")
-    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     phone: Mapped[str] = mapped_column(String(40), default="")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="addresses")
 
-    @property
-    def country_name(self) -> str:
-        from .countries import country_name
-
-        return country_name(self.country)
-
     def as_lines(self) -> list[str]:
-        parts = [self.name, self.line1, self.line2, self.city, self.region, self.postal_code, self.country_name]
+        parts = [self.ship_name, self.ship_line1, self.ship_line2, self.ship_city, self.region, self.ship_postcode,
+                 self.ship_country_name]
         return [p for p in parts if p]

@@ -122,10 +122,7 @@ def checkout_prefill(user) -> dict:
     values = {"email": user.email, "name": user.name}
     address = user.default_address
     if address is not None:
-        values |= {
-            "name": address.name, "line1": address.line1, "line2": address.line2,
-            "city": address.city, "postcode": address.postal_code, "country": address.country,
-        }
+        values |= address.postal_address.to_dict()
     return values
 
 

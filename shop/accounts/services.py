@@ -9,11 +9,11 @@ from blinker import Namespace
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
+from ..core.addresses import PostalAddress, country_name, is_country
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import send_email
 from . import tokens
-from .countries import country_name, is_country
 from .models import Address, User, new_login_token
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
@@ -282,37 +282,32 @@ def _read(reader, purpose: str, token: str, max_age: int) -> dict:
 
 @dataclass(frozen=True)
 class AddressData:
-    name: str
-    line1: str
-    city: str
-    country: str
-    line2: str = ""
+    """A saved address: the shop's postal address, plus a region and a phone for the courier."""
+
+    address: PostalAddress
     region: str = ""
-    postal_code: str = ""
     phone: str = ""
     make_default: bool = False
 
     def cleaned(self) -> "AddressData":
-        values = {k: (v.strip() if isinstance(v, str) else v) for k, v in self.__dict__.items()}
-        values["country"] = values["country"].upper()
-        values["postal_code"] = values["postal_code"].upper() if values["country"] == "GB" else values["postal_code"]
-        data = AddressData(**values)
+        address = PostalAddress.of(**self.address.to_dict())
         for field, label in (("name", "a name"), ("line1", "the first line of the address"), ("city", "a town or city")):
-            if not getattr(data, field):
+            if not getattr(address, field):
                 raise AddressInvalid(f"Enter {label}.", field=field)
-        if not is_country(data.country):
+        if not is_country(address.country):
             raise AddressInvalid("Choose a country from the list.", field="country")
-        if data.country == "GB" and not data.postal_code:
+        if address.missing_postcode:
             raise AddressInvalid(f"Enter a postcode for an address in the {country_name('GB')}.", field="postal_code")
-        return data
+        return AddressData(address, self.region.strip(), self.phone.strip(), self.make_default)
 
-
-_ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+    def save_to(self, row: Address) -> None:
+        row.postal_address, row.region, row.phone = self.address, self.region, self.phone
 
 
 def add_address(user: User, data: AddressData) -> Address:
     data = data.cleaned()
-    address = Address(user=user, **{f: getattr(data, f) for f in _ADDRESS_FIELDS})
+    address = Address(user=user)
+    data.save_to(address)
     db.session.add(address)
     db.session.flush()
     if data.make_default or len(user.addresses) == 1:
@@ -323,8 +318,7 @@ def add_address(user: User, data: AddressData) -> Address:
 
 def update_address(address: Address, data: AddressData) -> Address:
     data = data.cleaned()
-    for field in _ADDRESS_FIELDS:
-        setattr(address, field, getattr(data, field))
+    data.save_to(address)
     if data.make_default:
         _make_default(address.user, address)
     db.session.flush()
@@ -367,7 +361,10 @@ def export_data(user: User) -> dict:
             "created_at": user.created_at.isoformat(),
         },
         "addresses": [
-            {f: getattr(a, f) for f in _ADDRESS_FIELDS} | {"is_default": a.is_default} for a in user.addresses
+            {"name": a.ship_name, "line1": a.ship_line1, "line2": a.ship_line2, "city": a.ship_city,
+             "region": a.region, "postal_code": a.ship_postcode, "country": a.ship_country, "phone": a.phone,
+             "is_default": a.is_default}
+            for a in user.addresses
         ],
         "orders": orders.export_orders(user),
         "subscriptions": subscriptions.export_subscriptions(user),

@@ -8,10 +8,10 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
+from ..shipping.services import countries_not_shipped, country_choices
 from . import bp, orders, services
 from . import subscriptions as account_subscriptions
 from .access import owned_or_404
-from .countries import countries_not_shipped, country_choices
 from .forms import (
     AddressForm, ChangeEmailForm, ChangePasswordForm, ConfirmForm, DeleteAccountForm,
     ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm,
@@ -234,9 +234,8 @@ def account():
 
 def _address_data(form: AddressForm) -> services.AddressData:
     return services.AddressData(
-        name=form.name.data or "", line1=form.line1.data or "", line2=form.line2.data or "",
-        city=form.city.data or "", region=form.region.data or "", postal_code=form.postal_code.data or "",
-        country=form.country.data or "", phone=form.phone.data or "", make_default=bool(form.make_default.data),
+        form.postal_address(), region=form.region.data or "", phone=form.phone.data or "",
+        make_default=bool(form.make_default.data),
     )
 
 
@@ -270,7 +269,7 @@ def address_new():
 @login_required
 def address_edit(address_id: int):
     address = owned_or_404(Address, address_id)
-    form = _address_form(obj=address)
+    form = _address_form(data=AddressForm.values_of(address))
     if request.method == "GET":
         form.make_default.data = address.is_default
     error = None

@@ -8,18 +8,19 @@ a figure from the browser: everything is recomputed from the database.
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ..cart import services as cart_services
 from ..cart.services import Cart
+from ..core import vat
+from ..core.addresses import PostalAddress, country_name
+from ..core.vat import PricedLine, Totals, VatTreatment
 from ..discounts import services as discounts
 from ..discounts.models import DiscountCode
 from ..orders import services as orders
-from ..orders.models import Order, VatTreatment
+from ..orders.models import Order
 from ..shipping import services as shipping
 from ..shipping.services import ParcelItem, ShippingQuote
-from . import vat
-from .vat import PricedLine, Totals
 
 
 class CheckoutError(Exception):
@@ -33,25 +34,20 @@ class CartNotReady(CheckoutError):
 @dataclass(frozen=True)
 class CheckoutDetails:
     email: str
-    name: str
-    line1: str
-    line2: str
-    city: str
-    postcode: str
-    country: str
+    address: PostalAddress
     discount_code: str = ""
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "CheckoutDetails | None":
+        """From the session, which holds the checkout form's fields (flat)."""
         if not data:
             return None
-        try:
-            return cls(**{k: str(data.get(k) or "") for k in cls.__dataclass_fields__})
-        except TypeError:
-            return None
+        return cls(email=str(data.get("email") or ""), address=PostalAddress.from_dict(data),
+                   discount_code=str(data.get("discount_code") or ""))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The checkout form's fields, so the session pre-fills the form as it was typed."""
+        return {"email": self.email, **self.address.to_dict(), "discount_code": self.discount_code}
 
 
 @dataclass
@@ -84,7 +80,7 @@ def price(cart: Cart, details: CheckoutDetails) -> CheckoutQuote:
         raise CartNotReady("Your cart is empty.")
     if cart.problems:
         raise CartNotReady(" ".join(cart.problems))
-    country = details.country.upper()
+    country = details.address.country
     quote = shipping.quote(
         country,
         [ParcelItem(l.variant.weight_g, l.quantity, l.variant.free_shipping) for l in cart.lines],
@@ -101,7 +97,7 @@ def price(cart: Cart, details: CheckoutDetails) -> CheckoutQuote:
     return CheckoutQuote(
         cart=cart, details=details, shipping=quote, priced=priced, totals=totals, discount=discount,
         discount_label=discount_label(discount) if discount else "",
-        country_name=shipping.country_name(country),
+        country_name=country_name(country),
     )
 
 
@@ -110,7 +106,7 @@ def draft_order(quote: CheckoutQuote) -> orders.NewOrder:
     t = quote.totals
     return orders.NewOrder(
         email=d.email,
-        address=orders.Address(d.name, d.line1, d.line2, d.city, d.postcode, d.country.upper()),
+        address=d.address,
         lines=[
             orders.NewLine(
                 variant_id=line.variant.id, name=line.name, sku=line.variant.sku,
@@ -122,7 +118,7 @@ def draft_order(quote: CheckoutQuote) -> orders.NewOrder:
             )
             for line, p in quote.priced
         ],
-        vat_treatment=VatTreatment.EXPORT if t.is_export else VatTreatment.UK,
+        vat_treatment=VatTreatment.for_country(t.country_code),
         shipping_zone=quote.shipping.zone_code, shipping_method=quote.shipping.method,
         parcel_weight_g=quote.shipping.weight_g, items_pence=t.items_pence, shipping_pence=t.shipping_pence,
         discount_id=quote.discount.id if quote.discount else None,

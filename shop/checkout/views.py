@@ -47,8 +47,7 @@ def details():
     form = CheckoutForm(data=saved if request.method == "GET" else None)
     if form.validate_on_submit():
         entered = CheckoutDetails(
-            email=form.email.data, name=form.name.data, line1=form.line1.data, line2=form.line2.data or "",
-            city=form.city.data, postcode=form.postcode.data or "", country=form.country.data,
+            email=form.email.data, address=form.postal_address(),
             discount_code=(form.discount_code.data or "").upper(),
         )
         session[orders.DETAILS_KEY] = entered.to_dict()  # kept even if it is refused below

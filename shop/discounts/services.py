@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from ..core.vat import price_amount
 from ..db_types import utcnow
 from ..extensions import db
-from ..checkout.vat import price_amount
 from .models import DiscountCode, DiscountKind, DiscountRedemption
 
 

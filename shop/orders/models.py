@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.addresses import AddressColumns
+from ..core.vat import VatTreatment
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
 
@@ -40,16 +42,11 @@ class OrderStatus(enum.Enum):
         }[self.value]
 
 
-class VatTreatment(enum.Enum):
-    UK = "uk"  # VAT included and shown
-    EXPORT = "export"  # zero-rated export: VAT taken off every line and the shipping
-
-
 class ImmutableSnapshot(RuntimeError):
     """Something tried to change an order's snapshot after it was placed."""
 
 
-class Order(db.Model):
+class Order(AddressColumns, db.Model):
     # `order` is a reserved word; the table name is quoted by SQLAlchemy everywhere.
     __tablename__ = "order"
 
@@ -60,13 +57,7 @@ class Order(db.Model):
     # The customer's account (shop.accounts), or NULL for a guest order. Linked when placed
     # signed in, or claimed later by shop.accounts.orders (see docs/accounts.md).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
-
-    ship_name: Mapped[str] = mapped_column(String(200))
-    ship_line1: Mapped[str] = mapped_column(String(200))
-    ship_line2: Mapped[str] = mapped_column(String(200), default="")
-    ship_city: Mapped[str] = mapped_column(String(120))
-    ship_postcode: Mapped[str] = mapped_column(String(20), default="")
-    ship_country: Mapped[str] = mapped_column(String(2))
+    # Where it goes: the ship_* columns of core.addresses.AddressColumns.
 
     status: Mapped[OrderStatus] = mapped_column(
         enum_by_value(OrderStatus), default=OrderStatus.PENDING_PAYMENT, index=True
@@ -119,9 +110,7 @@ class Order(db.Model):
 
     @property
     def country_name(self) -> str:
-        from ..shipping.services import country_name
-
-        return country_name(self.ship_country)
+        return self.ship_country_name
 
 
 # Columns that may change after placing; everything else is the snapshot.

@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME
 from ..catalog.models import Variant
+from ..core.addresses import PostalAddress
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import send_email
@@ -148,16 +149,6 @@ def release_reservations(order: Order) -> None:
 # --- Placing an order -------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Address:
-    name: str
-    line1: str
-    line2: str
-    city: str
-    postcode: str
-    country: str  # ISO alpha-2
-
-
-@dataclass(frozen=True)
 class NewLine:
     variant_id: int
     name: str
@@ -178,7 +169,7 @@ class NewOrder:
     """Everything an order's snapshot holds, worked out by checkout.services."""
 
     email: str
-    address: Address
+    address: PostalAddress
     lines: list[NewLine]
     vat_treatment: VatTreatment
     shipping_zone: str
@@ -211,8 +202,7 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
         number=new_order_number(),
         access_token=secrets.token_urlsafe(32),
         email=draft.email.strip(), user_id=user_id,
-        ship_name=address.name, ship_line1=address.line1, ship_line2=address.line2,
-        ship_city=address.city, ship_postcode=address.postcode, ship_country=address.country,
+        **address.columns(),
         status=S.PENDING_PAYMENT, currency="GBP", vat_treatment=draft.vat_treatment,
         shipping_zone=draft.shipping_zone, shipping_method=draft.shipping_method,
         parcel_weight_g=draft.parcel_weight_g, items_pence=draft.items_pence,

@@ -2,7 +2,7 @@
 subscriber later changes (skip, pause, resume, new address, cancel, card) on the Stripe
 subscription. `StripeGateway` delegates its subscription methods here.
 
-THE BILLING-DAY RULE (shop/subscriptions/services.py: billing_at): the payment for the box
+THE BILLING-DAY RULE (shop/core/calendar.py: billing_at): the payment for the box
 of month M is taken at 09:00 UTC on the 1st of M. The first payment is taken at checkout,
 for the first `plan.months` boxes; every renewal must then fall on billing_at(...) of the
 next unpaid box. Stripe's `billing_cycle_anchor` cannot express that: in Checkout it must

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..core.addresses import PostalAddress, postcode_required
 from .services import country_choices
 
 
@@ -32,5 +33,14 @@ class DeliveryAddressForm(FlaskForm):
         self.country.choices = [("", "Choose a country")] + country_choices()
 
     def validate_postcode(self, field):
-        if self.country.data == "GB" and not field.data:
+        if postcode_required(self.country.data) and not field.data:
             raise ValidationError("Please enter the postcode: every UK address has one.")
+
+    def postal_address(self) -> PostalAddress:
+        return PostalAddress.of(self.name.data, self.line1.data, self.line2.data, self.city.data,
+                                self.postcode.data, self.country.data)
+
+    def fill_from(self, address: PostalAddress) -> None:
+        """Pre-fill from an address (a subscription's, or an account's saved one)."""
+        for field, value in address.to_dict().items():
+            getattr(self, field).data = value

@@ -3,8 +3,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 
-UK_COUNTRY = "GB"
-
 
 class ShippingZone(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,12 +6,12 @@ parcel of only free-shipping lines ships free everywhere we deliver to.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
-import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core import addresses
+from ..core.addresses import country_name, country_names
 from ..extensions import db
 from .models import ParcelRate, ShippingZone, ZoneCountry
 
@@ -53,19 +53,13 @@ class ShippingQuote:
         return self.price_pence == 0
 
 
-@lru_cache(maxsize=1)
-def country_names() -> dict[str, str]:
-    """ISO code → the name people use ("Korea, Republic of" reads "South Korea"), built once."""
-    return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
-
-
-def country_name(code: str) -> str:
-    return country_names().get((code or "").upper(), code)
+def countries_not_shipped() -> set[str]:
+    return set(db.session.scalars(select(ZoneCountry.country_code).where(ZoneCountry.ships.is_(False))))
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """Every country pycountry knows, by name (the checkout's country list)."""
-    return sorted(country_names().items(), key=lambda item: item[1])
+    """The address forms' country list (core.addresses), marking where we don't ship."""
+    return addresses.country_choices(countries_not_shipped())
 
 
 def zone_for(country_code: str) -> ShippingZone:

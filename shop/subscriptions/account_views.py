@@ -13,15 +13,15 @@ from wtforms import HiddenField
 
 from ..accounts.access import owned_or_404
 from ..accounts.services import email_link
+from ..core.addresses import country_name
+from ..core.money import format_money
 from ..extensions import db
-from ..money import format_money
 from ..payments import PaymentError
-from ..shipping.services import country_name
+from ..shipping.forms import DeliveryAddressForm
 from . import bp, lifecycle
 from . import manage as actions
-from .forms import ShipToForm
 from .lifecycle import SubscriptionError
-from .models import SHIP_TO_COLUMNS, Subscription
+from .models import Subscription
 from .overview import overview
 
 REFUSED = (SubscriptionError, PaymentError)
@@ -131,7 +131,7 @@ def card(sub_id: int):
 
 # ---- moving house: the form, a review with the new price, then confirm -------------------
 
-def _address_form_page(sub: Subscription, form: ShipToForm, error: str | None = None):
+def _address_form_page(sub: Subscription, form: DeliveryAddressForm, error: str | None = None):
     return render_template("subscriptions/address_form.html", o=overview(sub), form=form, error=error)
 
 
@@ -139,9 +139,9 @@ def _address_form_page(sub: Subscription, form: ShipToForm, error: str | None = 
 @login_required
 def address(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
-    form = ShipToForm()
+    form = DeliveryAddressForm()
     if request.method == "GET":
-        form.fill_from({column: getattr(sub, column) for column in SHIP_TO_COLUMNS})
+        form.fill_from(sub.postal_address)
         return _address_form_page(sub, form)
     if "edit" in request.form:  # "Change the address" from the review page: the typed data, no errors yet
         return _address_form_page(sub, form)
@@ -165,15 +165,15 @@ def address(sub_id: int):
 @login_required
 def address_confirm(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
-    form = ShipToForm()
+    form = DeliveryAddressForm()
     if not form.validate_on_submit():  # the address comes back in hidden fields: check it again
         return _address_form_page(sub, form)
     return _change_address(sub, form)
 
 
-def _change_address(sub: Subscription, form: ShipToForm):
+def _change_address(sub: Subscription, form: DeliveryAddressForm):
     try:
-        new_quote = actions.change_address(sub, form.ship_to())
+        new_quote = actions.change_address(sub, form.postal_address())
     except REFUSED as error:
         db.session.rollback()
         return _address_form_page(sub, form, error=str(error))

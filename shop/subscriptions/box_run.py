@@ -15,12 +15,12 @@ from typing import IO
 
 from sqlalchemy import and_, exists, func, insert, literal, select
 
+from ..core.addresses import ADDRESS_COLUMNS, country_name
+from ..core.territories import needs_customs_form
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
-from ..shipping.models import UK_COUNTRY
-from ..shipping.services import country_name
 from . import lifecycle
-from .models import SHIP_TO_COLUMNS, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription
+from .models import BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription
 from .models import SubscriptionStatus as S
 
 ENTITLED_STATUSES = (S.ACTIVE, S.PAUSED, S.ARREARS)
@@ -70,14 +70,14 @@ def run(edition: Edition, *, run_by: str) -> BoxRunResult:
     db.session.add(box_run)
     db.session.flush()
 
-    address = [getattr(Subscription, column) for column in SHIP_TO_COLUMNS]
+    address = [getattr(Subscription, column) for column in ADDRESS_COLUMNS]
     candidates = entitled(edition).with_only_columns(
         Subscription.id, literal(edition.id), literal(box_run.id), *address, literal(now, UtcDateTime()),
     )
     already = _shipment_count(edition)
     if edition.capacity is not None:
         candidates = candidates.limit(max(edition.capacity - already, 0))
-    columns = ["subscription_id", "edition_id", "box_run_id", *SHIP_TO_COLUMNS, "created_at"]
+    columns = ["subscription_id", "edition_id", "box_run_id", *ADDRESS_COLUMNS, "created_at"]
     db.session.execute(insert(Shipment).from_select(columns, candidates))
     total = _shipment_count(edition)
     created = box_run.shipments_created = total - already
@@ -115,7 +115,8 @@ PACKING_LIST_COLUMNS = [
 
 
 def write_packing_list(edition: Edition, out: IO[str]) -> int:
-    """CSV of every shipment of the edition; non-UK parcels carry their CN22/CN23 data."""
+    """CSV of every shipment of the edition; parcels that leave the UK customs territory
+    (core/territories.py) carry their CN22/CN23 data."""
     writer = csv.writer(out)
     writer.writerow(PACKING_LIST_COLUMNS)
     contents = "; ".join(f"{i['description']} (HS {i['hs_code']})" for i in edition.manifest)
@@ -132,7 +133,7 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
     )
     count = 0
     for shipment, plan_name in rows:
-        export = shipment.ship_country != UK_COUNTRY
+        export = needs_customs_form(shipment.ship_country)
         writer.writerow([
             shipment.id, edition.code, plan_name, shipment.ship_name, shipment.ship_line1,
             shipment.ship_line2, shipment.ship_city, shipment.ship_postcode,

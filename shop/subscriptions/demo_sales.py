@@ -17,22 +17,21 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
+from ..core.calendar import billing_at
+from ..core.money import format_money
 from ..db_types import utcnow
 from ..extensions import db
-from ..money import format_money
 from ..payments import demo
 from . import emails, lifecycle
 from .models import Plan, PlanKind, Subscription
 from .models import SubscriptionStatus as S
-from .pricing import quote
-from .services import billing_at
 
 ACTOR = demo.ACTOR
 
 
 def amount(sub: Subscription) -> int:
-    """What one payment of `sub` costs now (its plan, to its address)."""
-    return quote(sub.plan, sub.ship_country).totals.total_pence
+    """What one payment of `sub` costs: the price it was sold at, never today's plan price."""
+    return sub.total_pence
 
 
 def _charge(sub: Subscription, paid_at: datetime) -> bool:

@@ -9,13 +9,12 @@ import logging
 
 
 from ..accounts.services import email_link
+from ..core.addresses import country_name
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import send_email
-from ..shipping.services import country_name
 from . import lifecycle
 from .models import Subscription
-from .pricing import quote
 from .services import edition_for
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,7 @@ def send_subscription_confirmation(subscription_id: int) -> bool:
             "edition": edition_for(first),
             "paid": sub.periods[-1] if sub.periods else None,
             "upcoming": lifecycle.next_payment(sub, now),
-            "amount_pence": quote(sub.plan, sub.ship_country).totals.total_pence,
+            "amount_pence": sub.total_pence,
         }
 
     return _send(subscription_id, "Welcome to the Culture Box", "subscription_welcome", context)
@@ -63,7 +62,7 @@ def send_arrears_notice(subscription_id: int) -> bool:
         return {
             "card_url": email_link("subscriptions.card", sub_id=sub.id),
             "month": upcoming.month if upcoming else None,
-            "amount_pence": quote(sub.plan, sub.ship_country).totals.total_pence,
+            "amount_pence": sub.total_pence,
         }
 
     return _send(subscription_id, "Your Culture Box payment didn't go through", "subscription_arrears", context)

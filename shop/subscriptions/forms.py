@@ -8,23 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from ..shipping.forms import DeliveryAddressForm, strip
 
 
-class ShipToForm(DeliveryAddressForm):
-    """The box's address. `ship_to()` gives it as the ShipTo columns."""
-
-    def ship_to(self) -> dict[str, str]:
-        return {
-            "ship_name": self.name.data, "ship_line1": self.line1.data, "ship_line2": self.line2.data or "",
-            "ship_city": self.city.data, "ship_postcode": self.postcode.data or "", "ship_country": self.country.data,
-        }
-
-    def fill_from(self, ship_to: dict[str, str]) -> None:
-        """Pre-fill from ShipTo values (a subscription, or an account's saved address)."""
-        self.name.data, self.line1.data = ship_to.get("ship_name"), ship_to.get("ship_line1")
-        self.line2.data, self.city.data = ship_to.get("ship_line2"), ship_to.get("ship_city")
-        self.postcode.data, self.country.data = ship_to.get("ship_postcode"), ship_to.get("ship_country")
-
-
-class SubscribeForm(ShipToForm):
+class SubscribeForm(DeliveryAddressForm):
     """Subscribing (or gifting): the plan and the address; for a gift, the first box and a message."""
 
     plan = RadioField("Plan", validators=[InputRequired("Please choose a plan.")])

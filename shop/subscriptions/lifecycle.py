@@ -13,11 +13,12 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, insert, literal, select, update
 
+from ..core.calendar import add_months, billing_at, month_of
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
 from .models import Edition, PaidPeriod, Shipment, Skip, Subscription, SubscriptionEvent
 from .models import SubscriptionStatus as S
-from .services import add_months, billing_at, first_box_month, month_of
+from .services import first_box_month
 
 ALLOWED_MOVES: dict[S, set[S]] = {
     S.PENDING_PAYMENT: {S.ACTIVE, S.ENDED},

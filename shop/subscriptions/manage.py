@@ -8,13 +8,13 @@ refuses or cannot be reached the shop's change is undone too and the shop and St
 never disagree about what the subscriber asked for.
 """
 
-from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
 
 from ..accounts.models import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME
 from ..accounts.services import SubscriptionsRunning
+from ..core.addresses import PostalAddress
 from ..db_types import utcnow
 from ..extensions import db
 from ..payments import get_gateway
@@ -22,9 +22,9 @@ from ..shipping import services as shipping
 from ..templating import london_datetime
 from . import box_run, lifecycle
 from .lifecycle import SubscriptionError
-from .models import SHIP_TO_COLUMNS, Edition, Skip, Subscription
+from .models import Edition, Skip, Subscription
 from .models import SubscriptionStatus as S
-from .pricing import BoxQuote, quote
+from .pricing import BoxQuote, quote, sell_at, sold_quote
 from .services import first_box_month
 
 ACTOR = "customer"
@@ -42,10 +42,14 @@ def skippable_edition(sub: Subscription, now: datetime | None = None) -> Edition
     passed, from their first box on, that they have not skipped already."""
     if sub.status is not S.ACTIVE:
         return None
-    start = max(first_box_month(now or utcnow()), sub.first_month)
+    now = now or utcnow()
+    start = max(first_box_month(now), sub.first_month)
     skipped = select(Skip.edition_id).where(Skip.subscription_id == sub.id)
     query = (
-        select(Edition).where(Edition.month >= start, Edition.id.not_in(skipped)).order_by(Edition.month).limit(1)
+        select(Edition)
+        .where(Edition.month >= start, Edition.cutoff_at >= now, Edition.id.not_in(skipped))
+        .order_by(Edition.month)
+        .limit(1)
     )
     return db.session.scalar(query)
 
@@ -104,23 +108,23 @@ def requote(sub: Subscription, country_code: str) -> BoxQuote:
         raise SubscriptionError(str(error)) from None
 
 
-def change_address(sub: Subscription, address: Mapping[str, str], *, actor: str = ACTOR) -> BoxQuote:
-    """Send future boxes to `address` (keys: the ShipTo columns). Renewals are re-priced
-    for its country; boxes already shipped keep the address they went to."""
+def change_address(sub: Subscription, address: PostalAddress, *, actor: str = ACTOR) -> BoxQuote:
+    """Send future boxes to `address`. Renewals are re-priced for its country; boxes
+    already shipped keep the address they went to."""
     if sub.status is S.ENDED:
         raise SubscriptionError("This subscription has ended.")
-    new_quote = requote(sub, address["ship_country"])
-    old_quote = requote(sub, sub.ship_country)
-    if not sub.plan.renews and new_quote.totals.total_pence != old_quote.totals.total_pence:
+    new_quote = requote(sub, address.country)
+    old_quote = sold_quote(sub)
+    if not sub.plan.renews and new_quote.totals.total_pence != requote(sub, sub.ship_country).totals.total_pence:
         raise SubscriptionError(
             "This gift's shipping was paid for its original destination. To send it to another "
             "region, please contact us."
         )
     before = f"{sub.ship_city}, {sub.ship_country}"
-    for column in SHIP_TO_COLUMNS:
-        setattr(sub, column, (address.get(column) or "").strip())
-    sub.ship_country = new_quote.country_code
+    sub.postal_address = address
     lifecycle.record(sub, "address", actor=actor, detail=f"{before} -> {sub.ship_city}, {sub.ship_country}")
+    if sub.plan.renews:
+        sell_at(sub, new_quote)
     db.session.flush()
     if sub.plan.renews and new_quote.totals.total_pence != old_quote.totals.total_pence:
         get_gateway().change_amount(sub, new_quote)

@@ -4,6 +4,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.addresses import AddressColumns
+from ..core.vat import VatTreatment
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
 
@@ -78,22 +80,10 @@ class SubscriptionStatus(enum.Enum):
         }[self.value]
 
 
-class ShipTo:
-    """Where a box goes. A subscription has an address; each shipment keeps a copy of the
-    address it was sent to, so a later change of address never rewrites history."""
+class Subscription(AddressColumns, db.Model):
+    """Where its boxes go is its address (the ship_* columns); each shipment keeps a copy of
+    the address it was sent to, so a later change of address never rewrites history."""
 
-    ship_name: Mapped[str] = mapped_column(String(200))
-    ship_line1: Mapped[str] = mapped_column(String(200))
-    ship_line2: Mapped[str] = mapped_column(String(200), default="")
-    ship_city: Mapped[str] = mapped_column(String(120))
-    ship_postcode: Mapped[str] = mapped_column(String(32), default="")
-    ship_country: Mapped[str] = mapped_column(String(2))
-
-
-SHIP_TO_COLUMNS = ("ship_name", "ship_line1", "ship_line2", "ship_city", "ship_postcode", "ship_country")
-
-
-class Subscription(ShipTo, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -111,6 +101,18 @@ class Subscription(ShipTo, db.Model):
     # Stripe: the Customer (for the Customer Portal). Demo: which demo card pays renewals.
     provider_customer_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # The price it was sold at, per payment, as the customer pays it: set when it starts and
+    # when moving house re-quotes it (pricing.sell_at). Pages and charges read these, so a
+    # later change of the plan's price never changes a running subscription.
+    box_pence: Mapped[int]
+    shipping_pence: Mapped[int]
+    vat_pence: Mapped[int]  # UK VAT included in total_pence
+    vat_removed_pence: Mapped[int]  # export: the UK VAT taken off
+    total_pence: Mapped[int]
+    vat_treatment: Mapped[VatTreatment] = mapped_column(enum_by_value(VatTreatment))
+    shipping_zone_name: Mapped[str] = mapped_column(String(80))
+    priced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     plan: Mapped[Plan] = relationship()
     periods: Mapped[list["PaidPeriod"]] = relationship(
@@ -175,7 +177,7 @@ class BoxRun(db.Model):
     shipments_created: Mapped[int]
 
 
-class Shipment(ShipTo, db.Model):
+class Shipment(AddressColumns, db.Model):
     """One box for one subscription and one edition, with the address it goes to."""
 
     __table_args__ = (UniqueConstraint("subscription_id", "edition_id"),)

@@ -9,16 +9,15 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..core.addresses import country_name
+from ..core.calendar import LONDON, month_of
 from ..db_types import utcnow
 from ..extensions import db
-from ..shipping.services import country_name
-from ..uk import LONDON
 from . import lifecycle, manage
 from .lifecycle import NextPayment, SubscriptionError
 from .models import Edition, PlanKind, Shipment, Subscription
 from .models import SubscriptionStatus as S
-from .pricing import BoxQuote
-from .services import month_of
+from .pricing import BoxQuote, sold_quote
 
 
 @dataclass(frozen=True)
@@ -152,9 +151,11 @@ def overview(sub: Subscription, now: datetime | None = None) -> Overview:
     last_box = boxes.get(last_paid) if last_paid else None
 
     try:
-        price = manage.requote(sub, sub.ship_country)
+        manage.requote(sub, sub.ship_country)  # still shipped there?
     except SubscriptionError:
         price = None
+    else:
+        price = sold_quote(sub)
 
     skippable = manage.skippable_edition(sub, now)
     closed = None

@@ -1,14 +1,18 @@
 """What a Culture Box subscription costs for a destination: the box, the zone's monthly
-shipping, and VAT by the shop's one rule (checkout/vat.py). Quoted per payment, so a
-prepaid 3 months shows what each payment every three months will be."""
+shipping, and VAT by the shop's one rule (core/vat.py). Quoted per payment, so a
+prepaid 3 months shows what each payment every three months will be.
+
+A subscription keeps the quote it was sold at (sell_at); what it shows and what it is
+charged come from that (sold_quote), never from today's plan price."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..checkout.vat import Totals, order_totals, price_line
+from ..core.addresses import country_name
+from ..core.vat import Totals, VatTreatment, order_totals, price_line
 from ..db_types import utcnow
 from ..shipping import services as shipping
-from .models import Plan
+from .models import Plan, Subscription
 from .services import first_box_month
 
 
@@ -26,7 +30,7 @@ class BoxQuote:
 
     @property
     def country_name(self) -> str:
-        return shipping.country_name(self.country_code)
+        return country_name(self.country_code)
 
     @property
     def box_pence(self) -> int:
@@ -43,3 +47,20 @@ def quote(plan: Plan, country_code: str, now: datetime | None = None) -> BoxQuot
     line = price_line(country_code, plan.price_pence, 1)
     totals = order_totals(country_code, [line], zone.box_shipping_pence * plan.months)
     return BoxQuote(plan, country_code.upper(), zone.name, first_box_month(now or utcnow()), totals)
+
+
+def sell_at(sub: Subscription, box_quote: BoxQuote, now: datetime | None = None) -> None:
+    """Store `box_quote` as the price `sub` pays per payment from now on."""
+    t = box_quote.totals
+    sub.box_pence, sub.shipping_pence, sub.total_pence = t.items_pence, t.shipping_pence, t.total_pence
+    sub.vat_pence, sub.vat_removed_pence = t.vat_pence, t.vat_removed_pence
+    sub.vat_treatment = VatTreatment.for_country(box_quote.country_code)
+    sub.shipping_zone_name = box_quote.zone_name
+    sub.priced_at = now or utcnow()
+
+
+def sold_quote(sub: Subscription) -> BoxQuote:
+    """The price `sub` was sold at (or last re-quoted at), per payment."""
+    totals = Totals(sub.ship_country, [], sub.box_pence, sub.shipping_pence, 0, sub.vat_pence,
+                    sub.vat_removed_pence, sub.total_pence)
+    return BoxQuote(sub.plan, sub.ship_country, sub.shipping_zone_name, sub.first_month, totals)

@@ -1,22 +1,15 @@
 """The Culture Box: plans and the rules that say which month's box comes first."""
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from flask import g
 from sqlalchemy import select
 
+from ..core import calendar
+from ..core.calendar import month_of
 from ..extensions import db
 from ..shipping.models import ShippingZone
-from ..uk import LONDON
 from .models import Edition, Plan, PlanKind
-
-CUTOFF_DAY = 10  # join by the 10th, 23:59 London time, for that month's box
-SHIP_DAY = 15
-# Every renewal is taken on one day: the payment for the box of month M is taken at 09:00 UTC
-# on the 1st of M, nine days before M's cutoff (time for the card to be retried or fixed) and
-# a fortnight before the box ships. See billing_at() and docs/culture-box.md.
-BILLING_DAY = 1
-BILLING_TIME_UTC = time(9, 0)
 
 
 def active_plans() -> list[Plan]:
@@ -32,39 +25,15 @@ def zones_with_box_shipping() -> list[ShippingZone]:
 
 
 def cutoff_for(month: date) -> datetime:
-    """The last moment to join for the box of `month`: the 10th, 23:59 London time."""
-    return datetime.combine(month.replace(day=CUTOFF_DAY), time(23, 59, 59), tzinfo=LONDON)
-
-
-def billing_at(month: date) -> datetime:
-    """When the renewal that pays for the box of `month` is taken: 09:00 UTC on its 1st.
-
-    Stripe repeats a subscription's billing at the same day and UTC time, so anchoring the
-    first renewal here puts every renewal of every subscriber on the 1st."""
-    return datetime.combine(month.replace(day=BILLING_DAY), BILLING_TIME_UTC, tzinfo=UTC)
-
-
-def month_of(moment: datetime) -> date:
-    """The month (its first day) `moment` falls in, UK time."""
-    return moment.astimezone(LONDON).date().replace(day=1)
+    """The last moment to join for the box of `month`: its edition's stored cutoff, which an
+    admin may edit; the calendar's default only while the edition is not created yet."""
+    edition = edition_for(month)
+    return edition.cutoff_at if edition is not None else calendar.cutoff_for(month)
 
 
 def first_box_month(now: datetime) -> date:
     """Joining before this month's cutoff gets this month's box; after it, next month's."""
-    this_month = month_of(now)
-    if now <= cutoff_for(this_month):
-        return this_month
-    return next_month(this_month)
-
-
-def add_months(month: date, count: int) -> date:
-    """The first day of the month `count` months after `month` (negative goes back)."""
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def next_month(month: date) -> date:
-    return add_months(month, 1)
+    return calendar.first_box_month(now, cutoff_for(month_of(now)))
 
 
 def box_price_from() -> int | None:

@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from ..core.addresses import PostalAddress
+from ..core.calendar import add_months, billing_at
 from ..db_types import utcnow
 from ..extensions import db
 from ..payments import CheckoutRedirect, get_gateway
@@ -20,8 +22,8 @@ from . import lifecycle
 from .lifecycle import SubscriptionError
 from .models import Plan, PlanKind, Subscription
 from .models import SubscriptionStatus as S
-from .pricing import BoxQuote, quote
-from .services import add_months, billing_at, first_box_month
+from .pricing import BoxQuote, quote, sell_at
+from .services import first_box_month
 
 GIFT_START_CHOICES = 3  # a gift can start with any of the next three open boxes
 ACTOR = "customer"
@@ -30,7 +32,7 @@ ACTOR = "customer"
 @dataclass(frozen=True)
 class BoxChoice:
     plan_code: str
-    ship_to: dict[str, str]  # the ShipTo columns
+    ship_to: PostalAddress
     first_month: str | None = None  # "YYYY-MM", gifts only
     gift_message: str | None = None
 
@@ -40,8 +42,8 @@ class BoxChoice:
     @classmethod
     def from_dict(cls, data: dict | None) -> "BoxChoice | None":
         try:
-            return cls(**data) if data else None
-        except TypeError:  # a session written by an older version of this form
+            return cls(**(data | {"ship_to": PostalAddress(**data["ship_to"])})) if data else None
+        except (TypeError, KeyError):  # a session written by an older version of this form
             return None
 
 
@@ -74,7 +76,7 @@ def price(choice: BoxChoice, now: datetime | None = None) -> PricedChoice:
     if plan is None:
         raise SubscriptionError("That plan is not available any more: please choose another.")
     try:
-        box_quote = quote(plan, choice.ship_to["ship_country"], now)
+        box_quote = quote(plan, choice.ship_to.country, now)
     except shipping.ShippingError as error:
         raise SubscriptionError(str(error)) from None
     first_month = first_box_month(now)
@@ -99,9 +101,9 @@ def start(
     sub = Subscription(
         plan=priced.plan, user_id=user.id, email=user.email, first_month=priced.first_month,
         gift_message=(choice.gift_message or None) if is_gift else None,
-        provider=get_gateway().name, **choice.ship_to,
+        provider=get_gateway().name, **choice.ship_to.columns(),
     )
-    sub.ship_country = priced.quote.country_code
+    sell_at(sub, priced.quote)
     db.session.add(sub)
     db.session.flush()
     lifecycle.record(sub, "created", actor=ACTOR,

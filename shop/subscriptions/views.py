@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..accounts import orders as account_orders
 from ..accounts.access import owned_or_404
+from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
 from ..extensions import db, limiter
 from ..payments import PaymentError, get_gateway
@@ -29,7 +30,7 @@ def culture_box():
         zones=services.zones_with_box_shipping(),
         first_month=first_month,
         cutoff=services.cutoff_for(first_month),
-        ship_day=services.SHIP_DAY,
+        ship_day=SHIP_DAY,
         editions=services.upcoming_editions(first_month),
     )
 
@@ -59,7 +60,7 @@ def _choose(gift: bool):
         form.plan.data = form.plan.data or (plans[0].code if plans else None)
     elif form.validate_on_submit():
         choice = BoxChoice(
-            plan_code=form.plan.data, ship_to=form.ship_to(),
+            plan_code=form.plan.data, ship_to=form.postal_address(),
             first_month=form.first_month.data if gift else None,
             gift_message=form.gift_message.data if gift else None,
         )
@@ -112,7 +113,7 @@ def review():
     edition = services.edition_for(priced.first_month)
     return render_template(
         "subscriptions/review.html", priced=priced, edition=edition, edit_url=_edit_url(priced),
-        ship_day=services.SHIP_DAY, gateway_name=get_gateway().name,
+        ship_day=SHIP_DAY, gateway_name=get_gateway().name,
     )
 
 

@@ -9,6 +9,7 @@ from flask import Flask
 
 from shop.accounts.models import Address, User
 from shop.accounts.passwords import hash_password
+from shop.core.addresses import PostalAddress
 from shop.db_types import utcnow
 from shop.extensions import db
 
@@ -25,10 +26,11 @@ def make_user(email: str = "min-ji@example.com", password: str = PASSWORD, *, co
     return user
 
 
-def make_address(user: User, **overrides) -> Address:
-    values = dict(name="Min-ji Kim", line1="1 Tea Street", city="Leeds", postal_code="LS1 1AA", country="GB")
+def make_address(user: User, *, is_default: bool = False, **overrides) -> Address:
+    values = dict(name="Min-ji Kim", line1="1 Tea Street", city="Leeds", postcode="LS1 1AA", country="GB")
     values.update(overrides)
-    address = Address(user=user, **values)
+    address = Address(user=user, is_default=is_default)
+    address.postal_address = PostalAddress.of(**values)
     db.session.add(address)
     db.session.commit()
     return address

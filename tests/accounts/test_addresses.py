@@ -22,7 +22,7 @@ def test_first_address_becomes_the_default(app, client):
     assert response.status_code == 302
     with app.app_context():
         [address] = addresses()
-        assert address.is_default and address.postal_code == "LS1 1AA" and address.country == "GB"
+        assert address.is_default and address.ship_postcode == "LS1 1AA" and address.ship_country == "GB"
     page = client.get("/account")
     assert "1 Tea Street" in page.text and "Default" in page.text
 
@@ -39,7 +39,7 @@ def test_choosing_another_default_leaves_exactly_one(app, client):
         assert [(a.id, a.is_default) for a in addresses()] == [(first_id, False), (second_id, True)]
     client.post("/account/addresses/new", data=VALID | {"line1": "3 New Way", "make_default": "y"})
     with app.app_context():
-        assert [a.line1 for a in addresses() if a.is_default] == ["3 New Way"]
+        assert [a.ship_line1 for a in addresses() if a.is_default] == ["3 New Way"]
 
 
 def test_edit_keeps_what_was_typed_when_something_is_missing(app, client):
@@ -54,7 +54,7 @@ def test_edit_keeps_what_was_typed_when_something_is_missing(app, client):
     response = client.post(f"/account/addresses/{address_id}/edit", data=VALID | {"city": "Bradford"})
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.get(Address, address_id).city == "Bradford"
+        assert db.session.get(Address, address_id).ship_city == "Bradford"
 
 
 def test_uk_addresses_need_a_postcode_and_countries_come_from_the_list(app, client):
@@ -68,7 +68,7 @@ def test_uk_addresses_need_a_postcode_and_countries_come_from_the_list(app, clie
     korea = client.post("/account/addresses/new", data=VALID | {"country": "KR", "postal_code": ""})
     assert korea.status_code == 302
     with app.app_context():
-        assert [a.country for a in addresses()] == ["KR"]
+        assert [a.ship_country for a in addresses()] == ["KR"]
 
 
 def test_deleting_the_default_promotes_another(app, client):
@@ -91,7 +91,7 @@ def test_country_select_marks_where_we_do_not_ship(seeded, client):
         assert not_shipped is not None, "the demo content marks at least one country"
         code = not_shipped.country_code
         user = db.session.scalar(select(User))
-        make_address(user, country=code, postal_code="")
+        make_address(user, country=code, postcode="")
     sign_in(client)
     form = client.get("/account/addresses/new").text
     assert f'<option value="{code}">' in form

@@ -35,7 +35,7 @@ def test_checkout_starts_from_the_default_address(seeded, client):
     with seeded.app_context():
         user = make_user()
         make_address(user, line1="9 Other Road")
-        make_address(user, name="Min-ji at work", line1="1 Office Park", city="York", postal_code="YO1 7HH",
+        make_address(user, name="Min-ji at work", line1="1 Office Park", city="York", postcode="YO1 7HH",
                      is_default=True)
     sign_in(client)
     add_to_cart(client)

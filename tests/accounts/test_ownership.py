@@ -169,9 +169,9 @@ def test_another_customer_gets_404_or_only_their_own(app, client, world, entry):
 
         with app.app_context():
             owner = db.session.scalar(select(User).where(User.email == OWNER_EMAIL))
-            lines = sorted((a.line1, a.is_default) for a in owner.addresses)
+            lines = sorted((a.ship_line1, a.is_default) for a in owner.addresses)
             assert lines == [("1 Owner Street", False), ("9 First Road", True)]
-            assert db.session.get(Address, world["address"]).name == "Min-ji Kim"
+            assert db.session.get(Address, world["address"]).ship_name == "Min-ji Kim"
             # and the owner's subscription is as it was: active, not cancelled, not moved, nothing skipped
             from shop.subscriptions.models import Skip, Subscription, SubscriptionStatus
 

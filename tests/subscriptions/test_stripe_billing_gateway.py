@@ -8,6 +8,8 @@ import pytest
 import stripe
 from sqlalchemy import select
 
+from shop.core.addresses import PostalAddress
+from shop.core.calendar import add_months, billing_at, first_box_month
 from shop.db_types import utcnow
 from shop.extensions import db
 from shop.payments.gateway import CheckoutRedirect, PaymentError
@@ -16,7 +18,6 @@ from shop.subscriptions import lifecycle, manage
 from shop.subscriptions.models import Skip, Subscription
 from shop.subscriptions.models import SubscriptionStatus as S
 from shop.subscriptions.pricing import quote
-from shop.subscriptions.services import add_months, billing_at, first_box_month
 
 from ..box_factories import make_edition, make_subscription
 from ..stripe_support import SECRET_KEY, stripe_error
@@ -376,8 +377,8 @@ def test_pausing_when_stripe_times_out_leaves_the_subscription_active(shop, http
     assert lifecycle.next_payment(sub) is not None
 
 
-CANADA = {"ship_name": "Ji-woo Park", "ship_line1": "12 Maple Street", "ship_line2": "", "ship_city": "Toronto",
-          "ship_postcode": "M5V 2T6", "ship_country": "CA"}
+CANADA = PostalAddress.of(name="Ji-woo Park", line1="12 Maple Street", line2="", city="Toronto",
+                          postcode="M5V 2T6", country="CA")
 
 
 def test_moving_house_through_manage_reprices_at_stripe_and_keeps_the_new_address(shop, http):

@@ -15,7 +15,7 @@ from shop.orders.models import Order
 from shop.subscriptions import box_run, lifecycle
 from shop.subscriptions.models import Edition, Shipment, Subscription
 from shop.subscriptions.models import SubscriptionStatus as S
-from shop.subscriptions.services import add_months, billing_at, first_box_month
+from shop.core.calendar import add_months, billing_at, first_box_month
 
 from ..accounts.factories import make_user, sign_in
 from ..box_factories import make_edition, make_subscription

@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from shop.core import calendar
 from shop.extensions import db
-from shop.subscriptions import box_run, lifecycle, subscribe
+from shop.subscriptions import box_run, lifecycle
 from shop.subscriptions.models import Edition, Plan, Subscription, SubscriptionStatus
 from shop.subscriptions.pricing import quote
 
@@ -64,7 +65,7 @@ def test_registering_ignores_a_next_that_leaves_the_shop(seeded, client):
 def test_the_form_starts_from_the_default_address(seeded, client):
     with seeded.app_context():
         user = make_user("ji-woo@example.com")
-        make_address(user, name="Ji-woo Park", line1="3 Hanok Road", city="Leeds", postal_code="LS2 9JT", is_default=True)
+        make_address(user, name="Ji-woo Park", line1="3 Hanok Road", city="Leeds", postcode="LS2 9JT", is_default=True)
     sign_in(client, "ji-woo@example.com")
     page = client.get("/culture-box/subscribe?plan=prepaid-3").get_data(as_text=True)
     assert 'value="3 Hanok Road"' in page
@@ -183,8 +184,8 @@ def test_the_billing_day_rule():
 
     def first_renewal(plan_code, months, now):
         plan = Plan(code=plan_code, name=plan_code, kind=_kind(plan_code), months=months, price_pence=100)
-        first = subscribe.first_box_month(now)
-        return subscribe.billing_at(subscribe.add_months(first, plan.months)) if plan.renews else None
+        first = calendar.first_box_month(now)
+        return calendar.billing_at(calendar.add_months(first, plan.months)) if plan.renews else None
 
     def _kind(code):
         from shop.subscriptions.models import PlanKind

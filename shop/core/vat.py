@@ -2,9 +2,9 @@
 
 Catalogue prices (and shipping rates) include UK VAT at 20%.
 
-* Sent to the UK (the UK VAT area: Great Britain, Northern Ireland and the Isle of Man):
-  the customer pays the VAT-inclusive price and the receipt shows the VAT included.
-* Sent anywhere else: a zero-rated export. The VAT is taken off every line and off the
+* Sent to the UK VAT area (core/territories.py: Great Britain, Northern Ireland and the Isle
+  of Man): the customer pays the VAT-inclusive price and the receipt shows the VAT included.
+* Sent anywhere else (Jersey and Guernsey included): a zero-rated export. The VAT is taken off every line and off the
   shipping, and the receipt says "Zero-rated export — no UK VAT charged".
 
 The VAT in a VAT-inclusive amount is gross × 20/120, rounded half-up to the penny. It is
@@ -13,10 +13,12 @@ is a whole number of pence and unit price × quantity is exactly the line total 
 figures go to the payment provider).
 """
 
+import enum
 from dataclasses import dataclass, field
 
+from .territories import charges_uk_vat
+
 UK_VAT_RATE_PERCENT = 20
-UK_VAT_AREA = frozenset({"GB", "IM"})
 EXPORT_NOTE = "Zero-rated export — no UK VAT charged"
 
 
@@ -29,7 +31,16 @@ def vat_in_gross(gross_pence: int, rate_percent: int = UK_VAT_RATE_PERCENT) -> i
 
 
 def is_export(country_code: str) -> bool:
-    return (country_code or "").upper() not in UK_VAT_AREA
+    return not charges_uk_vat(country_code)
+
+
+class VatTreatment(enum.Enum):
+    UK = "uk"  # VAT included and shown
+    EXPORT = "export"  # zero-rated export: VAT taken off every line and the shipping
+
+    @classmethod
+    def for_country(cls, country_code: str) -> "VatTreatment":
+        return cls.EXPORT if is_export(country_code) else cls.UK
 
 
 @dataclass(frozen=True)

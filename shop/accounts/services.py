@@ -17,10 +17,20 @@ from . import tokens
 from .models import Address, User, new_login_token
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
-# Sent with the User just before an account is deleted, in the same transaction. The areas
-# that hold the customer's data (orders, subscriptions) connect to it in their init_app
-# and remove the person's details; a receiver refuses by raising an AccountError.
-account_closing = Namespace().signal("account-closing")
+# Accounts sit below the areas that hold a customer's data (orders, subscriptions): they
+# connect to these signals in their init_app, and every receiver runs in the same
+# transaction as the account change that sent it.
+signals = Namespace()
+# A new account, maybe with the number and secret token of the guest order it was made from.
+account_created = signals.signal("account-created")
+# The account's email is confirmed as its owner's (confirmation, sign-in, email change):
+# guest orders placed with it can be linked.
+email_verified = signals.signal("email-verified")
+# The customer's data download: each receiver returns (section name, JSON-ready data).
+data_exported = signals.signal("data-exported")
+# Just before an account is deleted: receivers remove the person's details; a receiver
+# refuses by raising an AccountError.
+account_closing = signals.signal("account-closing")
 
 SIGN_IN_FAILED = "That email and password don't match an account. Check them and try again."
 
@@ -129,10 +139,7 @@ def register(email: str, password: str, *, name: str = "", order_number: str = "
     user = User(email=email, name=(name or "").strip()[:120], password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
-    if order_number and order_token:
-        from . import orders
-
-        orders.link_order_by_token(user, order_number, order_token)
+    account_created.send(user, order_number=order_number, order_token=order_token)
     send_confirmation(user)
     return user
 
@@ -153,9 +160,7 @@ def confirm_email(token: str, *, now: datetime | None = None) -> User:
         raise LinkInvalid("This confirmation link is no longer valid.")
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now or utcnow()
-    from . import orders
-
-    orders.claim_guest_orders(user)
+    email_verified.send(user)
     db.session.flush()
     return user
 
@@ -168,9 +173,7 @@ def authenticate(email: str, password: str) -> User:
         raise InvalidCredentials()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    from . import orders
-
-    orders.claim_guest_orders(user)
+    email_verified.send(user)
     db.session.flush()
     return user
 
@@ -261,9 +264,7 @@ def confirm_email_change(token: str, *, now: datetime | None = None) -> User:
     old_email = user.email
     user.email = new_email
     user.email_confirmed_at = now or utcnow()
-    from . import orders
-
-    orders.claim_guest_orders(user)
+    email_verified.send(user)
     db.session.flush()
     send_email(old_email, "Your email address was changed", "email_changed", user=user, new_email=new_email)
     return user
@@ -346,13 +347,32 @@ def _make_default(user: User, address: Address) -> None:
         other.is_default = other.id == address.id
 
 
+# ---- checking out with an account ----------------------------------------------------
+
+def checkout_prefill(user) -> dict:
+    """What a delivery form starts with for a signed-in customer: their email and default
+    address (the address form's field names). Empty for a visitor."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    values = {"email": user.email, "name": user.name}
+    address = user.default_address
+    if address is not None:
+        values |= address.postal_address.to_dict()
+    return values
+
+
+def current_user_id() -> int | None:
+    """The signed-in customer's id, for linking an order as it is placed."""
+    from flask_login import current_user
+
+    return current_user.id if current_user.is_authenticated else None
+
+
 # ---- my data ---------------------------------------------------------------------------
 
 def export_data(user: User) -> dict:
     """Everything the shop holds about this customer, as plain JSON-ready data."""
-    from . import orders, subscriptions
-
-    return {
+    data = {
         "exported_at": utcnow().isoformat(),
         "profile": {
             "email": user.email,
@@ -366,9 +386,10 @@ def export_data(user: User) -> dict:
              "is_default": a.is_default}
             for a in user.addresses
         ],
-        "orders": orders.export_orders(user),
-        "subscriptions": subscriptions.export_subscriptions(user),
     }
+    for _, (section, section_data) in data_exported.send(user):
+        data[section] = section_data
+    return data
 
 
 def delete_account(user: User, password: str) -> None:

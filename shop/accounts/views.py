@@ -8,9 +8,10 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
+from ..orders.accounts import user_orders
 from ..shipping.services import countries_not_shipped, country_choices
-from . import bp, orders, services
-from . import subscriptions as account_subscriptions
+from ..subscriptions.accounts import user_subscriptions
+from . import bp, services
 from .access import owned_or_404
 from .forms import (
     AddressForm, ChangeEmailForm, ChangePasswordForm, ConfirmForm, DeleteAccountForm,
@@ -223,9 +224,9 @@ def reset_password(token: str):
 def account():
     return render_template(
         "accounts/account.html",
-        orders=orders.user_orders(current_user),
+        orders=user_orders(current_user),
         addresses=current_user.addresses,
-        subscriptions=account_subscriptions.user_subscriptions(current_user),
+        subscriptions=user_subscriptions(current_user),
         no_ship=countries_not_shipped(),
     )
 

@@ -4,7 +4,7 @@ in the session, so a declined or abandoned payment brings the customer back to b
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ..accounts import orders as account_orders
+from ..accounts import services as accounts
 from ..cart import services as cart_services
 from ..discounts.services import DiscountError
 from ..extensions import db, limiter
@@ -43,7 +43,7 @@ def details():
         flash(" ".join(cart.problems), "error")
         return redirect(url_for("cart.show"))
     # A signed-in customer starts from their email and default address.
-    saved = session.get(orders.DETAILS_KEY) or account_orders.checkout_prefill(current_user)
+    saved = session.get(orders.DETAILS_KEY) or accounts.checkout_prefill(current_user)
     form = CheckoutForm(data=saved if request.method == "GET" else None)
     if form.validate_on_submit():
         entered = CheckoutDetails(
@@ -92,7 +92,7 @@ def pay():
         return redirect(url_for("checkout.details"))
     pending = PendingCheckout.from_dict(session.get(orders.PENDING_KEY))
     try:
-        order, pending = operations.order_to_pay(items, entered, pending, user_id=account_orders.current_user_id())
+        order, pending = operations.order_to_pay(items, entered, pending, user_id=accounts.current_user_id())
     except CartNotReady as error:
         db.session.rollback()
         flash(str(error), "error")

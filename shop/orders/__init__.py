@@ -4,11 +4,10 @@ bp = Blueprint("orders", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from ..accounts.services import account_closing
-    from . import cli, demo_sales, services, stripe_events, views  # noqa: F401  (stripe_events registers its handlers)
+    from . import accounts, cli, demo_sales, stripe_events, views  # noqa: F401  (stripe_events registers its handlers)
     from .models import OrderStatus
 
-    account_closing.connect(services.anonymise_account_orders)
+    accounts.connect()
     app.jinja_env.globals["OrderStatus"] = OrderStatus
 
     demo_sales.register()

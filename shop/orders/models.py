@@ -55,7 +55,7 @@ class Order(AddressColumns, db.Model):
     access_token: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     # The customer's account (shop.accounts), or NULL for a guest order. Linked when placed
-    # signed in, or claimed later by shop.accounts.orders (see docs/accounts.md).
+    # signed in, or claimed later by shop.orders.accounts (see docs/accounts.md).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     # Where it goes: the ship_* columns of core.addresses.AddressColumns.
 

@@ -4,8 +4,7 @@ bp = Blueprint("subscriptions", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from ..accounts.services import account_closing
-    from . import demo_sales, manage, services, stripe_events, views  # noqa: F401  (stripe_events registers its handlers)
+    from . import accounts, demo_sales, services, stripe_events, views  # noqa: F401  (stripe_events registers its handlers)
     from . import account_views  # noqa: F401  (the subscriber's pages under /account/subscriptions)
     from .cli import box_cli
     from .models import SubscriptionStatus
@@ -15,4 +14,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(box_cli)
     app.jinja_env.globals["box_price_from"] = services.box_price_from
     app.jinja_env.globals["SubscriptionStatus"] = SubscriptionStatus
-    account_closing.connect(manage.close_account)
+    accounts.connect()

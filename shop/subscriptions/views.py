@@ -4,7 +4,7 @@ pay → welcome. Subscribing needs an account (the subscriber manages the box fr
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from ..accounts import orders as account_orders
+from ..accounts import services as accounts
 from ..accounts.access import owned_or_404
 from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
@@ -54,7 +54,7 @@ def _choose(gift: bool):
             form.plan.data, form.first_month.data, form.gift_message.data = (
                 saved.plan_code, saved.first_month, saved.gift_message)
         elif not gift:  # a gift goes to someone else: their address starts empty
-            form.process(data=account_orders.checkout_prefill(current_user))
+            form.process(data=accounts.checkout_prefill(current_user))
         if request.args.get("plan") in {p.code for p in plans}:
             form.plan.data = request.args["plan"]
         form.plan.data = form.plan.data or (plans[0].code if plans else None)

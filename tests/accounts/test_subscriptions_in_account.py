@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from shop.accounts import orders as account_orders
+from shop.accounts import models as account_models
 from shop.extensions import db
 from shop.subscriptions.models import Subscription, SubscriptionStatus
 
@@ -57,6 +57,6 @@ def test_deleting_the_account_anonymises_ended_subscriptions(seeded, client):
     with seeded.app_context():
         ended = db.session.get(Subscription, ended_id)
         assert ended.user_id is None
-        assert ended.email == account_orders.ANONYMISED_EMAIL and ended.ship_name == account_orders.ANONYMISED_NAME
+        assert ended.email == account_models.ANONYMISED_EMAIL and ended.ship_name == account_models.ANONYMISED_NAME
         assert ended.ship_line1 == "[removed]" and ended.ship_postcode == "" and ended.ship_country == "GB"
         assert db.session.scalar(select(Subscription).where(Subscription.email == "min-ji@example.com")) is None

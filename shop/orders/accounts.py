@@ -1,4 +1,4 @@
-"""Where accounts meet orders (shop.orders, built by the checkout work).
+"""Where orders meet customer accounts.
 
 An order belongs to an account through `Order.user_id`:
 - an order placed while signed in is linked when it is placed (checkout);
@@ -8,32 +8,24 @@ An order belongs to an account through `Order.user_id`:
   confirmed (at confirmation, and again at each sign-in for guest orders placed later).
 The account pages then list orders by `user_id` only: one rule, one query.
 
-Orders are immutable snapshots (shop.orders.models refuses ORM updates to them), so
-the link is an explicit SQL UPDATE. Deleting an account anonymises its orders through
-the orders area itself (it listens to accounts.services.account_closing).
+Accounts sit below orders, so they announce these moments as signals
+(shop/accounts/services.py) and `connect()` below hooks the orders area to them.
+Orders are immutable snapshots (shop.orders.models refuses ORM updates to them), so the
+link is an explicit SQL UPDATE.
 """
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from ..accounts import services as accounts
+from ..accounts.models import User
 from ..extensions import db
-from .models import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME, User  # noqa: F401
-
-
-def order_model():
-    """The Order model once it has the account link, else None (before orders exist)."""
-    try:
-        from ..orders.models import Order
-    except ImportError:
-        return None
-    return Order if "user_id" in Order.__table__.c else None
+from . import services
+from .models import Order
 
 
 def link_order_by_token(user: User, number: str, access_token: str) -> bool:
     """Link one guest order to `user`, given its number and secret token and the same email."""
-    Order = order_model()
-    if Order is None:
-        return False
     result = db.session.execute(
         update(Order)
         .where(
@@ -50,8 +42,7 @@ def link_order_by_token(user: User, number: str, access_token: str) -> bool:
 
 def claim_guest_orders(user: User) -> int:
     """Link every guest order placed with this account's email, once it is confirmed."""
-    Order = order_model()
-    if Order is None or not user.email_confirmed:
+    if not user.email_confirmed:
         return 0
     result = db.session.execute(
         update(Order)
@@ -64,9 +55,6 @@ def claim_guest_orders(user: User) -> int:
 
 def user_orders(user: User) -> list:
     """The customer's orders, newest first, with their lines."""
-    Order = order_model()
-    if Order is None:
-        return []
     return list(
         db.session.scalars(
             select(Order)
@@ -114,20 +102,22 @@ def export_orders(user: User) -> list[dict]:
     ]
 
 
-def checkout_prefill(user) -> dict:
-    """What the checkout form starts with for a signed-in customer: their email and
-    default address (the checkout's field names). Empty for a visitor."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return {}
-    values = {"email": user.email, "name": user.name}
-    address = user.default_address
-    if address is not None:
-        values |= address.postal_address.to_dict()
-    return values
+def _linked_at_sign_up(user: User, *, order_number: str = "", order_token: str = "", **_) -> None:
+    if order_number and order_token:
+        link_order_by_token(user, order_number, order_token)
 
 
-def current_user_id() -> int | None:
-    """The signed-in customer's id, for linking an order as it is placed."""
-    from flask_login import current_user
+def _claimed(user: User, **_) -> None:
+    claim_guest_orders(user)
 
-    return current_user.id if current_user.is_authenticated else None
+
+def _exported(user: User, **_) -> tuple[str, list[dict]]:
+    return "orders", export_orders(user)
+
+
+def connect() -> None:
+    """Hook the orders area to the account signals (once, when the app starts)."""
+    accounts.account_created.connect(_linked_at_sign_up)
+    accounts.email_verified.connect(_claimed)
+    accounts.data_exported.connect(_exported)
+    accounts.account_closing.connect(services.anonymise_account_orders)

@@ -21,9 +21,9 @@ __all__ = ["HANDLERS", "Job", "JobStatus", "UnknownJobKind", "enqueue", "handler
 
 
 def init_app(app: Flask) -> None:
-    from . import cli, runner
+    """Hand jobs over after each commit. (`flask jobs …` is registered by shop.cli.)"""
+    from . import queue
 
     # Tests run each job right after its edge commits, in the same process (no worker).
     app.config.setdefault("JOBS_IMMEDIATE", bool(app.config.get("TESTING")))
-    runner.install_session_hooks()
-    app.cli.add_command(cli.jobs_cli)
+    queue.install_session_hooks()

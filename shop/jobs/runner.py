@@ -1,5 +1,4 @@
-"""Running one job, handing new jobs to the queue once their transaction commits, and
-finding the jobs the queue lost.
+"""Running one job, finding the jobs the queue lost, retrying and pruning.
 
 A run locks the job's row (on PostgreSQL; two workers handed the same job run it one
 after the other, and the second finds it done), calls its handler and records the outcome
@@ -11,14 +10,13 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app
-from sqlalchemy import delete, event, select
-from sqlalchemy.orm import Session
+from flask import current_app
+from sqlalchemy import delete, select
 
 from ..db_types import utcnow
 from ..extensions import db
 from .models import Job, JobStatus
-from .registry import APP, HANDLERS, NEW_JOBS, remember_for_dispatch
+from .registry import HANDLERS, remember_for_dispatch
 
 log = logging.getLogger(__name__)
 
@@ -95,62 +93,6 @@ def _record_failure(job_id: int, error: Exception) -> str:
     db.session.commit()
     log.warning("Job %s (%s) attempt %s failed, retrying in %g s: %s", job_id, kind, attempts, delay, message)
     raise RetryLater(job_id, delay, message)
-
-
-# -- handing jobs over after the commit -------------------------------------------------------
-
-
-def dispatch(app: Flask, job_ids: Iterable[int]) -> None:
-    """Give committed jobs to the queue, or run them here and now with JOBS_IMMEDIATE.
-    Never raises: a job that does not get through is found again by redispatch_overdue."""
-    job_ids = list(job_ids)
-    if app.config["JOBS_IMMEDIATE"]:
-        for job_id in job_ids:
-            run_here(app, job_id)
-        return
-    from .queue import send
-
-    try:
-        send(app, job_ids)
-    except Exception:
-        log.exception("Could not hand jobs %s to the queue; they will be handed over again", job_ids)
-
-
-def run_here(app: Flask, job_id: int) -> str:
-    """Run a job in this process, in its own app context (so its own session)."""
-    with app.app_context():
-        try:
-            return run(job_id)
-        except RetryLater:
-            return "retrying"
-        except Exception:
-            log.exception("Job %s could not be run", job_id)
-            return "error"
-
-
-def _after_commit(session) -> None:
-    job_ids = session.info.pop(NEW_JOBS, None)
-    app = session.info.get(APP)
-    if job_ids and app is not None:
-        dispatch(app, job_ids)
-
-
-def _after_soft_rollback(session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
-        session.info.pop(NEW_JOBS, None)
-
-
-_hooks_installed = False
-
-
-def install_session_hooks() -> None:
-    """On every SQLAlchemy session (whatever session class db.session is configured with);
-    only a session that recorded jobs has any in its info."""
-    global _hooks_installed
-    if not _hooks_installed:
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
-        _hooks_installed = True
 
 
 # -- lost jobs and retries -------------------------------------------------------------------

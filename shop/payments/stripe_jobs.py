@@ -1,7 +1,7 @@
 """Stripe calls a committed change requires, run as jobs (retried until Stripe answers).
 
 The callers record them in their own transaction (`cancel_subscription_later`,
-`expire_checkout_later`); the handlers call Stripe from the worker. A refusal that
+`expire_checkout_later`, StripeSubscriptions.abandon_checkout); the handlers call Stripe from the worker. A refusal that
 asking again cannot change (the subscription is already cancelled, the session is no
 longer open) is logged and the job is done; a connection error, a rate limit or a
 Stripe server error raises, so the job is retried with backoff.
@@ -13,16 +13,16 @@ import stripe
 from flask import current_app
 
 from .. import jobs
+from .stripe_gateway import StripeGateway
+from .stripe_subscriptions import EXPIRE_CHECKOUT_JOB
 
 log = logging.getLogger(__name__)
 
 CANCEL_SUBSCRIPTION = "stripe.subscription.cancel"
-EXPIRE_CHECKOUT = "stripe.checkout_session.expire"
+EXPIRE_CHECKOUT = EXPIRE_CHECKOUT_JOB
 
 
 def _client() -> stripe.StripeClient:
-    from .stripe_gateway import StripeGateway
-
     return StripeGateway.from_config(current_app.config).client
 
 

@@ -35,11 +35,13 @@ from typing import Any
 
 import stripe
 
+from .. import jobs
 from ..db_types import utcnow
 from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError
-from .stripe_jobs import expire_checkout_later
 
 log = logging.getLogger(__name__)
+
+EXPIRE_CHECKOUT_JOB = "stripe.checkout_session.expire"  # run by stripe_jobs.expire_checkout
 
 # metadata["purpose"] on Culture Box Checkout Sessions: the webhook dispatches on it, so a
 # Culture Box session never reaches the order handlers (shop/payments/webhooks.py).
@@ -214,7 +216,7 @@ class StripeSubscriptions:
         is retried while Stripe cannot be reached. A session already completed or
         expired cannot be expired: that is logged, not raised."""
         if sub.checkout_reference:
-            expire_checkout_later(sub.checkout_reference)
+            jobs.enqueue(EXPIRE_CHECKOUT_JOB, session_id=sub.checkout_reference)
 
     # -- changes to a running subscription --------------------------------------------------
 

@@ -1,10 +1,10 @@
 """Stripe calls a committed change requires, run as jobs (retried until Stripe answers).
 
 The callers record them in their own transaction (`cancel_subscription_later`,
-`expire_checkout_later`, StripeSubscriptions.abandon_checkout); the handlers call Stripe from the worker. A refusal that
-asking again cannot change (the subscription is already cancelled, the session is no
-longer open) is logged and the job is done; a connection error, a rate limit or a
-Stripe server error raises, so the job is retried with backoff.
+`expire_checkout_later`, StripeSubscriptions.abandon_checkout); the handlers call Stripe
+from the worker. A refusal that asking again cannot change (the subscription is already
+cancelled, the session is no longer open) is logged and the job is done; a connection
+error, a rate limit or a Stripe server error raises, so the job is retried with backoff.
 """
 
 import logging

@@ -22,8 +22,10 @@ setup: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask shop seed
 
-## Set up (virtualenv, migrations, demo content) and serve the shop on http://127.0.0.1:5000
+## Set up (virtualenv, migrations, demo content) and serve the shop on http://127.0.0.1:5000,
+## with the job worker (emails, Stripe calls, the schedule) beside it, stopped on exit
 run: setup
+	$(BIN)/flask jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Run the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)

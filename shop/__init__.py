@@ -30,8 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (registers every table with the metadata)
     from . import accounts, blog, catalog, cli, notifications, pages, security, subscriptions, templating
-    from . import cart, checkout, orders, payments
+    from . import cart, checkout, jobs, orders, payments
 
+    jobs.init_app(app)
     templating.init_app(app)
     notifications.init_app(app)
     security.init_app(app)

@@ -19,4 +19,7 @@ def seed_command():
 
 
 def init_app(app: Flask) -> None:
+    from .jobs.cli import jobs_cli  # the worker runs the schedule, which calls into the areas
+
     app.cli.add_command(shop_cli)
+    app.cli.add_command(jobs_cli)

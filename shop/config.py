@@ -64,6 +64,19 @@ def from_environment(instance_path: str) -> dict:
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE", "https://api.stripe.com"),
         "STRIPE_TIMEOUT_SECONDS": float(env.get("STRIPE_TIMEOUT_SECONDS", "10")),
         "STRIPE_MAX_RETRIES": int(env.get("STRIPE_MAX_RETRIES", "2")),
+        # Jobs (emails, Stripe calls): the queue's storage (redis://, postgresql://, or a SQLite
+        # file in instance/ when unset), and how often a failing job is tried, with what backoff.
+        "JOBS_BROKER_URL": env.get("JOBS_BROKER_URL", ""),
+        "JOBS_MAX_ATTEMPTS": int(env.get("JOBS_MAX_ATTEMPTS", "12")),
+        "JOBS_RETRY_DELAY": float(env.get("JOBS_RETRY_DELAY", "30")),
+        "JOBS_RETRY_BACKOFF": float(env.get("JOBS_RETRY_BACKOFF", "2")),
+        "JOBS_RETRY_MAX_DELAY": float(env.get("JOBS_RETRY_MAX_DELAY", "3600")),
+        "JOBS_REDISPATCH_AFTER": float(env.get("JOBS_REDISPATCH_AFTER", "300")),
+        "JOBS_KEEP_DONE_DAYS": int(env.get("JOBS_KEEP_DONE_DAYS", "30")),
+        **({"JOBS_IMMEDIATE": env["JOBS_IMMEDIATE"].lower() == "true"} if env.get("JOBS_IMMEDIATE") else {}),
+        # Unpaid orders expire after this (the worker's schedule); unset: 1500 with Stripe (a
+        # Checkout Session lives 24 hours), 90 with the demo gateway.
+        "ORDERS_EXPIRE_AFTER_MINUTES": int(env.get("ORDERS_EXPIRE_AFTER_MINUTES", "0")) or None,
     }
 
 

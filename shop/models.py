@@ -4,6 +4,7 @@ from .accounts.models import Address, User
 from .blog.models import Author, Post, Tag, post_tag
 from .catalog.models import Category, Product, ProductImage, ProductKind, Variant
 from .discounts.models import DiscountCode, DiscountKind, DiscountRedemption
+from .jobs.models import Job, JobStatus
 from .orders.models import Order, OrderEvent, OrderLine, OrderStatus, VatTreatment
 from .payments.models import ProcessedStripeEvent
 from .shipping.models import ParcelRate, ShippingZone, ZoneCountry
@@ -14,5 +15,5 @@ __all__ = [
     "Author", "Category", "DiscountCode", "DiscountKind", "DiscountRedemption", "Order", "OrderEvent",
     "OrderLine", "OrderStatus", "ParcelRate", "VatTreatment", "Plan", "PlanKind", "Post", "Product",
     "ProductImage", "ProductKind", "ShippingZone", "Tag", "Variant", "ZoneCountry", "post_tag",
-    "ProcessedStripeEvent",
+    "ProcessedStripeEvent", "Job", "JobStatus",
 ]

@@ -1,20 +1,29 @@
-"""Email: rendered from templates/emails/<name>.txt and .html, sent over SMTP when
-MAIL_SERVER is set, otherwise written to the outbox folder (instance/outbox/) and logged.
+"""Email: rendered from templates/emails/<name>.txt and .html when it is asked for, and
+delivered by an `email.send` job: over SMTP when MAIL_SERVER is set, otherwise written to
+the outbox folder (instance/outbox/) and logged.
 
-Sending never raises into the caller: an order or a sign-up must not be lost because
-the mail server is down. A failure is logged and the message is kept in the outbox.
+Asking for an email records the job in the caller's transaction, so an email goes out
+if and only if the change it reports commits. Sending never raises into the caller; a
+failed SMTP send raises inside the job, which is retried, and leaves a copy of the
+message in the outbox until it is delivered.
 """
 
+import base64
+import hashlib
 import logging
 import smtplib
-import uuid
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 
 from flask import Flask, current_app, render_template
 
+from .. import jobs
+
 log = logging.getLogger(__name__)
+
+EMAIL_JOB = "email.send"
 
 
 def build_message(to: str, subject: str, template: str, **context) -> EmailMessage:
@@ -30,10 +39,15 @@ def build_message(to: str, subject: str, template: str, **context) -> EmailMessa
     return message
 
 
+def _outbox_path(message: EmailMessage) -> Path:
+    # Named after the Message-ID: a repeated delivery writes the same file, not a second one.
+    name = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:32]
+    return Path(current_app.config["MAIL_OUTBOX_DIR"]) / f"{name}.eml"
+
+
 def _write_to_outbox(message: EmailMessage) -> Path:
-    outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
-    outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{uuid.uuid4().hex}.eml"
+    path = _outbox_path(message)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(bytes(message))
     return path
 
@@ -50,20 +64,30 @@ def _send_smtp(message: EmailMessage) -> None:
 
 
 def send_email(to: str, subject: str, template: str, **context) -> bool:
-    """Render and send one email. Returns False (and keeps a copy) if it could not be sent."""
+    """Render the email now (from the state this transaction sees) and record its delivery
+    as a job; it is sent once the caller's transaction commits. Returns True."""
     message = build_message(to, subject, template, **context)
-    if not current_app.config["MAIL_SERVER"]:
-        path = _write_to_outbox(message)
-        log.info("Email to %s (%s) written to %s", to, subject, path)
-        return True
-    try:
-        _send_smtp(message)
-    except (OSError, smtplib.SMTPException):
-        path = _write_to_outbox(message)
-        log.exception("Could not send email to %s (%s); kept in %s", to, subject, path)
-        return False
-    log.info("Email to %s (%s) sent", to, subject)
+    jobs.enqueue(EMAIL_JOB, to=to, subject=subject, message=base64.b64encode(bytes(message)).decode("ascii"))
     return True
+
+
+@jobs.handler(EMAIL_JOB)
+def deliver(to: str, subject: str, message: str) -> None:
+    """The email.send job: raises if the mail server refuses or cannot be reached (the job
+    is retried), keeping a copy in the outbox meanwhile."""
+    email = message_from_bytes(base64.b64decode(message), policy=policy.default)
+    if not current_app.config["MAIL_SERVER"]:
+        path = _write_to_outbox(email)
+        log.info("Email to %s (%s) written to %s", to, subject, path)
+        return
+    try:
+        _send_smtp(email)
+    except (OSError, smtplib.SMTPException):
+        path = _write_to_outbox(email)
+        log.warning("Could not send email to %s (%s); kept in %s until it is sent", to, subject, path)
+        raise
+    _outbox_path(email).unlink(missing_ok=True)
+    log.info("Email to %s (%s) sent", to, subject)
 
 
 def init_app(app: Flask) -> None:

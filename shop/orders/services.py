@@ -450,8 +450,8 @@ def order_link(order: Order) -> str:
 
 
 def send_order_confirmation(order: Order) -> bool:
-    """The order email (HTML and plain text). Never raises: if the mail server is down
-    the message is kept in the outbox and the order is unaffected."""
+    """Record the order email (HTML and plain text) as a job in the current transaction.
+    Never raises: a rendering problem must not lose a paid order."""
     try:
         return send_email(
             order.email, f"Your Inspire Me Korea order {order.number}", "order_confirmation",

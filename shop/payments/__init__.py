@@ -23,6 +23,7 @@ def get_gateway() -> PaymentGateway:
 
 
 def init_app(app: Flask) -> None:
+    from . import stripe_jobs  # noqa: F401  (registers the Stripe job handlers)
     from . import views, webhooks  # noqa: F401  (the demo payment pages; POST /webhooks/stripe)
 
     app.register_blueprint(bp)

@@ -35,10 +35,13 @@ from typing import Any
 
 import stripe
 
+from .. import jobs
 from ..db_types import utcnow
 from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError
 
 log = logging.getLogger(__name__)
+
+EXPIRE_CHECKOUT_JOB = "stripe.checkout_session.expire"  # run by stripe_jobs.expire_checkout
 
 # metadata["purpose"] on Culture Box Checkout Sessions: the webhook dispatches on it, so a
 # Culture Box session never reaches the order handlers (shop/payments/webhooks.py).
@@ -209,15 +212,11 @@ class StripeSubscriptions:
 
     def abandon_checkout(self, sub: BillableSubscription) -> None:
         """Expire the unpaid attempt's Checkout Session (Stripe then sends
-        checkout.session.expired). A session already completed or expired cannot be
-        expired: that is logged, not raised."""
-        if not sub.checkout_reference:
-            return
-        try:
-            self.client.v1.checkout.sessions.expire(sub.checkout_reference)
-        except stripe.StripeError as error:
-            log.warning("Could not expire Checkout Session %s of subscription %s: %s",
-                        sub.checkout_reference, sub.id, error.user_message or error)
+        checkout.session.expired), as a job recorded in the caller's transaction, so it
+        is retried while Stripe cannot be reached. A session already completed or
+        expired cannot be expired: that is logged, not raised."""
+        if sub.checkout_reference:
+            jobs.enqueue(EXPIRE_CHECKOUT_JOB, session_id=sub.checkout_reference)
 
     # -- changes to a running subscription --------------------------------------------------
 

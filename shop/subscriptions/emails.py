@@ -1,8 +1,8 @@
 """The Culture Box's emails: a welcome after the first payment, and the arrears notice.
 
-Both take an id (they run after the transaction that made them true has committed, from
-a webhook or the demo gateway) and never raise: a mail server being down must not undo
-or repeat a payment. Links are built on SHOP_BASE_URL, never on a request's Host.
+Both take an id and record the email as a job in the transaction that makes it true
+(a webhook's or the demo gateway's), and never raise: an email must not undo or repeat
+a payment. Links are built on SHOP_BASE_URL, never on a request's Host.
 """
 
 import logging

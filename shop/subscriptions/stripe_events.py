@@ -16,20 +16,19 @@ Every effect is conditional: a paid period's reference is unique (lifecycle.reco
 returns None for one it has seen), status moves only happen from the right status. So
 the same event twice, or two events with the same effect (the session and invoice.paid
 for the first invoice), have one effect. Handlers never commit (the endpoint does, once);
-the emails they request are part of the same transaction.
+the emails and Stripe calls they record as jobs are part of the same transaction.
 """
 
 import logging
 from datetime import UTC, datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..extensions import db
-from ..payments.stripe_subscriptions import PURPOSE_GIFT, PURPOSE_SUBSCRIPTION
 from ..payments.stripe_events import WebhookContext, handles, handles_session
-from ..payments.stripe_gateway import StripeGateway
+from ..payments.stripe_jobs import cancel_subscription_later
+from ..payments.stripe_subscriptions import PURPOSE_GIFT, PURPOSE_SUBSCRIPTION
 from . import emails, lifecycle
 from .models import Subscription, SubscriptionEvent
 from .models import SubscriptionStatus as S
@@ -138,7 +137,7 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
             if sub.plan.renews and sub.provider_subscription_id:
                 # e.g. an abandoned attempt's old Checkout page paid after the customer started
                 # again: stop Stripe charging it every month (the refund is the staff's).
-                _stop_billing(sub.provider_subscription_id)
+                cancel_subscription_later(sub.provider_subscription_id)
         return "refused: the subscription has ended (flagged for a refund)"
     first = not sub.periods
     period = lifecycle.record_payment(
@@ -150,12 +149,6 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
     if first:
         emails.send_subscription_confirmation(sub.id)
     return f"paid: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}"
-
-
-def _stop_billing(stripe_subscription_id: str) -> None:
-    """Cancel the Stripe subscription now."""
-    StripeGateway.from_config(current_app.config).client.v1.subscriptions.cancel(stripe_subscription_id)
-    log.warning("Cancelled Stripe subscription %s: its Culture Box subscription had ended", stripe_subscription_id)
 
 
 def _end_unpaid(sub: Subscription, reason: str) -> str:

@@ -1,0 +1,85 @@
+"""The schedule, run by `flask jobs worker` instead of cron lines. Edge code: each entry
+runs in its own app context and commits once; only the worker imports this module.
+
+| when (UTC)        | what |
+|-------------------|------|
+| every minute      | hand over again the jobs the queue lost |
+| every 10 minutes  | expire unpaid orders (`flask orders expire-stale`), see expire_after_minutes |
+| daily at 09:05    | demo gateway only: take the Culture Box renewals due today (`flask box demo-renew`) |
+| daily at 03:30    | delete the jobs done more than JOBS_KEEP_DONE_DAYS ago |
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from flask import Flask, current_app
+from huey import Huey, crontab
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..orders import services as orders
+from ..payments import demo
+from ..subscriptions import demo_sales
+from . import runner
+
+log = logging.getLogger(__name__)
+
+
+def redispatch_lost_jobs() -> list[int]:
+    return runner.redispatch_overdue()
+
+
+def prune_done_jobs() -> int:
+    return runner.prune_done()
+
+
+def expire_after_minutes(config) -> int:
+    """A Stripe Checkout Session can still be paid for 24 hours; a demo payment page at once."""
+    return config.get("ORDERS_EXPIRE_AFTER_MINUTES") or (1500 if config.get("STRIPE_SECRET_KEY") else 90)
+
+
+def expire_stale_orders() -> list[str]:
+    numbers = orders.expire_stale(expire_after_minutes(current_app.config))
+    db.session.commit()
+    if numbers:
+        log.info("Expired %s unpaid order(s): %s", len(numbers), ", ".join(numbers))
+    return numbers
+
+
+def take_demo_renewals(on: date | None = None) -> demo_sales.RenewalReport | None:
+    """Renewals are due at 09:00 UTC on their billing day; with Stripe, Stripe takes them."""
+    if not demo.demo_allowed(current_app.config):
+        return None
+    report = demo_sales.renew_due(on or utcnow().date())
+    db.session.commit()
+    if report.paid or report.failed:
+        log.info("Demo renewals: %s paid, %s declined", len(report.paid), len(report.failed))
+    return report
+
+
+SCHEDULE: list[tuple[str, crontab, Callable]] = [
+    ("redispatch_lost_jobs", crontab(minute="*"), redispatch_lost_jobs),
+    ("expire_stale_orders", crontab(minute="*/10"), expire_stale_orders),
+    ("take_demo_renewals", crontab(minute="5", hour="9"), take_demo_renewals),
+    ("prune_done_jobs", crontab(minute="30", hour="3"), prune_done_jobs),
+]
+
+
+def register(huey: Huey, app: Flask) -> None:
+    """Add the schedule to the worker's Huey instance."""
+    for name, when, work in SCHEDULE:
+        huey.periodic_task(when, name=name)(_in_app_context(app, work))
+
+
+def _in_app_context(app: Flask, work: Callable) -> Callable[[], None]:
+    def run() -> None:
+        with app.app_context():
+            try:
+                work()
+            except Exception:
+                db.session.rollback()
+                raise
+
+    run.__name__ = work.__name__
+    return run

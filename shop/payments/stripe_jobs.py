@@ -1,0 +1,55 @@
+"""Stripe calls a committed change requires, run as jobs (retried until Stripe answers).
+
+The callers record them in their own transaction (`cancel_subscription_later`,
+`expire_checkout_later`, StripeSubscriptions.abandon_checkout); the handlers call Stripe
+from the worker. A refusal that asking again cannot change (the subscription is already
+cancelled, the session is no longer open) is logged and the job is done; a connection
+error, a rate limit or a Stripe server error raises, so the job is retried with backoff.
+"""
+
+import logging
+
+import stripe
+from flask import current_app
+
+from .. import jobs
+from .stripe_gateway import StripeGateway
+from .stripe_subscriptions import EXPIRE_CHECKOUT_JOB
+
+log = logging.getLogger(__name__)
+
+CANCEL_SUBSCRIPTION = "stripe.subscription.cancel"
+EXPIRE_CHECKOUT = EXPIRE_CHECKOUT_JOB
+
+
+def _client() -> stripe.StripeClient:
+    return StripeGateway.from_config(current_app.config).client
+
+
+def cancel_subscription_later(stripe_subscription_id: str) -> None:
+    """Cancel a Stripe subscription now (no more charges), once this transaction commits."""
+    jobs.enqueue(CANCEL_SUBSCRIPTION, stripe_subscription_id=stripe_subscription_id)
+
+
+def expire_checkout_later(session_id: str) -> None:
+    """Close an unpaid Checkout Session's page, once this transaction commits."""
+    jobs.enqueue(EXPIRE_CHECKOUT, session_id=session_id)
+
+
+@jobs.handler(CANCEL_SUBSCRIPTION)
+def cancel_subscription(stripe_subscription_id: str) -> None:
+    # DELETE is idempotent at Stripe (it takes no idempotency key): a repeat finds it cancelled.
+    try:
+        _client().v1.subscriptions.cancel(stripe_subscription_id)
+    except stripe.InvalidRequestError as error:
+        log.warning("Stripe subscription %s not cancelled: %s", stripe_subscription_id, error.user_message or error)
+        return
+    log.warning("Cancelled Stripe subscription %s: its Culture Box subscription had ended", stripe_subscription_id)
+
+
+@jobs.handler(EXPIRE_CHECKOUT)
+def expire_checkout(session_id: str) -> None:
+    try:
+        _client().v1.checkout.sessions.expire(session_id, options={"idempotency_key": f"expire-{session_id}"})
+    except stripe.InvalidRequestError as error:  # completed or expired already: nothing to close
+        log.warning("Could not expire Checkout Session %s: %s", session_id, error.user_message or error)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := shop
 
-.PHONY: run test setup seed bench clean
+.PHONY: run test lint format setup seed bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,17 @@ run: setup
 ## Run the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Check the layers (import-linter), lint and formatting (ruff); CI runs this before the tests
+lint: $(VENV)/.installed-dev
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Fix what ruff can fix and format the code
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 bench: $(VENV)/.installed-dev
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

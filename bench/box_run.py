@@ -30,7 +30,14 @@ from shop.core.vat import VatTreatment, vat_in_gross  # noqa: E402
 from shop.extensions import db  # noqa: E402
 from shop.subscriptions import box_run  # noqa: E402
 from shop.subscriptions.models import (  # noqa: E402
-    Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription, SubscriptionStatus,
+    Edition,
+    PaidPeriod,
+    Plan,
+    PlanKind,
+    Shipment,
+    Skip,
+    Subscription,
+    SubscriptionStatus,
 )
 
 SIZES = [10_000, 100_000]
@@ -59,18 +66,31 @@ def _sold_price(price: int, *, uk: bool, now: datetime) -> dict:
     """The stored price of a subscription (no shipping: the bench has no zones)."""
     vat = vat_in_gross(price)
     box = price if uk else price - vat
-    return dict(box_pence=box, shipping_pence=0, vat_pence=vat if uk else 0, vat_removed_pence=0 if uk else vat,
-                total_pence=box, vat_treatment=VatTreatment.UK if uk else VatTreatment.EXPORT,
-                shipping_zone_name="", priced_at=now)
+    return dict(
+        box_pence=box,
+        shipping_pence=0,
+        vat_pence=vat if uk else 0,
+        vat_removed_pence=0 if uk else vat,
+        total_pence=box,
+        vat_treatment=VatTreatment.UK if uk else VatTreatment.EXPORT,
+        shipping_zone_name="",
+        priced_at=now,
+    )
 
 
 def load(size: int) -> Edition:
-    plans = {code: Plan(code=code, name=code, kind=kind, months=months, price_pence=2499 * months)
-             for code, kind, months in [("monthly", PlanKind.MONTHLY, 1), ("prepaid-3", PlanKind.PREPAID, 3),
-                                        ("gift-3", PlanKind.GIFT, 3)]}
+    plans = {
+        code: Plan(code=code, name=code, kind=kind, months=months, price_pence=2499 * months)
+        for code, kind, months in [
+            ("monthly", PlanKind.MONTHLY, 1),
+            ("prepaid-3", PlanKind.PREPAID, 3),
+            ("gift-3", PlanKind.GIFT, 3),
+        ]
+    }
     db.session.add_all(plans.values())
-    edition = Edition(month=MONTH, theme="Bench", manifest=[], cutoff_at=datetime(2027, 1, 10, tzinfo=UTC),
-                      ships_on=date(2027, 1, 15))
+    edition = Edition(
+        month=MONTH, theme="Bench", manifest=[], cutoff_at=datetime(2027, 1, 10, tzinfo=UTC), ships_on=date(2027, 1, 15)
+    )
     db.session.add(edition)
     db.session.commit()
     plan_ids = [plans["monthly"].id, plans["monthly"].id, plans["prepaid-3"].id, plans["gift-3"].id]
@@ -80,14 +100,35 @@ def load(size: int) -> Edition:
         subs, periods, skips = [], [], []
         for n in range(start, min(start + CHUNK, size)):
             status = SubscriptionStatus.ENDED if n % 40 == 7 else SubscriptionStatus.ACTIVE
-            subs.append(dict(id=n + 1, plan_id=plan_ids[n % 4], status=status, email=f"s{n}@example.com",
-                             ship_name=f"Subscriber {n}", ship_line1=f"{n} Hanok Lane", ship_line2="",
-                             ship_city="Leeds", ship_postcode="LS1 1AA", ship_country="GB" if n % 3 else "DE",
-                             first_month=MONTH, cancel_at_period_end=False, created_at=now,
-                             **_sold_price(prices[plan_ids[n % 4]], uk=bool(n % 3), now=now)))
+            subs.append(
+                dict(
+                    id=n + 1,
+                    plan_id=plan_ids[n % 4],
+                    status=status,
+                    email=f"s{n}@example.com",
+                    ship_name=f"Subscriber {n}",
+                    ship_line1=f"{n} Hanok Lane",
+                    ship_line2="",
+                    ship_city="Leeds",
+                    ship_postcode="LS1 1AA",
+                    ship_country="GB" if n % 3 else "DE",
+                    first_month=MONTH,
+                    cancel_at_period_end=False,
+                    created_at=now,
+                    **_sold_price(prices[plan_ids[n % 4]], uk=bool(n % 3), now=now),
+                )
+            )
             if n % 20 != 3:  # about 1 in 20 never paid
-                periods.append(dict(subscription_id=n + 1, reference=f"in_{n}", first_month=MONTH,
-                                    last_month=MONTH, amount_pence=2499, paid_at=now))
+                periods.append(
+                    dict(
+                        subscription_id=n + 1,
+                        reference=f"in_{n}",
+                        first_month=MONTH,
+                        last_month=MONTH,
+                        amount_pence=2499,
+                        paid_at=now,
+                    )
+                )
             if n % 50 == 11:
                 skips.append(dict(subscription_id=n + 1, edition_id=edition.id, created_at=now))
         db.session.execute(insert(Subscription), subs)
@@ -116,9 +157,11 @@ def bench(size: int, server: str | None) -> None:
             again = box_run.run(edition, run_by="bench")
             again_elapsed = time.perf_counter() - again_started
             assert db.session.scalar(select(func.count()).select_from(Shipment)) == result.total
-            print(f"{db.engine.dialect.name:<10} {size:>7,} subscriptions: run {elapsed:6.2f} s, "
-                  f"{result.created:>6,} shipments ({elapsed / size * 1000 * 1000:5.2f} ms per 1,000), "
-                  f"re-run {again_elapsed:5.2f} s creating {again.created}")
+            print(
+                f"{db.engine.dialect.name:<10} {size:>7,} subscriptions: run {elapsed:6.2f} s, "
+                f"{result.created:>6,} shipments ({elapsed / size * 1000 * 1000:5.2f} ms per 1,000), "
+                f"re-run {again_elapsed:5.2f} s creating {again.created}"
+            )
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -28,9 +28,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import models  # noqa: F401  (registers every table with the metadata)
-    from . import accounts, blog, catalog, cli, notifications, pages, security, subscriptions, templating
-    from . import cart, checkout, jobs, orders, payments
+    from . import (
+        accounts,
+        blog,
+        cart,
+        catalog,
+        checkout,
+        cli,
+        jobs,
+        models,  # noqa: F401  (registers every table with the metadata)
+        notifications,
+        orders,
+        pages,
+        payments,
+        security,
+        subscriptions,
+        templating,
+    )
 
     jobs.init_app(app)
     templating.init_app(app)

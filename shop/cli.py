@@ -6,7 +6,6 @@ from flask.cli import AppGroup
 
 from . import seed
 
-
 shop_cli = AppGroup("shop", help="Shop-wide operations.")
 
 

@@ -20,7 +20,7 @@ def normalise_database_url(url: str) -> str:
     """Point plain PostgreSQL URLs at psycopg 3, the driver the shop installs."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -93,8 +93,12 @@ def check_production(config: dict) -> None:
     if not str(config.get("SHOP_BASE_URL", DEV_BASE_URL)).startswith("https://"):
         problems.append("SHOP_BASE_URL must be the shop's public https:// address (emailed links are built on it)")
     if config.get("STRIPE_SECRET_KEY") and not config.get("STRIPE_WEBHOOK_SECRET"):
-        problems.append("STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is (payments are confirmed by webhooks)")
+        problems.append(
+            "STRIPE_WEBHOOK_SECRET must be set when STRIPE_SECRET_KEY is (payments are confirmed by webhooks)"
+        )
     if not config.get("STRIPE_SECRET_KEY"):
-        problems.append("STRIPE_SECRET_KEY must be set: the demo payment gateway takes no money and never runs in production")
+        problems.append(
+            "STRIPE_SECRET_KEY must be set: the demo payment gateway takes no money and never runs in production"
+        )
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))

@@ -1,13 +1,13 @@
 """Flask extensions, created once here and bound to the app in create_app()."""
 
+from datetime import datetime
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from datetime import datetime
-
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -25,8 +25,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     registry = registry(
-        metadata=MetaData(naming_convention=NAMING_CONVENTION),
-        type_annotation_map={datetime: UtcDateTime},
+        metadata=MetaData(naming_convention=NAMING_CONVENTION), type_annotation_map={datetime: UtcDateTime}
     )
 
 

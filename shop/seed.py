@@ -17,8 +17,21 @@ from sqlalchemy import select
 from .core.calendar import SHIP_DAY, cutoff_for
 from .extensions import db
 from .models import (
-    Author, Category, DiscountCode, DiscountKind, ParcelRate, Plan, PlanKind, Post, Product, ProductImage, ProductKind,
-    ShippingZone, Tag, Variant, ZoneCountry,
+    Author,
+    Category,
+    DiscountCode,
+    DiscountKind,
+    ParcelRate,
+    Plan,
+    PlanKind,
+    Post,
+    Product,
+    ProductImage,
+    ProductKind,
+    ShippingZone,
+    Tag,
+    Variant,
+    ZoneCountry,
 )
 from .subscriptions.models import Edition
 
@@ -64,16 +77,35 @@ def _ids(model, key: str) -> dict:
 def load_shipping(content: Path, added: Counter) -> None:
     data = _yaml(content, "shipping.yaml")
     zones = data["zones"]
-    _add_missing(ShippingZone, added, ("code",), [
-        {"code": zone["code"], "name": zone["name"], "position": position,
-         "box_shipping_pence": zone["box_shipping_pence"]}
-        for position, zone in enumerate(zones)
-    ])
+    _add_missing(
+        ShippingZone,
+        added,
+        ("code",),
+        [
+            {
+                "code": zone["code"],
+                "name": zone["name"],
+                "position": position,
+                "box_shipping_pence": zone["box_shipping_pence"],
+            }
+            for position, zone in enumerate(zones)
+        ],
+    )
     zone_ids = _ids(ShippingZone, "code")
-    _add_missing(ParcelRate, added, ("zone_id", "max_weight_g"), [
-        {"zone_id": zone_ids[zone["code"]], "max_weight_g": band["max_weight_g"], "price_pence": band["price_pence"]}
-        for zone in zones for band in zone["parcel_rates"]
-    ])
+    _add_missing(
+        ParcelRate,
+        added,
+        ("zone_id", "max_weight_g"),
+        [
+            {
+                "zone_id": zone_ids[zone["code"]],
+                "max_weight_g": band["max_weight_g"],
+                "price_pence": band["price_pence"],
+            }
+            for zone in zones
+            for band in zone["parcel_rates"]
+        ],
+    )
     defaults = [zone["code"] for zone in zones if zone.get("default")]
     if not defaults:
         raise SeedError("shipping.yaml names no default zone for the countries it does not list")
@@ -81,7 +113,8 @@ def load_shipping(content: Path, added: Counter) -> None:
     no_ship = {_country_code(code) for code in data.get("no_shipping", [])}
     countries = [
         {"country_code": _country_code(code), "zone_id": zone_ids[zone["code"]]}
-        for zone in zones for code in zone.get("countries", [])
+        for zone in zones
+        for code in zone.get("countries", [])
     ]
     countries += [
         {"country_code": country.alpha_2, "zone_id": default_zone_id, "ships": country.alpha_2 not in no_ship}
@@ -92,40 +125,88 @@ def load_shipping(content: Path, added: Counter) -> None:
 
 def load_catalog(content: Path, added: Counter) -> None:
     categories = _yaml(content, "catalog.yaml")["categories"]
-    _add_missing(Category, added, ("slug",), [
-        {"slug": cat["slug"], "name": cat["name"], "description": cat.get("description", ""), "position": position}
-        for position, cat in enumerate(categories)
-    ])
+    _add_missing(
+        Category,
+        added,
+        ("slug",),
+        [
+            {"slug": cat["slug"], "name": cat["name"], "description": cat.get("description", ""), "position": position}
+            for position, cat in enumerate(categories)
+        ],
+    )
     category_ids = _ids(Category, "slug")
-    _add_missing(Product, added, ("slug",), [
-        {"slug": item["slug"], "name": item["name"], "category_id": category_ids[cat["slug"]],
-         "kind": ProductKind(item.get("kind", "goods")),
-         "summary": item.get("summary", ""), "description": item.get("description", ""),
-         "is_featured": item.get("featured", False), "position": position}
-        for cat in categories for position, item in enumerate(cat["products"])
-    ])
+    _add_missing(
+        Product,
+        added,
+        ("slug",),
+        [
+            {
+                "slug": item["slug"],
+                "name": item["name"],
+                "category_id": category_ids[cat["slug"]],
+                "kind": ProductKind(item.get("kind", "goods")),
+                "summary": item.get("summary", ""),
+                "description": item.get("description", ""),
+                "is_featured": item.get("featured", False),
+                "position": position,
+            }
+            for cat in categories
+            for position, item in enumerate(cat["products"])
+        ],
+    )
     product_ids = _ids(Product, "slug")
     items = [item for cat in categories for item in cat["products"]]
-    _add_missing(ProductImage, added, ("product_id", "path"), [
-        {"product_id": product_ids[item["slug"]], "path": image["path"], "alt": image["alt"], "position": position}
-        for item in items for position, image in enumerate(item.get("images", []))
-    ])
-    _add_missing(Variant, added, ("sku",), [
-        {"sku": variant["sku"], "product_id": product_ids[item["slug"]], "name": variant["name"],
-         "price_pence": variant["price_pence"], "weight_g": variant["weight_g"],
-         "stock": variant["stock"], "hs_code": variant["hs_code"],
-         "origin_country": variant["origin_country"],
-         "free_shipping": variant.get("free_shipping", False), "position": position}
-        for item in items for position, variant in enumerate(item.get("variants", []))
-    ])
+    _add_missing(
+        ProductImage,
+        added,
+        ("product_id", "path"),
+        [
+            {"product_id": product_ids[item["slug"]], "path": image["path"], "alt": image["alt"], "position": position}
+            for item in items
+            for position, image in enumerate(item.get("images", []))
+        ],
+    )
+    _add_missing(
+        Variant,
+        added,
+        ("sku",),
+        [
+            {
+                "sku": variant["sku"],
+                "product_id": product_ids[item["slug"]],
+                "name": variant["name"],
+                "price_pence": variant["price_pence"],
+                "weight_g": variant["weight_g"],
+                "stock": variant["stock"],
+                "hs_code": variant["hs_code"],
+                "origin_country": variant["origin_country"],
+                "free_shipping": variant.get("free_shipping", False),
+                "position": position,
+            }
+            for item in items
+            for position, variant in enumerate(item.get("variants", []))
+        ],
+    )
 
 
 def load_plans(content: Path, added: Counter) -> None:
-    _add_missing(Plan, added, ("code",), [
-        {"code": plan["code"], "name": plan["name"], "kind": PlanKind(plan["kind"]), "months": plan["months"],
-         "price_pence": plan["price_pence"], "blurb": plan.get("blurb", ""), "position": position}
-        for position, plan in enumerate(_yaml(content, "plans.yaml")["plans"])
-    ])
+    _add_missing(
+        Plan,
+        added,
+        ("code",),
+        [
+            {
+                "code": plan["code"],
+                "name": plan["name"],
+                "kind": PlanKind(plan["kind"]),
+                "months": plan["months"],
+                "price_pence": plan["price_pence"],
+                "blurb": plan.get("blurb", ""),
+                "position": position,
+            }
+            for position, plan in enumerate(_yaml(content, "plans.yaml")["plans"])
+        ],
+    )
 
 
 def load_editions(content: Path, added: Counter) -> None:
@@ -133,19 +214,30 @@ def load_editions(content: Path, added: Counter) -> None:
     for item in _yaml(content, "editions.yaml")["editions"]:
         year, month = (int(part) for part in item["month"].split("-"))
         first_day = date(year, month, 1)
-        rows.append({
-            "month": first_day, "theme": item["theme"], "description": item.get("description", ""),
-            "manifest": item["manifest"], "cutoff_at": cutoff_for(first_day),
-            "ships_on": first_day.replace(day=SHIP_DAY), "capacity": item.get("capacity"),
-        })
+        rows.append(
+            {
+                "month": first_day,
+                "theme": item["theme"],
+                "description": item.get("description", ""),
+                "manifest": item["manifest"],
+                "cutoff_at": cutoff_for(first_day),
+                "ships_on": first_day.replace(day=SHIP_DAY),
+                "capacity": item.get("capacity"),
+            }
+        )
     _add_missing(Edition, added, ("month",), rows)
 
 
 def load_blog(content: Path, added: Counter) -> None:
-    _add_missing(Author, added, ("slug",), [
-        {"slug": author["slug"], "name": author["name"], "bio": author["bio"], "avatar_path": author.get("avatar")}
-        for author in _yaml(content, "authors.yaml")["authors"]
-    ])
+    _add_missing(
+        Author,
+        added,
+        ("slug",),
+        [
+            {"slug": author["slug"], "name": author["name"], "bio": author["bio"], "avatar_path": author.get("avatar")}
+            for author in _yaml(content, "authors.yaml")["authors"]
+        ],
+    )
     present = set(db.session.scalars(select(Post.slug)))
     new_posts = []
     for path in sorted((content / "posts").glob("*.md")):
@@ -153,9 +245,12 @@ def load_blog(content: Path, added: Counter) -> None:
         if doc["slug"] not in present:
             present.add(doc["slug"])
             new_posts.append(doc)
-    _add_missing(Tag, added, ("slug",), [
-        {"slug": slug, "name": name} for doc in new_posts for slug, name in doc.get("tags", {}).items()
-    ])
+    _add_missing(
+        Tag,
+        added,
+        ("slug",),
+        [{"slug": slug, "name": name} for doc in new_posts for slug, name in doc.get("tags", {}).items()],
+    )
     authors = {author.slug: author for author in db.session.scalars(select(Author))}
     tags = {tag.slug: tag for tag in db.session.scalars(select(Tag))}
     for doc in new_posts:
@@ -164,11 +259,16 @@ def load_blog(content: Path, added: Counter) -> None:
             published = published.replace(tzinfo=UTC)
         db.session.add(
             Post(
-                slug=doc["slug"], title=doc["title"], excerpt=doc["excerpt"],
-                body_markdown=doc.content, hero_image=doc.get("hero_image"),
-                hero_alt=doc.get("hero_alt", ""), author=authors.get(doc["author"]),
+                slug=doc["slug"],
+                title=doc["title"],
+                excerpt=doc["excerpt"],
+                body_markdown=doc.content,
+                hero_image=doc.get("hero_image"),
+                hero_alt=doc.get("hero_alt", ""),
+                author=authors.get(doc["author"]),
                 tags=[tags[slug] for slug in doc.get("tags", {})],
-                published_at=published, updated_at=datetime.now(UTC),
+                published_at=published,
+                updated_at=datetime.now(UTC),
             )
         )
         added["post"] += 1
@@ -184,14 +284,25 @@ def _utc(value):
 def load_discounts(content: Path, added: Counter) -> None:
     if not (content / "discounts.yaml").exists():
         return
-    _add_missing(DiscountCode, added, ("code",), [
-        {"code": item["code"].upper(), "description": item.get("description", ""),
-         "kind": DiscountKind(item["kind"]),
-         "percent_off": item.get("percent_off"), "amount_off_pence": item.get("amount_off_pence"),
-         "valid_from": _utc(item.get("valid_from")), "valid_until": _utc(item.get("valid_until")),
-         "usage_limit": item.get("usage_limit"), "per_customer_limit": item.get("per_customer_limit")}
-        for item in _yaml(content, "discounts.yaml")["discounts"]
-    ])
+    _add_missing(
+        DiscountCode,
+        added,
+        ("code",),
+        [
+            {
+                "code": item["code"].upper(),
+                "description": item.get("description", ""),
+                "kind": DiscountKind(item["kind"]),
+                "percent_off": item.get("percent_off"),
+                "amount_off_pence": item.get("amount_off_pence"),
+                "valid_from": _utc(item.get("valid_from")),
+                "valid_until": _utc(item.get("valid_until")),
+                "usage_limit": item.get("usage_limit"),
+                "per_customer_limit": item.get("per_customer_limit"),
+            }
+            for item in _yaml(content, "discounts.yaml")["discounts"]
+        ],
+    )
 
 
 def load_all(content_dir: str) -> dict[str, int]:
@@ -204,6 +315,19 @@ def load_all(content_dir: str) -> dict[str, int]:
     load_blog(content, added)
     load_discounts(content, added)
     db.session.commit()
-    tables = ["shipping_zone", "parcel_rate", "zone_country", "category", "product",
-              "product_image", "variant", "plan", "edition", "author", "tag", "post", "discount_code"]
+    tables = [
+        "shipping_zone",
+        "parcel_rate",
+        "zone_country",
+        "category",
+        "product",
+        "product_image",
+        "variant",
+        "plan",
+        "edition",
+        "author",
+        "tag",
+        "post",
+        "discount_code",
+    ]
     return {table: added[table] for table in tables}

@@ -20,7 +20,14 @@ from shop import seed as demo
 from shop.extensions import db
 
 from .dbs import (
-    BACKENDS, assert_unchanged, backend_of, empty_all_tables, empty_database, migrate_to_head, rolled_back, row_counts,
+    BACKENDS,
+    assert_unchanged,
+    backend_of,
+    empty_all_tables,
+    empty_database,
+    migrate_to_head,
+    rolled_back,
+    row_counts,
     seed_database,
 )
 from .stripe_support import no_internet  # noqa: F401  (fixture, used by `offline` below)

@@ -81,7 +81,9 @@ class StripeDouble:
             params = decode_form(request.get_data(as_text=True) if method == "POST" else request.query_string.decode())
             self.requests.append({"method": method, "path": path, "headers": dict(request.headers), "params": params})
             if not request.headers.get("Authorization", "").startswith("Bearer sk_"):
-                return self._json(401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}})
+                return self._json(
+                    401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}
+                )
             key = request.headers.get("Idempotency-Key")
             if method == "POST" and key and key in self._by_key:
                 return self._json(*self._by_key[key])
@@ -106,9 +108,15 @@ class StripeDouble:
             return 200, self.create_session(params)
         if (method, parts) == ("POST", ["coupons"]):
             coupon = stripe_object(
-                "coupon", id=self._id("coupon"), amount_off=int(params["amount_off"]), percent_off=None,
-                currency=params["currency"], duration=params["duration"], duration_in_months=None,
-                max_redemptions=int(params.get("max_redemptions", 0)) or None, name=params.get("name"),
+                "coupon",
+                id=self._id("coupon"),
+                amount_off=int(params["amount_off"]),
+                percent_off=None,
+                currency=params["currency"],
+                duration=params["duration"],
+                duration_in_months=None,
+                max_redemptions=int(params.get("max_redemptions", 0)) or None,
+                name=params.get("name"),
                 metadata=params.get("metadata", {}),
             )
             self.coupons[coupon["id"]] = coupon
@@ -116,14 +124,26 @@ class StripeDouble:
         if method == "GET" and len(parts) == 2 and parts[0] == "payment_intents":
             for session in self.sessions.values():
                 if session["payment_intent"] == parts[1]:
-                    return 200, stripe_object("payment_intent", id=parts[1], metadata=session["metadata"],
-                                              amount=session["amount_total"], currency=session["currency"])
-        return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method} /v1/{'/'.join(parts)})"}}
+                    return 200, stripe_object(
+                        "payment_intent",
+                        id=parts[1],
+                        metadata=session["metadata"],
+                        amount=session["amount_total"],
+                        currency=session["currency"],
+                    )
+        return 404, {
+            "error": {
+                "type": "invalid_request_error",
+                "message": f"Unrecognized request URL ({method} /v1/{'/'.join(parts)})",
+            }
+        }
 
     def create_session(self, params: dict) -> dict:
         session_id = self._id("cs")
         items = sum(int(li["price_data"]["unit_amount"]) * int(li["quantity"]) for li in params["line_items"])
-        shipping = sum(int(o["shipping_rate_data"]["fixed_amount"]["amount"]) for o in params.get("shipping_options", [])[:1])
+        shipping = sum(
+            int(o["shipping_rate_data"]["fixed_amount"]["amount"]) for o in params.get("shipping_options", [])[:1]
+        )
         discount = sum(min(self.coupons[d["coupon"]]["amount_off"], items) for d in params.get("discounts", []))
         session = stripe_object(
             "checkout.session",
@@ -161,17 +181,19 @@ class StripeDouble:
         page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Stripe test double: checkout</title></head><body><main>
 <h1>Stripe test double</h1><p>This is a local stand-in for Stripe Checkout. No money moves.</p>
-<ul>{rows}</ul><p>Total: <strong id="total">{session['amount_total'] / 100:.2f} {session['currency'].upper()}</strong></p>
-<form method="post" action="/pay/{session['id']}"><button type="submit">Pay</button></form>
-<form method="post" action="/pay/{session['id']}/expire"><button type="submit">Let it expire</button></form>
-<p><a href="{html.escape(session['cancel_url'])}">Back to the shop</a></p></main></body></html>"""
+<ul>{rows}</ul><p>Total: <strong id="total">{session["amount_total"] / 100:.2f} {session["currency"].upper()}</strong></p>
+<form method="post" action="/pay/{session["id"]}"><button type="submit">Pay</button></form>
+<form method="post" action="/pay/{session["id"]}/expire"><button type="submit">Let it expire</button></form>
+<p><a href="{html.escape(session["cancel_url"])}">Back to the shop</a></p></main></body></html>"""
         return Response(page, content_type="text/html; charset=utf-8")
 
     def pay(self, session: dict) -> Response:
         if session["status"] == "open":
             session.update(status="complete", payment_status="paid", payment_intent=self._id("pi"))
             self.deliver("checkout.session.completed", session)
-        return Response(status=303, headers={"Location": session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])})
+        return Response(
+            status=303, headers={"Location": session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])}
+        )
 
     def expire(self, session: dict) -> Response:
         if session["status"] == "open":
@@ -191,13 +213,23 @@ class StripeDouble:
         if self.hold_webhooks:
             self.held.append((event_type, copy.deepcopy(obj)))
             return None
-        event = stripe_object("event", id=self._id("evt"), type=event_type, created=int(time.time()),
-                              api_version=stripe.api_version, data={"object": self._public(obj)})
+        event = stripe_object(
+            "event",
+            id=self._id("evt"),
+            type=event_type,
+            created=int(time.time()),
+            api_version=stripe.api_version,
+            data={"object": self._public(obj)},
+        )
         body = json.dumps(event)
         request = urllib.request.Request(
-            self.webhook_url, data=body.encode(), method="POST",
-            headers={"Content-Type": "application/json",
-                     "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(body, self.webhook_secret)},
+            self.webhook_url,
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(body, self.webhook_secret),
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
@@ -218,22 +250,25 @@ class StripeDouble:
 
     @staticmethod
     def _json(status: int, body: dict) -> Response:
-        return Response(json.dumps(body), status=status, content_type="application/json",
-                        headers={"Request-Id": "req_double"})
+        return Response(
+            json.dumps(body), status=status, content_type="application/json", headers={"Request-Id": "req_double"}
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="A local Stripe test double for the shop (no internet needed).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12111)
-    parser.add_argument("--webhook", default="http://127.0.0.1:5000/webhooks/stripe",
-                        help="the shop's webhook URL")
+    parser.add_argument("--webhook", default="http://127.0.0.1:5000/webhooks/stripe", help="the shop's webhook URL")
     parser.add_argument("--secret", default="whsec_local", help="STRIPE_WEBHOOK_SECRET the shop runs with")
     args = parser.parse_args()
     double = StripeDouble(webhook_url=args.webhook, webhook_secret=args.secret, host=args.host, port=args.port)
     print(f"Stripe double on {double.base_url}; webhooks to {args.webhook}", flush=True)
-    print(f"Run the shop with STRIPE_SECRET_KEY=sk_test_local STRIPE_API_BASE={double.base_url} "
-          f"STRIPE_WEBHOOK_SECRET={args.secret}", flush=True)
+    print(
+        f"Run the shop with STRIPE_SECRET_KEY=sk_test_local STRIPE_API_BASE={double.base_url} "
+        f"STRIPE_WEBHOOK_SECRET={args.secret}",
+        flush=True,
+    )
     make_server(args.host, args.port, double.wsgi, threaded=True).serve_forever()
 
 

@@ -45,7 +45,7 @@ def decode_form(body: str) -> dict:
     for key, value in parse_qsl(body, keep_blank_values=True):
         parts = re.findall(r"[^\[\]]+", key)
         node = root
-        for part, following in zip(parts, parts[1:]):
+        for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
     return _lists(root)
@@ -107,7 +107,11 @@ class RecordingHTTPClient(stripe.HTTPClient):
             if route_method == method and re.fullmatch(pattern, recorded.path):
                 status, answer = responder(recorded)
                 return json.dumps(answer), status, {"request-id": new_id("req")}
-        return json.dumps({"error": {"type": "invalid_request_error", "message": f"no route {method} {recorded.path}"}}), 404, {}
+        return (
+            json.dumps({"error": {"type": "invalid_request_error", "message": f"no route {method} {recorded.path}"}}),
+            404,
+            {},
+        )
 
     def request_stream(self, method, url, headers, post_data=None):
         raise NotImplementedError
@@ -179,8 +183,15 @@ def stripe_error(status: int, kind: str, message: str) -> Responder:
 # -- events ----------------------------------------------------------------------------
 
 
-def checkout_session(order, *, payment_status: str = "paid", status: str = "complete", session_id: str | None = None,
-                     payment_intent: str | None = None, amount_total: int | None = None) -> dict:
+def checkout_session(
+    order,
+    *,
+    payment_status: str = "paid",
+    status: str = "complete",
+    session_id: str | None = None,
+    payment_intent: str | None = None,
+    amount_total: int | None = None,
+) -> dict:
     """The session object Stripe sends in checkout.session.* events for `order`."""
     return stripe_object(
         "checkout.session",

@@ -14,8 +14,13 @@ FILM_SLUG = "top-5-korean-movies-that-make-you-cry"
 def add_post(slug, published_at, tags=(), body="Hello **world**."):
     author = db.session.scalar(select(Author)) or Author(slug="a", name="A Writer", bio="")
     post = Post(
-        slug=slug, title=slug.replace("-", " ").title(), excerpt=f"About {slug}",
-        body_markdown=body, author=author, published_at=published_at, tags=list(tags),
+        slug=slug,
+        title=slug.replace("-", " ").title(),
+        excerpt=f"About {slug}",
+        body_markdown=body,
+        author=author,
+        published_at=published_at,
+        tags=list(tags),
     )
     db.session.add(post)
     db.session.commit()

@@ -32,7 +32,10 @@ def test_box_quote_per_payment(seeded, code, country, box, shipping, vat, total)
     with seeded.app_context():
         result = quote(plan(code), country, now=JAN_5)
         assert (result.box_pence, result.shipping_pence, result.totals.vat_pence, result.totals.total_pence) == (
-            box, shipping, vat, total,
+            box,
+            shipping,
+            vat,
+            total,
         )
         assert result.first_month == date(2027, 1, 1)
 

@@ -16,9 +16,7 @@ BEFORE_JAN_CUTOFF = datetime(2027, 1, 5, 12, tzinfo=UTC)
 
 
 def shipped_names(edition):
-    return set(db.session.scalars(
-        select(Shipment.ship_name).where(Shipment.edition_id == edition.id)
-    ))
+    return set(db.session.scalars(select(Shipment.ship_name).where(Shipment.edition_id == edition.id)))
 
 
 def test_run_ships_exactly_the_entitled_subscriptions(seeded):

@@ -45,7 +45,9 @@ def test_sold_out_items_cannot_be_added_and_are_flagged(seeded):
         db.session.commit()
         loaded = cart.load(items)
         assert loaded.lines[0].is_sold_out
-        assert loaded.problems == ["Inspire Me Korea Magazine — Issue 2: Seoul Eats is sold out. Please remove it from your cart."]
+        assert loaded.problems == [
+            "Inspire Me Korea Magazine — Issue 2: Seoul Eats is sold out. Please remove it from your cart."
+        ]
 
 
 def test_remove_set_zero_and_bad_input(seeded):

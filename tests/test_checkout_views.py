@@ -1,7 +1,6 @@
 """The buyer's pages through the test client: cart, checkout, review, demo payment,
 confirmation and the order page."""
 
-
 import pytest
 from sqlalchemy import select
 
@@ -135,9 +134,15 @@ def test_review_shows_every_total_for_an_export(seeded, client):
     checkout_to_review(client)
     page = text(client.get("/checkout/review"))
     for expected in [
-        "Items (UK VAT removed)</dt><dd>£44.14", "Tracked parcel — Europe", "£8.29",
-        "VAT removed: export</dt><dd>£10.50 taken off", "Total to pay</dt><dd class=\"totals__grand\">£52.43",
-        "Zero-rated export — no UK VAT charged", "Pay £52.43", "Jana Müller", "Germany",
+        "Items (UK VAT removed)</dt><dd>£44.14",
+        "Tracked parcel — Europe",
+        "£8.29",
+        "VAT removed: export</dt><dd>£10.50 taken off",
+        'Total to pay</dt><dd class="totals__grand">£52.43',
+        "Zero-rated export — no UK VAT charged",
+        "Pay £52.43",
+        "Jana Müller",
+        "Germany",
         "£32.50 each (was £39.00 with VAT)",
     ]:
         assert expected in page, expected
@@ -147,8 +152,13 @@ def test_review_for_the_uk_shows_vat_included_and_the_discount(seeded, client):
     add(client, "MASK-MIX-30")
     checkout_to_review(client, {**ADDRESSES["GB"], "email": "faye@example.com", "discount_code": "welcome10"})
     page = text(client.get("/checkout/review"))
-    for expected in ["Items</dt><dd>£39.00", "£3.95", "Discount (WELCOME10): 10% off your first order</dt><dd>−£3.90",
-                     "£39.05", "Includes UK VAT at 20%</dt><dd>£6.51"]:
+    for expected in [
+        "Items</dt><dd>£39.00",
+        "£3.95",
+        "Discount (WELCOME10): 10% off your first order</dt><dd>−£3.90",
+        "£39.05",
+        "Includes UK VAT at 20%</dt><dd>£6.51",
+    ]:
         assert expected in page, expected
     assert "VAT removed" not in page
 
@@ -177,7 +187,11 @@ def test_demo_payment_pays_emails_and_empties_the_cart(seeded, client):
     assert "Thank you! Your order is confirmed" in page and order.number in page and "Paid" in page
     assert 'http-equiv="refresh"' not in page
     assert the_order(seeded).status is OrderStatus.PAID
-    outbox = list((seeded.config["MAIL_OUTBOX_DIR"] and __import__("pathlib").Path(seeded.config["MAIL_OUTBOX_DIR"])).glob("*.eml"))
+    outbox = list(
+        (seeded.config["MAIL_OUTBOX_DIR"] and __import__("pathlib").Path(seeded.config["MAIL_OUTBOX_DIR"])).glob(
+            "*.eml"
+        )
+    )
     assert len(outbox) == 1 and order.number in outbox[0].read_text()
     cart_page = text(client.get("/cart"))
     assert "Your cart is empty." in cart_page
@@ -295,8 +309,15 @@ def test_a_forged_demo_page_url_is_not_found(seeded, client):
 
 
 def test_csrf_is_enforced_on_add_to_cart(database_url, tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "t",
-                      "WTF_CSRF_ENABLED": True, "MAIL_OUTBOX_DIR": str(tmp_path)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "t",
+            "WTF_CSRF_ENABLED": True,
+            "MAIL_OUTBOX_DIR": str(tmp_path),
+        }
+    )
     client = app.test_client()
     response = client.post("/cart/add", data={"variant_id": 1, "quantity": 1})
     assert response.status_code == 400
@@ -327,6 +348,13 @@ def test_the_demo_gateway_never_runs_in_production(database_url, tmp_path, monke
         demo.DemoGateway({"SHOP_ENV": "development", "STRIPE_SECRET_KEY": "sk_test_x"})
     # With Stripe configured the demo pages are not there at all.
     monkeypatch.setenv("SHOP_ENV", "development")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "STRIPE_SECRET_KEY": "sk_test_x",
-                      "STRIPE_WEBHOOK_SECRET": "whsec_x", "MAIL_OUTBOX_DIR": str(tmp_path)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "STRIPE_SECRET_KEY": "sk_test_x",
+            "STRIPE_WEBHOOK_SECRET": "whsec_x",
+            "MAIL_OUTBOX_DIR": str(tmp_path),
+        }
+    )
     assert app.test_client().get("/payments/demo/anything").status_code == 404

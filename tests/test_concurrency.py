@@ -84,9 +84,7 @@ def test_twenty_buyers_for_the_last_five_units(seeded, database_url):
     assert not errors, errors
     with seeded.app_context():
         final_stock = variant("MASK-MIX-30").stock
-        paid = db.session.scalar(
-            db.select(db.func.count()).select_from(Order).where(Order.status == OrderStatus.PAID)
-        )
+        paid = db.session.scalar(db.select(db.func.count()).select_from(Order).where(Order.status == OrderStatus.PAID))
         all_orders = db.session.scalar(db.select(db.func.count()).select_from(Order))
     figures = (
         f"{backend}: {BUYERS} buyers for {UNITS} units: {paid} orders paid, {outcomes.count('sold out')} told "

@@ -4,7 +4,6 @@ from flask import request
 from shop import create_app
 from shop.config import ConfigError, normalise_database_url
 
-
 PRODUCTION = {
     "SHOP_ENV": "production",
     "SECRET_KEY": "x" * 40,

@@ -43,8 +43,12 @@ def wait_until(condition, timeout: float = 20.0, what: str = "the condition"):
 def queued(seeded, tmp_path):
     """The shop handing jobs to a Huey queue (as in production), retrying quickly."""
     seeded.config.update(
-        JOBS_IMMEDIATE=False, JOBS_BROKER_URL=f"sqlite:///{tmp_path / 'queue.sqlite'}",
-        JOBS_RETRY_DELAY=0.2, JOBS_RETRY_BACKOFF=2, JOBS_RETRY_MAX_DELAY=1, JOBS_MAX_ATTEMPTS=12,
+        JOBS_IMMEDIATE=False,
+        JOBS_BROKER_URL=f"sqlite:///{tmp_path / 'queue.sqlite'}",
+        JOBS_RETRY_DELAY=0.2,
+        JOBS_RETRY_BACKOFF=2,
+        JOBS_RETRY_MAX_DELAY=1,
+        JOBS_MAX_ATTEMPTS=12,
     )
     return seeded
 
@@ -53,8 +57,9 @@ def queued(seeded, tmp_path):
 def running_worker(app):
     """`flask jobs worker` without its signal handlers: the Huey consumer's scheduler (which
     puts retries due back on the queue) and one worker thread."""
-    consumer = queue.get_huey(app).create_consumer(workers=1, worker_type="thread", periodic=False,
-                                                   scheduler_interval=1, check_worker_health=False)
+    consumer = queue.get_huey(app).create_consumer(
+        workers=1, worker_type="thread", periodic=False, scheduler_interval=1, check_worker_health=False
+    )
     consumer.scheduler.start()
     for _, thread in consumer.worker_threads:
         thread.start()
@@ -66,8 +71,10 @@ def running_worker(app):
 
 def jobs_of(app, kind: str) -> list[tuple]:
     with app.app_context():
-        return [(j.id, j.status, j.attempts, j.last_error)
-                for j in db.session.scalars(select(Job).where(Job.kind == kind).order_by(Job.id))]
+        return [
+            (j.id, j.status, j.attempts, j.last_error)
+            for j in db.session.scalars(select(Job).where(Job.kind == kind).order_by(Job.id))
+        ]
 
 
 def outbox(app) -> list[Path]:
@@ -154,7 +161,10 @@ class FlakyStripe(BillingHTTPClient):
     def __init__(self, failures: int):
         super().__init__()
         self.failures = failures
-        for route in [("DELETE", r"/v1/subscriptions/(?P<id>[^/]+)"), ("POST", r"/v1/checkout/sessions/(?P<id>[^/]+)/expire")]:
+        for route in [
+            ("DELETE", r"/v1/subscriptions/(?P<id>[^/]+)"),
+            ("POST", r"/v1/checkout/sessions/(?P<id>[^/]+)/expire"),
+        ]:
             self.routes[route] = self._flaky(self.routes[route])
 
     def _flaky(self, works):
@@ -170,12 +180,21 @@ class FlakyStripe(BillingHTTPClient):
 
 
 @pytest.mark.real_commits  # a worker thread reads what the test committed
-@pytest.mark.parametrize("kind, record, path", [
-    (stripe_jobs.CANCEL_SUBSCRIPTION, lambda: stripe_jobs.cancel_subscription_later("sub_test_gone"),
-     ("DELETE", "/v1/subscriptions/sub_test_gone")),
-    (stripe_jobs.EXPIRE_CHECKOUT, lambda: stripe_jobs.expire_checkout_later("cs_test_abandoned"),
-     ("POST", "/v1/checkout/sessions/cs_test_abandoned/expire")),
-])
+@pytest.mark.parametrize(
+    "kind, record, path",
+    [
+        (
+            stripe_jobs.CANCEL_SUBSCRIPTION,
+            lambda: stripe_jobs.cancel_subscription_later("sub_test_gone"),
+            ("DELETE", "/v1/subscriptions/sub_test_gone"),
+        ),
+        (
+            stripe_jobs.EXPIRE_CHECKOUT,
+            lambda: stripe_jobs.expire_checkout_later("cs_test_abandoned"),
+            ("POST", "/v1/checkout/sessions/cs_test_abandoned/expire"),
+        ),
+    ],
+)
 def test_a_stripe_call_that_fails_is_retried_until_it_succeeds(queued, kind, record, path):
     http = FlakyStripe(failures=3)
     queued.config.update(STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_HTTP_CLIENT=http, STRIPE_MAX_RETRIES=0)
@@ -246,7 +265,10 @@ def test_retry_all_runs_every_failed_job(seeded):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "2 job(s) queued again"
     assert [j[1] for j in jobs_of(seeded, EMAIL_JOB)] == [JobStatus.DONE, JobStatus.DONE]
-    assert sorted(message_from_bytes(p.read_bytes())["To"] for p in outbox(seeded)) == ["a@example.com", "b@example.com"]
+    assert sorted(message_from_bytes(p.read_bytes())["To"] for p in outbox(seeded)) == [
+        "a@example.com",
+        "b@example.com",
+    ]
 
 
 # -- a hand-off that never happened -------------------------------------------------------------
@@ -281,7 +303,9 @@ def test_the_queue_storage_comes_from_jobs_broker_url(app, tmp_path):
 
     app.config["JOBS_BROKER_URL"] = ""
     default = queue.make_huey(app)
-    assert isinstance(default, SqliteHuey) and default.storage.filename == str(Path(app.instance_path) / "jobs-queue.sqlite")
+    assert isinstance(default, SqliteHuey) and default.storage.filename == str(
+        Path(app.instance_path) / "jobs-queue.sqlite"
+    )
     app.config["JOBS_BROKER_URL"] = "redis://127.0.0.1:6379/3"
     on_redis = queue.make_huey(app)
     assert isinstance(on_redis, RedisHuey)

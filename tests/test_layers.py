@@ -17,7 +17,11 @@ def lint_imports(project: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(project)}
     return subprocess.run(
         [str(LINT_IMPORTS), "--no-cache", "--no-logo", "pyproject.toml"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=120,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

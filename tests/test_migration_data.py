@@ -27,25 +27,70 @@ def test_running_subscriptions_are_priced_at_todays_quote(backend, tmp_path):
         with app.app_context():
             upgrade(revision=BEFORE_SOLD_PRICE)
             with db.engine.begin() as conn:
-                _insert(conn, "plan", id=1, code="monthly", name="Monthly", kind="monthly", months=1,
-                        price_pence=2499, blurb="", position=0, is_active=True)
-                _insert(conn, "plan", id=2, code="prepaid-3", name="3 months", kind="prepaid", months=3,
-                        price_pence=6999, blurb="", position=1, is_active=True)
+                _insert(
+                    conn,
+                    "plan",
+                    id=1,
+                    code="monthly",
+                    name="Monthly",
+                    kind="monthly",
+                    months=1,
+                    price_pence=2499,
+                    blurb="",
+                    position=0,
+                    is_active=True,
+                )
+                _insert(
+                    conn,
+                    "plan",
+                    id=2,
+                    code="prepaid-3",
+                    name="3 months",
+                    kind="prepaid",
+                    months=3,
+                    price_pence=6999,
+                    blurb="",
+                    position=1,
+                    is_active=True,
+                )
                 _insert(conn, "shipping_zone", id=1, code="uk", name="United Kingdom", position=0, box_shipping_pence=0)
-                _insert(conn, "shipping_zone", id=2, code="north-america", name="North America", position=1,
-                        box_shipping_pence=995)
+                _insert(
+                    conn,
+                    "shipping_zone",
+                    id=2,
+                    code="north-america",
+                    name="North America",
+                    position=1,
+                    box_shipping_pence=995,
+                )
                 for country, zone in [("GB", 1), ("IM", 1), ("CA", 2)]:
                     _insert(conn, "zone_country", country_code=country, zone_id=zone, ships=True)
                 for sub_id, plan_id, country in [(1, 1, "GB"), (2, 2, "CA"), (3, 1, "IM")]:
-                    _insert(conn, "subscription", id=sub_id, plan_id=plan_id, status="active",
-                            email=f"s{sub_id}@example.com", first_month=date(2027, 1, 1), cancel_at_period_end=False,
-                            created_at="2026-11-01 10:00:00", ship_name="Min-ji", ship_line1="1 Tea Street",
-                            ship_line2="", ship_city="Leeds", ship_postcode="LS1 1AA", ship_country=country)
+                    _insert(
+                        conn,
+                        "subscription",
+                        id=sub_id,
+                        plan_id=plan_id,
+                        status="active",
+                        email=f"s{sub_id}@example.com",
+                        first_month=date(2027, 1, 1),
+                        cancel_at_period_end=False,
+                        created_at="2026-11-01 10:00:00",
+                        ship_name="Min-ji",
+                        ship_line1="1 Tea Street",
+                        ship_line2="",
+                        ship_city="Leeds",
+                        ship_postcode="LS1 1AA",
+                        ship_country=country,
+                    )
             upgrade()
             with db.engine.connect() as conn:
-                rows = conn.execute(text(
-                    "SELECT id, box_pence, shipping_pence, vat_pence, vat_removed_pence, total_pence, vat_treatment, "
-                    "shipping_zone_name FROM subscription ORDER BY id")).all()
+                rows = conn.execute(
+                    text(
+                        "SELECT id, box_pence, shipping_pence, vat_pence, vat_removed_pence, total_pence, vat_treatment, "
+                        "shipping_zone_name FROM subscription ORDER BY id"
+                    )
+                ).all()
             db.engine.dispose()
     assert [tuple(row) for row in rows] == [
         (1, 2499, 0, 417, 0, 2499, "uk", "United Kingdom"),
@@ -65,15 +110,50 @@ def test_saved_addresses_keep_their_values_in_the_shared_address_columns(backend
         with app.app_context():
             upgrade(revision=BEFORE_ONE_ADDRESS_SHAPE)
             with db.engine.begin() as conn:
-                _insert(conn, "user_account", id=1, email="min-ji@example.com", name="Min-ji", password_hash="x",
-                        login_token="token-1", created_at="2026-11-01 10:00:00", is_admin=False)
-                _insert(conn, "address", id=1, user_id=1, name="Min-ji Kim", line1="1 Tea Street", line2="Flat 2",
-                        city="Leeds", region="West Yorkshire", postal_code="LS1 1AA", country="GB", phone="0113",
-                        is_default=True, created_at="2026-11-01 10:00:00")
+                _insert(
+                    conn,
+                    "user_account",
+                    id=1,
+                    email="min-ji@example.com",
+                    name="Min-ji",
+                    password_hash="x",
+                    login_token="token-1",
+                    created_at="2026-11-01 10:00:00",
+                    is_admin=False,
+                )
+                _insert(
+                    conn,
+                    "address",
+                    id=1,
+                    user_id=1,
+                    name="Min-ji Kim",
+                    line1="1 Tea Street",
+                    line2="Flat 2",
+                    city="Leeds",
+                    region="West Yorkshire",
+                    postal_code="LS1 1AA",
+                    country="GB",
+                    phone="0113",
+                    is_default=True,
+                    created_at="2026-11-01 10:00:00",
+                )
             upgrade()
             with db.engine.connect() as conn:
-                row = conn.execute(text(
-                    "SELECT ship_name, ship_line1, ship_line2, ship_city, region, ship_postcode, ship_country, phone, "
-                    "is_default FROM address")).one()
+                row = conn.execute(
+                    text(
+                        "SELECT ship_name, ship_line1, ship_line2, ship_city, region, ship_postcode, ship_country, phone, "
+                        "is_default FROM address"
+                    )
+                ).one()
             db.engine.dispose()
-    assert tuple(row) == ("Min-ji Kim", "1 Tea Street", "Flat 2", "Leeds", "West Yorkshire", "LS1 1AA", "GB", "0113", True)
+    assert tuple(row) == (
+        "Min-ji Kim",
+        "1 Tea Street",
+        "Flat 2",
+        "Leeds",
+        "West Yorkshire",
+        "LS1 1AA",
+        "GB",
+        "0113",
+        True,
+    )

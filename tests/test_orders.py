@@ -6,13 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from shop.extensions import db
-from shop.orders import services as orders
-from shop.orders.models import ImmutableSnapshot, Order, OrderEvent, OrderStatus
-
 from shop.cart import services as cart
 from shop.checkout import services as checkout
+from shop.extensions import db
 from shop.models import Variant
+from shop.orders import services as orders
+from shop.orders.models import ImmutableSnapshot, Order, OrderEvent, OrderStatus
 
 from .commerce import details, items, place, variant
 
@@ -41,8 +40,18 @@ def test_placing_writes_the_snapshot_and_reserves_stock(seeded):
         assert order.is_export and order.vat_pence == 0
         lines = {line.sku: line for line in order.lines}
         mask = lines["MASK-MIX-30"]
-        assert (mask.catalogue_price_pence, mask.unit_price_pence, mask.quantity, mask.line_total_pence) == (3900, 3250, 2, 6500)
-        assert (mask.hs_code, mask.origin_country, mask.weight_g, mask.customs_description) == ("3304.99", "KR", 850, "Cosmetic sheet masks")
+        assert (mask.catalogue_price_pence, mask.unit_price_pence, mask.quantity, mask.line_total_pence) == (
+            3900,
+            3250,
+            2,
+            6500,
+        )
+        assert (mask.hs_code, mask.origin_country, mask.weight_g, mask.customs_description) == (
+            "3304.99",
+            "KR",
+            850,
+            "Cosmetic sheet masks",
+        )
         assert lines["MAG-001"].unit_price_pence == 582 and lines["MAG-001"].free_shipping
         assert order.items_pence == 6500 + 582
         assert order.shipping_pence == 1495 - 249  # 1.7 kg to Europe: £14.95 less VAT
@@ -97,8 +106,12 @@ def test_the_whole_journey_through_the_state_machine(seeded):
             assert event.to_status == to.value and event.actor == "admin:faye"
         db.session.commit()
         assert status_events(order) == [
-            (None, "pending_payment"), ("pending_payment", "paid"), ("paid", "packed"),
-            ("packed", "shipped"), ("shipped", "delivered"), ("delivered", "refunded"),
+            (None, "pending_payment"),
+            ("pending_payment", "paid"),
+            ("paid", "packed"),
+            ("packed", "shipped"),
+            ("shipped", "delivered"),
+            ("delivered", "refunded"),
         ]
         assert stock("MAG-001") == 39  # a refund does not restock: the goods were sent
 
@@ -184,7 +197,9 @@ def test_a_stale_copy_cannot_move_an_order_twice(seeded):
         order = place(items(MAG_001=1))
         number = order.number
         db.session.execute(
-            update(Order).where(Order.id == order.id).values(version=Order.version + 1)
+            update(Order)
+            .where(Order.id == order.id)
+            .values(version=Order.version + 1)
             .execution_options(synchronize_session=False)
         )
         with pytest.raises(orders.ConcurrentUpdate):

@@ -149,7 +149,12 @@ def test_robots_and_sitemap(seeded, client):
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert "Disallow: /admin" in robots and "Sitemap: http://localhost/sitemap.xml" in robots
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
-    for path in ["/culture-box", "/shop/beauty", "/products/sheet-mask-set", "/blog/top-5-korean-movies-that-make-you-cry"]:
+    for path in [
+        "/culture-box",
+        "/shop/beauty",
+        "/products/sheet-mask-set",
+        "/blog/top-5-korean-movies-that-make-you-cry",
+    ]:
         assert f"<loc>http://localhost{path}</loc>" in sitemap
 
 

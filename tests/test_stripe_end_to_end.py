@@ -37,8 +37,11 @@ def double():
 def live_shop(seeded, double, real_commits):
     """The seeded shop on a real port, configured for Stripe through the double."""
     seeded.config.update(
-        STRIPE_SECRET_KEY="sk_test_offline", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        STRIPE_API_BASE=double.base_url, STRIPE_TIMEOUT_SECONDS=2, STRIPE_MAX_RETRIES=0,
+        STRIPE_SECRET_KEY="sk_test_offline",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=double.base_url,
+        STRIPE_TIMEOUT_SECONDS=2,
+        STRIPE_MAX_RETRIES=0,
     )
     server = make_server("127.0.0.1", 0, seeded, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)  # quick shutdown
@@ -60,7 +63,9 @@ def test_the_gateway_pays_through_the_double_and_its_signed_webhook(seeded, live
         order = place(items(MASK_MIX_7=2, MAG_001=1), "DE", discount_code="WELCOME10")
         attempt = orders.begin_payment_attempt(order, provider="stripe")
         redirect = StripeGateway.from_config(seeded.config).start_order_payment(
-            order, attempt=attempt, success_url=f"{live_shop}/?session={{CHECKOUT_SESSION_ID}}",
+            order,
+            attempt=attempt,
+            success_url=f"{live_shop}/?session={{CHECKOUT_SESSION_ID}}",
             cancel_url=f"{live_shop}/cart",
         )
         orders.record_payment_reference(order, redirect.reference)
@@ -97,7 +102,8 @@ def test_a_stripe_that_hangs_past_the_timeout_is_a_payment_error_and_the_order_s
         order = place(items(MASK_MIX_7=1), "GB")
         with pytest.raises(PaymentError) as raised:
             StripeGateway.from_config(seeded.config).start_order_payment(
-                order, attempt=1, success_url=f"{live_shop}/ok", cancel_url=f"{live_shop}/cart")
+                order, attempt=1, success_url=f"{live_shop}/ok", cancel_url=f"{live_shop}/cart"
+            )
         assert "couldn't reach" in str(raised.value)
         db.session.refresh(order)
         assert order.status is OrderStatus.PENDING_PAYMENT
@@ -114,10 +120,21 @@ def test_a_customer_buys_through_checkout_and_the_stripe_double(seeded, live_sho
     browser = requests.Session()
 
     browser.post(f"{live_shop}/cart/add", data={"variant_id": mask_id, "quantity": 2}, timeout=10)
-    entered = browser.post(f"{live_shop}/checkout", data={
-        "email": "jana@example.de", "name": "Jana Müller", "line1": "Hauptstraße 5", "line2": "",
-        "city": "Berlin", "postcode": "10115", "country": "DE", "discount_code": "",
-    }, allow_redirects=False, timeout=10)
+    entered = browser.post(
+        f"{live_shop}/checkout",
+        data={
+            "email": "jana@example.de",
+            "name": "Jana Müller",
+            "line1": "Hauptstraße 5",
+            "line2": "",
+            "city": "Berlin",
+            "postcode": "10115",
+            "country": "DE",
+            "discount_code": "",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
     assert entered.status_code == 302 and entered.headers["Location"].endswith("/checkout/review")
     paying = browser.post(f"{live_shop}/checkout/pay", allow_redirects=False, timeout=10)
 
@@ -166,10 +183,20 @@ def test_when_stripe_refuses_the_customer_is_told_and_keeps_the_cart_and_details
         mask_id = variant("MASK-MIX-7").id
     browser = requests.Session()
     browser.post(f"{live_shop}/cart/add", data={"variant_id": mask_id, "quantity": 1}, timeout=10)
-    browser.post(f"{live_shop}/checkout", data={
-        "email": "faye@example.co.uk", "name": "Faye Broadbent", "line1": "12 Tea Lane", "line2": "",
-        "city": "Leeds", "postcode": "LS1 4AP", "country": "GB", "discount_code": "",
-    }, timeout=10)
+    browser.post(
+        f"{live_shop}/checkout",
+        data={
+            "email": "faye@example.co.uk",
+            "name": "Faye Broadbent",
+            "line1": "12 Tea Lane",
+            "line2": "",
+            "city": "Leeds",
+            "postcode": "LS1 4AP",
+            "country": "GB",
+            "discount_code": "",
+        },
+        timeout=10,
+    )
 
     paying = browser.post(f"{live_shop}/checkout/pay", timeout=10)
 
@@ -188,10 +215,20 @@ def checkout_to_the_double(browser, live_shop, sku="MASK-MIX-7", quantity=1) -> 
     """Cart → details (UK) → pay: returns the double's hosted page URL the shop redirected to."""
     item = variant(sku)
     browser.post(f"{live_shop}/cart/add", data={"variant_id": item.id, "quantity": quantity}, timeout=10)
-    browser.post(f"{live_shop}/checkout", data={
-        "email": "faye@example.co.uk", "name": "Faye Broadbent", "line1": "12 Tea Lane", "line2": "",
-        "city": "Leeds", "postcode": "LS1 4AP", "country": "GB", "discount_code": "",
-    }, timeout=10)
+    browser.post(
+        f"{live_shop}/checkout",
+        data={
+            "email": "faye@example.co.uk",
+            "name": "Faye Broadbent",
+            "line1": "12 Tea Lane",
+            "line2": "",
+            "city": "Leeds",
+            "postcode": "LS1 4AP",
+            "country": "GB",
+            "discount_code": "",
+        },
+        timeout=10,
+    )
     paying = browser.post(f"{live_shop}/checkout/pay", allow_redirects=False, timeout=10)
     assert paying.status_code == 303
     return paying.headers["Location"]

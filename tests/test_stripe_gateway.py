@@ -7,7 +7,7 @@ from shop.orders.models import Order, OrderLine, OrderStatus, VatTreatment
 from shop.payments.gateway import CheckoutRedirect, PaymentError
 from shop.payments.stripe_gateway import StripeGateway
 
-from .stripe_support import SECRET_KEY, RecordingHTTPClient, no_internet, stripe_error  # noqa: F401
+from .stripe_support import SECRET_KEY, NetworkBlocked, RecordingHTTPClient, no_internet, stripe_error  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("no_internet")
 
@@ -45,9 +45,17 @@ def make_order(*, discount_pence=0, shipping_pence=495, country="DE", lines=None
     for name, sku, price, qty in lines:
         order.lines.append(
             OrderLine(
-                name=name, sku=sku, catalogue_price_pence=price, unit_price_pence=price, quantity=qty,
-                line_total_pence=price * qty, vat_pence=0, customs_description=name, hs_code="3304990000",
-                origin_country="KR", weight_g=120,
+                name=name,
+                sku=sku,
+                catalogue_price_pence=price,
+                unit_price_pence=price,
+                quantity=qty,
+                line_total_pence=price * qty,
+                vat_pence=0,
+                customs_description=name,
+                hs_code="3304990000",
+                origin_country="KR",
+                weight_g=120,
             )
         )
     return order
@@ -78,14 +86,31 @@ def test_the_session_is_built_from_the_order_snapshot_in_pence(gateway, http):
     assert call.params == {
         "mode": "payment",
         "line_items": [
-            {"quantity": "2", "price_data": {"currency": "gbp", "unit_amount": "1250",
-                                             "product_data": {"name": "Sheet Mask Set — 7-day set", "metadata": {"sku": "MASK-7"}}}},
-            {"quantity": "1", "price_data": {"currency": "gbp", "unit_amount": "700",
-                                             "product_data": {"name": "Inspire Me Korea Magazine — Issue 1", "metadata": {"sku": "MAG-1"}}}},
+            {
+                "quantity": "2",
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": "1250",
+                    "product_data": {"name": "Sheet Mask Set — 7-day set", "metadata": {"sku": "MASK-7"}},
+                },
+            },
+            {
+                "quantity": "1",
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": "700",
+                    "product_data": {"name": "Inspire Me Korea Magazine — Issue 1", "metadata": {"sku": "MAG-1"}},
+                },
+            },
         ],
         "shipping_options": [
-            {"shipping_rate_data": {"type": "fixed_amount", "display_name": "Royal Mail International Tracked",
-                                    "fixed_amount": {"amount": "495", "currency": "gbp"}}}
+            {
+                "shipping_rate_data": {
+                    "type": "fixed_amount",
+                    "display_name": "Royal Mail International Tracked",
+                    "fixed_amount": {"amount": "495", "currency": "gbp"},
+                }
+            }
         ],
         "shipping_address_collection": {"allowed_countries": ["DE"]},
         "customer_email": "mina@example.de",
@@ -108,8 +133,12 @@ def test_a_discount_is_a_one_off_coupon_and_stripe_charges_the_order_total(gatew
     coupon_call, session_call = http.requests
     assert (coupon_call.method, coupon_call.path) == ("POST", "/v1/coupons")
     assert coupon_call.params == {
-        "amount_off": "320", "currency": "gbp", "duration": "once", "max_redemptions": "1",
-        "name": "Discount on order IMK-7Q3D9", "metadata": {"order_id": "42", "order_number": "IMK-7Q3D9"},
+        "amount_off": "320",
+        "currency": "gbp",
+        "duration": "once",
+        "max_redemptions": "1",
+        "name": "Discount on order IMK-7Q3D9",
+        "metadata": {"order_id": "42", "order_number": "IMK-7Q3D9"},
     }
     assert coupon_call.idempotency_key == "order-42-attempt-1-coupon"
     coupon_id = next(iter(http.coupons))
@@ -147,7 +176,12 @@ def test_each_payment_attempt_has_its_own_idempotency_key(gateway, http):
     second = gateway.start_order_payment(order, attempt=2, success_url=SUCCESS, cancel_url=CANCEL)
 
     keys = [r.idempotency_key for r in http.requests]
-    assert keys == ["order-42-attempt-1-coupon", "order-42-attempt-1", "order-42-attempt-2-coupon", "order-42-attempt-2"]
+    assert keys == [
+        "order-42-attempt-1-coupon",
+        "order-42-attempt-1",
+        "order-42-attempt-2-coupon",
+        "order-42-attempt-2",
+    ]
     assert first.reference != second.reference
 
 
@@ -172,8 +206,12 @@ def test_the_api_base_setting_points_the_client_elsewhere(http):
 
 def test_timeouts_and_retries_come_from_the_settings():
     gateway = StripeGateway.from_config(
-        {"STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_API_BASE": "https://api.stripe.com",
-         "STRIPE_TIMEOUT_SECONDS": 3.5, "STRIPE_MAX_RETRIES": 4}
+        {
+            "STRIPE_SECRET_KEY": SECRET_KEY,
+            "STRIPE_API_BASE": "https://api.stripe.com",
+            "STRIPE_TIMEOUT_SECONDS": 3.5,
+            "STRIPE_MAX_RETRIES": 4,
+        }
     )
     requestor = gateway.client._requestor
     assert isinstance(requestor._client, stripe.RequestsClient)
@@ -218,7 +256,7 @@ def test_a_timeout_is_retried_as_configured_then_becomes_a_payment_error(http, m
 def test_no_request_ever_leaves_this_machine(no_internet):
     import requests
 
-    with pytest.raises(Exception):
+    with pytest.raises(NetworkBlocked):
         requests.get("https://api.stripe.com/v1/charges", timeout=1)
     assert no_internet == ["api.stripe.com"]
     no_internet.clear()  # the guard itself proved it works; let the fixture's final check pass
@@ -247,7 +285,10 @@ def test_stripe_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("STRIPE_MAX_RETRIES", "1")
     config = create_app().config
     assert (config["STRIPE_SECRET_KEY"], config["STRIPE_WEBHOOK_SECRET"], config["STRIPE_API_BASE"]) == (
-        "sk_test_from_env", "whsec_from_env", "http://127.0.0.1:12111")
+        "sk_test_from_env",
+        "whsec_from_env",
+        "http://127.0.0.1:12111",
+    )
     assert (config["STRIPE_TIMEOUT_SECONDS"], config["STRIPE_MAX_RETRIES"]) == (4.0, 1)
 
 
@@ -258,4 +299,5 @@ def test_the_csp_lets_the_pay_form_reach_a_local_stripe_double_outside_productio
     local = content_security_policy({"SHOP_ENV": "development", "STRIPE_API_BASE": "http://127.0.0.1:12111/"})
     assert "form-action 'self' http://127.0.0.1:12111 https://checkout.stripe.com" in local
     assert content_security_policy({"SHOP_ENV": "production", "STRIPE_API_BASE": "http://127.0.0.1:12111"}) == (
-        CONTENT_SECURITY_POLICY)
+        CONTENT_SECURITY_POLICY
+    )

@@ -20,8 +20,15 @@ from shop.payments.stripe_gateway import StripeGateway
 
 from .commerce import items, place
 from .stripe_support import (  # noqa: F401
-    SECRET_KEY, WEBHOOK_SECRET, RecordingHTTPClient, checkout_session, event, new_id, no_internet,
-    refunded_charge, signed,
+    SECRET_KEY,
+    WEBHOOK_SECRET,
+    RecordingHTTPClient,
+    checkout_session,
+    event,
+    new_id,
+    no_internet,
+    refunded_charge,
+    signed,
 )
 
 pytestmark = pytest.mark.usefixtures("no_internet")
@@ -37,7 +44,9 @@ def http():
 @pytest.fixture
 def shop(seeded, http):
     seeded.config.update(
-        STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_HTTP_CLIENT=http,
+        STRIPE_SECRET_KEY=SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_HTTP_CLIENT=http,
         STRIPE_MAX_RETRIES=0,
     )
     return seeded
@@ -116,7 +125,11 @@ def test_a_signed_completed_session_pays_the_order_and_emails_the_customer(shop,
     with shop.app_context():
         row = db.session.scalar(select(ProcessedStripeEvent))
         assert (row.event_id, row.type, row.order_id, row.payment_intent) == (
-            completed["id"], "checkout.session.completed", order_id, "pi_test_1")
+            completed["id"],
+            "checkout.session.completed",
+            order_id,
+            "pi_test_1",
+        )
     [mail] = outbox(shop)
     assert mail["To"] == "buyer@example.com"
     assert "order" in mail["Subject"].lower()
@@ -136,8 +149,10 @@ def test_the_webhook_needs_no_csrf_token_but_a_signature(shop):
         pytest.param(lambda payload: signed(payload, secret="whsec_someone_else"), id="wrong-secret"),
         pytest.param(lambda payload: signed(payload, timestamp=int(time.time()) - 600), id="stale-timestamp"),
         pytest.param(lambda payload: (signed(payload)[0], {"Content-Type": "application/json"}), id="no-signature"),
-        pytest.param(lambda payload: (signed(payload)[0].replace('"paid"', '"PAID"'), signed(payload)[1]),
-                     id="body-changed-after-signing"),
+        pytest.param(
+            lambda payload: (signed(payload)[0].replace('"paid"', '"PAID"'), signed(payload)[1]),
+            id="body-changed-after-signing",
+        ),
     ],
 )
 def test_a_bad_signature_is_refused_with_no_effect(shop, client, tamper):
@@ -196,8 +211,11 @@ def test_two_deliveries_racing_have_one_effect(shop, client, real_commits):
     with shop.app_context():
         with db.engine.connect() as other:
             transaction = other.begin()
-            other.execute(insert(ProcessedStripeEvent).values(
-                event_id=completed["id"], type=completed["type"], received_at=utcnow()))
+            other.execute(
+                insert(ProcessedStripeEvent).values(
+                    event_id=completed["id"], type=completed["type"], received_at=utcnow()
+                )
+            )
             racer = threading.Thread(target=lambda: answers.update(response=deliver(shop.test_client(), completed)))
             racer.start()
             time.sleep(0.5)
@@ -214,8 +232,13 @@ def test_expired_then_completed_keeps_the_order_expired_and_flags_the_late_payme
     order_id = placed_order(shop, MASK_MIX_7=2)
     reserved = state(shop, order_id)["stock"]["MASK-MIX-7"]
 
-    assert deliver(client, event("checkout.session.expired", session_for(shop, order_id, status="expired",
-                                                                          payment_status="unpaid"))).status_code == 200
+    assert (
+        deliver(
+            client,
+            event("checkout.session.expired", session_for(shop, order_id, status="expired", payment_status="unpaid")),
+        ).status_code
+        == 200
+    )
     expired = state(shop, order_id)
     assert expired["status"] is OrderStatus.EXPIRED
     assert expired["stock"]["MASK-MIX-7"] == reserved + 2  # released
@@ -252,12 +275,15 @@ def test_an_earlier_attempts_session_expiring_leaves_the_current_attempt_alone(s
         order = db.session.get(Order, order_id)
         attempt = orders.begin_payment_attempt(order, provider="stripe")
         redirect = StripeGateway.from_config(shop.config).start_order_payment(
-            order, attempt=attempt, success_url="http://localhost/ok", cancel_url="http://localhost/cancel")
+            order, attempt=attempt, success_url="http://localhost/ok", cancel_url="http://localhost/cancel"
+        )
         orders.record_payment_reference(order, redirect.reference)
         db.session.commit()
 
-    response = deliver(client, event("checkout.session.expired",
-                                     session_for(shop, order_id, session_id=first_session, status="expired")))
+    response = deliver(
+        client,
+        event("checkout.session.expired", session_for(shop, order_id, session_id=first_session, status="expired")),
+    )
 
     assert response.get_json()["outcome"] == "ignored: an earlier payment attempt"
     assert state(shop, order_id)["status"] is OrderStatus.PENDING_PAYMENT
@@ -282,8 +308,9 @@ def test_a_failed_async_payment_cancels_the_order_and_releases_the_stock(shop, c
     reserved = state(shop, order_id)["stock"]["MASK-MIX-7"]
     deliver(client, event("checkout.session.completed", session_for(shop, order_id, payment_status="unpaid")))
 
-    response = deliver(client, event("checkout.session.async_payment_failed",
-                                     session_for(shop, order_id, payment_status="unpaid")))
+    response = deliver(
+        client, event("checkout.session.async_payment_failed", session_for(shop, order_id, payment_status="unpaid"))
+    )
 
     assert response.get_json()["outcome"] == "cancelled"
     after = state(shop, order_id)
@@ -346,7 +373,9 @@ def test_partial_refunds_add_up_once_each_whatever_the_order_they_arrive_in(shop
     with shop.app_context():
         total = db.session.get(Order, order_id).total_pence
     first = event("charge.refunded", refunded_charge(payment_intent="pi_test_part", amount=total, amount_refunded=500))
-    second = event("charge.refunded", refunded_charge(payment_intent="pi_test_part", amount=total, amount_refunded=total))
+    second = event(
+        "charge.refunded", refunded_charge(payment_intent="pi_test_part", amount=total, amount_refunded=total)
+    )
 
     assert deliver(client, first).get_json()["outcome"] == "refund of 500 recorded"
     assert state(shop, order_id)["status"] is OrderStatus.PAID  # partial: an event only
@@ -356,7 +385,9 @@ def test_partial_refunds_add_up_once_each_whatever_the_order_they_arrive_in(shop
     assert after["status"] is OrderStatus.REFUNDED
     assert after["refunds"] == [500, total - 500]
 
-    late_copy = event("charge.refunded", refunded_charge(payment_intent="pi_test_part", amount=total, amount_refunded=500))
+    late_copy = event(
+        "charge.refunded", refunded_charge(payment_intent="pi_test_part", amount=total, amount_refunded=500)
+    )
     assert deliver(client, late_copy).get_json()["outcome"] == "no change: order is refunded"
     assert state(shop, order_id)["refunds"] == [500, total - 500]
 
@@ -369,24 +400,31 @@ def test_a_refund_that_overtakes_the_completed_event_still_ends_refunded(shop, c
     # The first the shop hears of this payment intent: it asks Stripe whose it is.
     http.payment_intent_metadata["pi_test_early"] = {"order_id": str(order_id), "order_number": number}
 
-    refund = deliver(client, event("charge.refunded",
-                                   refunded_charge(payment_intent="pi_test_early", amount=total, amount_refunded=total)))
-    completed = deliver(client, event("checkout.session.completed",
-                                      session_for(shop, order_id, payment_intent="pi_test_early")))
+    refund = deliver(
+        client,
+        event("charge.refunded", refunded_charge(payment_intent="pi_test_early", amount=total, amount_refunded=total)),
+    )
+    completed = deliver(
+        client, event("checkout.session.completed", session_for(shop, order_id, payment_intent="pi_test_early"))
+    )
 
     assert refund.get_json()["outcome"] == f"paid, refund of {total} recorded"
     assert completed.get_json()["outcome"] == "no change: order is refunded"
     after = state(shop, order_id)
     assert after["status"] is OrderStatus.REFUNDED
     assert after["moves"] == ["pending_payment", "paid", "refunded"]
-    assert [r.path for r in http.calls("GET", "/v1/payment_intents/pi_test_early")] == ["/v1/payment_intents/pi_test_early"]
+    assert [r.path for r in http.calls("GET", "/v1/payment_intents/pi_test_early")] == [
+        "/v1/payment_intents/pi_test_early"
+    ]
     assert outbox(shop) == []  # no "thank you for your order" for an order already refunded
 
 
 def test_a_refund_for_a_payment_the_shop_does_not_know_is_acknowledged(shop, client, http):
     http.payment_intent_metadata["pi_test_other"] = {}
-    response = deliver(client, event("charge.refunded",
-                                     refunded_charge(payment_intent="pi_test_other", amount=1000, amount_refunded=1000)))
+    response = deliver(
+        client,
+        event("charge.refunded", refunded_charge(payment_intent="pi_test_other", amount=1000, amount_refunded=1000)),
+    )
     assert response.status_code == 200
     assert response.get_json()["outcome"] == "ignored: no order"
 
@@ -407,7 +445,9 @@ def test_when_stripe_cannot_be_asked_the_event_is_not_recorded_so_stripe_retries
         raise stripe.APIConnectionError("Connection refused", should_retry=False)
 
     http.routes[("GET", r"/v1/payment_intents/(?P<id>[^/]+)")] = down
-    refund = event("charge.refunded", refunded_charge(payment_intent="pi_test_unknown", amount=1000, amount_refunded=1000))
+    refund = event(
+        "charge.refunded", refunded_charge(payment_intent="pi_test_unknown", amount=1000, amount_refunded=1000)
+    )
 
     # In production Flask answers 500 (Stripe retries for days); tests propagate the error.
     with pytest.raises(stripe.APIConnectionError):

@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from shop.extensions import db
 from shop.subscriptions import lifecycle
-from shop.subscriptions.models import PaidPeriod, Skip, SubscriptionStatus as S
+from shop.subscriptions.models import PaidPeriod, Skip
+from shop.subscriptions.models import SubscriptionStatus as S
 
 from .box_factories import make_edition, make_subscription
 
@@ -37,9 +38,13 @@ def test_prepaid_payment_covers_its_months_and_the_next_renewal_follows(seeded):
 @pytest.mark.parametrize(
     "start, to, allowed",
     [
-        (S.PENDING_PAYMENT, S.ACTIVE, True), (S.PENDING_PAYMENT, S.PAUSED, False),
-        (S.ACTIVE, S.PAUSED, True), (S.ACTIVE, S.ARREARS, True), (S.PAUSED, S.ARREARS, False),
-        (S.ARREARS, S.ACTIVE, True), (S.ENDED, S.ACTIVE, False),
+        (S.PENDING_PAYMENT, S.ACTIVE, True),
+        (S.PENDING_PAYMENT, S.PAUSED, False),
+        (S.ACTIVE, S.PAUSED, True),
+        (S.ACTIVE, S.ARREARS, True),
+        (S.PAUSED, S.ARREARS, False),
+        (S.ARREARS, S.ACTIVE, True),
+        (S.ENDED, S.ACTIVE, False),
     ],
 )
 def test_transitions_follow_the_allowed_moves_and_leave_an_event(seeded, start, to, allowed):
@@ -109,7 +114,12 @@ def test_a_payment_steps_over_months_already_skipped(seeded):
         lifecycle.skip(prepaid, apr, actor="customer", now=datetime(2027, 1, 20, tzinfo=UTC))
         lifecycle.record_payment(prepaid, reference="in_renewal", first_month=APR, amount_pence=7047, actor="test")
         assert [(p.first_month, p.last_month) for p in prepaid.periods] == [(JAN, MAR), (MAY, date(2027, 7, 1))]
-        assert lifecycle.upcoming_boxes(prepaid, datetime(2027, 3, 2, tzinfo=UTC)) == [MAR, MAY, date(2027, 6, 1), date(2027, 7, 1)]
+        assert lifecycle.upcoming_boxes(prepaid, datetime(2027, 3, 2, tzinfo=UTC)) == [
+            MAR,
+            MAY,
+            date(2027, 6, 1),
+            date(2027, 7, 1),
+        ]
 
 
 @pytest.mark.parametrize(

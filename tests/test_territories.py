@@ -25,8 +25,15 @@ JAN = date(2027, 1, 1)
 
 @pytest.mark.parametrize(
     "country, uk_vat, customs_form",
-    [("GB", True, False), ("IM", True, False), ("JE", False, True), ("GG", False, True),
-     ("DE", False, True), ("US", False, True), ("im", True, False)],
+    [
+        ("GB", True, False),
+        ("IM", True, False),
+        ("JE", False, True),
+        ("GG", False, True),
+        ("DE", False, True),
+        ("US", False, True),
+        ("im", True, False),
+    ],
 )
 def test_the_territory_table(country, uk_vat, customs_form):
     place = territories.territory(country)
@@ -55,7 +62,11 @@ def test_an_isle_of_man_box_pays_uk_vat_and_carries_no_customs_data(seeded):
         row = packing_rows(jan)["Douglas"]
         assert row["country"] == "Isle of Man (IM)"
         assert (row["customs_form"], row["customs_contents"], row["customs_value_gbp"], row["origin_countries"]) == (
-            "", "", "", "")
+            "",
+            "",
+            "",
+            "",
+        )
 
 
 @pytest.mark.parametrize("country, name", [("JE", "St Helier"), ("GG", "St Peter Port")])

@@ -129,8 +129,12 @@ def test_expire_stale_skips_an_order_paid_meanwhile_and_the_cli_commits_the_rest
 
     def paid_elsewhere_first(order, **kwargs):
         if order.id == raced_id:  # another process moved it between the sweep's read and its write
-            db.session.execute(update(Order).where(Order.id == raced_id).values(version=Order.version + 1)
-                               .execution_options(synchronize_session=False))
+            db.session.execute(
+                update(Order)
+                .where(Order.id == raced_id)
+                .values(version=Order.version + 1)
+                .execution_options(synchronize_session=False)
+            )
         return real_expire(order, **kwargs)
 
     monkeypatch.setattr(orders, "expire_order", paid_elsewhere_first)
@@ -154,8 +158,9 @@ def test_the_bulk_transition_writes_one_event_per_subscription_it_moves(seeded):
         ids = [s.id for s in subs]
         events_before = count(SubscriptionEvent)
 
-        moved = lifecycle.transition_where(Subscription.id.in_([*ids, unpaid.id]), S.PAUSED, actor="test",
-                                           reason="bulk pause")
+        moved = lifecycle.transition_where(
+            Subscription.id.in_([*ids, unpaid.id]), S.PAUSED, actor="test", reason="bulk pause"
+        )
         db.session.commit()
 
         assert moved == 3  # pending payment cannot be paused: refused, untouched
@@ -191,7 +196,7 @@ def test_deleting_an_account_anonymises_its_orders_through_the_order_operation(s
         user = accounts.register("buyer@example.com", "a long enough passphrase")
         db.session.commit()
         order = orders.place_order(
-            checkout.draft_order(checkout.price(cart.load(items(MAG_001=1)), details())), user_id=user.id,
+            checkout.draft_order(checkout.price(cart.load(items(MAG_001=1)), details())), user_id=user.id
         )
         db.session.commit()
         version = order.version
@@ -239,6 +244,7 @@ def test_templates_compare_statuses_with_the_enums(seeded):
     with seeded.test_request_context():
         rendered = render_template_string(
             "{{ status == OrderStatus.PAID }} {{ sub in (SubscriptionStatus.ENDED,) }} {{ sub.label }}",
-            status=OrderStatus.PAID, sub=S.ENDED,
+            status=OrderStatus.PAID,
+            sub=S.ENDED,
         )
     assert rendered == "True True Ended"

@@ -21,9 +21,7 @@ def owned_or_404(model: type[T], ident, *, by: str = "id") -> T:
     signed-in customer's; 404 otherwise."""
     if not current_user.is_authenticated:
         abort(404)
-    row = db.session.scalar(
-        select(model).where(getattr(model, by) == ident, model.user_id == current_user.id)
-    )
+    row = db.session.scalar(select(model).where(getattr(model, by) == ident, model.user_id == current_user.id))
     if row is None:
         abort(404)
     return row

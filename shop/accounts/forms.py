@@ -7,7 +7,11 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ..core.addresses import PostalAddress
 from .passwords import MAX_LENGTH, MIN_LENGTH
 
-EMAIL = [DataRequired("Enter your email address."), Email("Enter an email address like name@example.com."), Length(max=254)]
+EMAIL = [
+    DataRequired("Enter your email address."),
+    Email("Enter an email address like name@example.com."),
+    Length(max=254),
+]
 
 
 def strip(value):
@@ -71,25 +75,44 @@ class DeleteAccountForm(FlaskForm):
 
 
 class AddressForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired("Enter the name of the person receiving the parcel."), Length(max=120)])
-    line1 = StringField("Address line 1", validators=[DataRequired("Enter the first line of the address."), Length(max=200)])
+    name = StringField(
+        "Full name", validators=[DataRequired("Enter the name of the person receiving the parcel."), Length(max=120)]
+    )
+    line1 = StringField(
+        "Address line 1", validators=[DataRequired("Enter the first line of the address."), Length(max=200)]
+    )
     line2 = StringField("Address line 2 (optional)", validators=[Optional(), Length(max=200)])
     city = StringField("Town or city", validators=[DataRequired("Enter a town or city."), Length(max=120)])
     region = StringField("County, state or province (optional)", validators=[Optional(), Length(max=120)])
-    postal_code = StringField("Postcode or ZIP", validators=[Optional(), Length(max=20)],
-                              description="Needed for UK addresses and most other countries.")
+    postal_code = StringField(
+        "Postcode or ZIP",
+        validators=[Optional(), Length(max=20)],
+        description="Needed for UK addresses and most other countries.",
+    )
     country = SelectField("Country", validators=[DataRequired("Choose a country.")])
-    phone = StringField("Phone (optional)", validators=[Optional(), Length(max=40)],
-                        description="Only given to the courier, for delivery questions.")
+    phone = StringField(
+        "Phone (optional)",
+        validators=[Optional(), Length(max=40)],
+        description="Only given to the courier, for delivery questions.",
+    )
     make_default = BooleanField("Use this as my default address at checkout")
 
     def postal_address(self) -> PostalAddress:
-        return PostalAddress.of(self.name.data, self.line1.data, self.line2.data, self.city.data,
-                                self.postal_code.data, self.country.data)
+        return PostalAddress.of(
+            self.name.data, self.line1.data, self.line2.data, self.city.data, self.postal_code.data, self.country.data
+        )
 
     @staticmethod
     def values_of(address) -> dict:
         """A saved address as this form's fields."""
         a = address.postal_address
-        return {"name": a.name, "line1": a.line1, "line2": a.line2, "city": a.city, "region": address.region,
-                "postal_code": a.postcode, "country": a.country, "phone": address.phone}
+        return {
+            "name": a.name,
+            "line1": a.line1,
+            "line2": a.line2,
+            "city": a.city,
+            "region": address.region,
+            "postal_code": a.postcode,
+            "country": a.country,
+            "phone": address.phone,
+        }

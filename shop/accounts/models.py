@@ -11,7 +11,6 @@ from ..core.addresses import AddressColumns
 from ..db_types import utcnow
 from ..extensions import db
 
-
 # What replaces a person's details on the records kept after their account is deleted.
 ANONYMISED_NAME = "Deleted customer"
 ANONYMISED_EMAIL = "deleted-customer@anonymised.invalid"
@@ -43,9 +42,7 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     addresses: Mapped[list["Address"]] = relationship(
-        back_populates="user",
-        cascade="all, delete-orphan",
-        order_by="(Address.is_default.desc(), Address.id)",
+        back_populates="user", cascade="all, delete-orphan", order_by="(Address.is_default.desc(), Address.id)"
     )
 
     def get_id(self) -> str:  # Flask-Login: what the session and remember cookie hold
@@ -74,6 +71,13 @@ class Address(AddressColumns, db.Model):
     user: Mapped[User] = relationship(back_populates="addresses")
 
     def as_lines(self) -> list[str]:
-        parts = [self.ship_name, self.ship_line1, self.ship_line2, self.ship_city, self.region, self.ship_postcode,
-                 self.ship_country_name]
+        parts = [
+            self.ship_name,
+            self.ship_line1,
+            self.ship_line2,
+            self.ship_city,
+            self.region,
+            self.ship_postcode,
+            self.ship_country_name,
+        ]
         return [p for p in parts if p]

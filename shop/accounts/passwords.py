@@ -31,9 +31,24 @@ MIN_LENGTH = 10
 MAX_LENGTH = 256
 # A short list of the passwords people pick most; length does the rest.
 COMMON = {
-    "1234567890", "12345678910", "0123456789", "password12", "password123", "password1234",
-    "qwertyuiop", "1q2w3e4r5t", "qwerty1234", "iloveyou12", "abcdefghij", "aaaaaaaaaa",
-    "letmein123", "welcome123", "passw0rd12", "0987654321", "1111111111", "asdfghjkl1",
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "password12",
+    "password123",
+    "password1234",
+    "qwertyuiop",
+    "1q2w3e4r5t",
+    "qwerty1234",
+    "iloveyou12",
+    "abcdefghij",
+    "aaaaaaaaaa",
+    "letmein123",
+    "welcome123",
+    "passw0rd12",
+    "0987654321",
+    "1111111111",
+    "asdfghjkl1",
 }
 
 

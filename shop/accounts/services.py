@@ -37,6 +37,7 @@ SIGN_IN_FAILED = "That email and password don't match an account. Check them and
 
 # ---- errors ----------------------------------------------------------------------------
 
+
 class AccountError(Exception):
     """A rule said no. `field` names the form field the message belongs to (or None)."""
 
@@ -86,6 +87,7 @@ class SubscriptionsRunning(AccountError):
 
 # ---- helpers ---------------------------------------------------------------------------
 
+
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
@@ -128,6 +130,7 @@ def _email_taken(email: str, except_user_id: int | None = None) -> bool:
 
 # ---- registration, confirmation, sign-in -----------------------------------------------
 
+
 def register(email: str, password: str, *, name: str = "", order_number: str = "", order_token: str = "") -> User:
     """Create an account. With the number and secret token of a guest order placed with
     the same email (the order confirmation page's "create an account"), that order is
@@ -147,8 +150,11 @@ def register(email: str, password: str, *, name: str = "", order_number: str = "
 def send_confirmation(user: User) -> None:
     token = tokens.make("confirm", {"u": user.id, "e": user.email})
     send_email(
-        user.email, "Confirm your email address", "account_confirm",
-        user=user, link=email_link("accounts.confirm_email", token=token),
+        user.email,
+        "Confirm your email address",
+        "account_confirm",
+        user=user,
+        link=email_link("accounts.confirm_email", token=token),
     )
 
 
@@ -186,6 +192,7 @@ def user_by_login_token(token: str) -> User | None:
 
 # ---- password reset and change ---------------------------------------------------------
 
+
 def request_password_reset(email: str) -> None:
     """Email a reset link if the account exists. Says nothing either way."""
     user = user_by_email(email)
@@ -193,8 +200,11 @@ def request_password_reset(email: str) -> None:
         return
     token = tokens.make("reset", {"u": user.id, "p": tokens.password_fingerprint(user.password_hash)})
     send_email(
-        user.email, "Reset your password", "password_reset",
-        user=user, link=email_link("accounts.reset_password", token=token),
+        user.email,
+        "Reset your password",
+        "password_reset",
+        user=user,
+        link=email_link("accounts.reset_password", token=token),
         minutes=tokens.RESET_MAX_AGE // 60,
     )
 
@@ -236,6 +246,7 @@ def _set_password(user: User, password: str) -> None:
 
 # ---- email change ----------------------------------------------------------------------
 
+
 def request_email_change(user: User, new_email: str, password: str) -> str:
     """Send a confirmation link to the new address; the current one keeps working until then."""
     if not verify_password(user.password_hash, password):
@@ -247,8 +258,12 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
         raise EmailTaken("Another account uses this email address.", field="new_email")
     token = tokens.make("email-change", {"u": user.id, "old": user.email, "new": new_email})
     send_email(
-        new_email, "Confirm your new email address", "email_change",
-        user=user, new_email=new_email, link=email_link("accounts.confirm_email_change", token=token),
+        new_email,
+        "Confirm your new email address",
+        "email_change",
+        user=user,
+        new_email=new_email,
+        link=email_link("accounts.confirm_email_change", token=token),
     )
     return new_email
 
@@ -281,6 +296,7 @@ def _read(reader, purpose: str, token: str, max_age: int) -> dict:
 
 # ---- addresses -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class AddressData:
     """A saved address: the shop's postal address, plus a region and a phone for the courier."""
@@ -292,7 +308,11 @@ class AddressData:
 
     def cleaned(self) -> "AddressData":
         address = PostalAddress.of(**self.address.to_dict())
-        for field, label in (("name", "a name"), ("line1", "the first line of the address"), ("city", "a town or city")):
+        for field, label in (
+            ("name", "a name"),
+            ("line1", "the first line of the address"),
+            ("city", "a town or city"),
+        ):
             if not getattr(address, field):
                 raise AddressInvalid(f"Enter {label}.", field=field)
         if not is_country(address.country):
@@ -349,6 +369,7 @@ def _make_default(user: User, address: Address) -> None:
 
 # ---- checking out with an account ----------------------------------------------------
 
+
 def checkout_prefill(user) -> dict:
     """What a delivery form starts with for a signed-in customer: their email and default
     address (the address form's field names). Empty for a visitor."""
@@ -370,6 +391,7 @@ def current_user_id() -> int | None:
 
 # ---- my data ---------------------------------------------------------------------------
 
+
 def export_data(user: User) -> dict:
     """Everything the shop holds about this customer, as plain JSON-ready data."""
     data = {
@@ -381,9 +403,17 @@ def export_data(user: User) -> dict:
             "created_at": user.created_at.isoformat(),
         },
         "addresses": [
-            {"name": a.ship_name, "line1": a.ship_line1, "line2": a.ship_line2, "city": a.ship_city,
-             "region": a.region, "postal_code": a.ship_postcode, "country": a.ship_country, "phone": a.phone,
-             "is_default": a.is_default}
+            {
+                "name": a.ship_name,
+                "line1": a.ship_line1,
+                "line2": a.ship_line2,
+                "city": a.ship_city,
+                "region": a.region,
+                "postal_code": a.ship_postcode,
+                "country": a.ship_country,
+                "phone": a.phone,
+                "is_default": a.is_default,
+            }
             for a in user.addresses
         ],
     }

@@ -14,8 +14,15 @@ from ..subscriptions.accounts import user_subscriptions
 from . import bp, services
 from .access import owned_or_404
 from .forms import (
-    AddressForm, ChangeEmailForm, ChangePasswordForm, ConfirmForm, DeleteAccountForm,
-    ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm,
+    AddressForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SignInForm,
 )
 from .models import Address
 
@@ -25,6 +32,7 @@ AUTH_SESSION_KEYS = {"_user_id", "_fresh", "_id", "_remember", "_remember_second
 
 
 # ---- helpers ---------------------------------------------------------------------------
+
 
 def _limit(setting: str):
     return lambda: current_app.config[setting]
@@ -71,6 +79,7 @@ def _apply_error(form, error: services.AccountError) -> str | None:
 
 # ---- register, sign in, sign out ---------------------------------------------------------
 
+
 @bp.route("/account/register", methods=["GET", "POST"])
 @limiter.limit(_limit("ACCOUNTS_REGISTER_LIMIT"), methods=["POST"])
 def register():
@@ -86,8 +95,11 @@ def register():
     if form.validate_on_submit():
         try:
             user = services.register(
-                form.email.data, form.password.data, name=form.name.data or "",
-                order_number=form.order.data or "", order_token=form.order_token.data or "",
+                form.email.data,
+                form.password.data,
+                name=form.name.data or "",
+                order_number=form.order.data or "",
+                order_token=form.order_token.data or "",
             )
         except services.AccountError as exc:
             db.session.rollback()
@@ -139,11 +151,15 @@ def sign_out():
 
 # ---- email confirmation ------------------------------------------------------------------
 
+
 @bp.route("/account/confirm/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
     return _confirm_link(
-        token, services.confirm_email, heading="Confirm your email address",
-        button="Confirm my email address", done="Thank you: {email} is confirmed.",
+        token,
+        services.confirm_email,
+        heading="Confirm your email address",
+        button="Confirm my email address",
+        done="Thank you: {email} is confirmed.",
     )
 
 
@@ -175,6 +191,7 @@ def resend_confirmation():
 
 
 # ---- password reset ----------------------------------------------------------------------
+
 
 @bp.route("/account/forgot-password", methods=["GET", "POST"])
 @limiter.limit(_limit("ACCOUNTS_RESET_LIMIT"), methods=["POST"])
@@ -219,6 +236,7 @@ def reset_password(token: str):
 
 # ---- the account page --------------------------------------------------------------------
 
+
 @bp.get("/account")
 @login_required
 def account():
@@ -233,9 +251,12 @@ def account():
 
 # ---- addresses ---------------------------------------------------------------------------
 
+
 def _address_data(form: AddressForm) -> services.AddressData:
     return services.AddressData(
-        form.postal_address(), region=form.region.data or "", phone=form.phone.data or "",
+        form.postal_address(),
+        region=form.region.data or "",
+        phone=form.phone.data or "",
         make_default=bool(form.make_default.data),
     )
 
@@ -311,6 +332,7 @@ def address_default(address_id: int):
 
 # ---- settings: password, email -----------------------------------------------------------
 
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
@@ -347,10 +369,7 @@ def change_email():
             error = _apply_error(form, exc)
         else:
             db.session.commit()
-            flash(
-                f"We've sent a link to {new_email}. Your email stays {current_user.email} until you open it.",
-                "info",
-            )
+            flash(f"We've sent a link to {new_email}. Your email stays {current_user.email} until you open it.", "info")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_email.html", form=form, error=error)
 
@@ -358,12 +377,16 @@ def change_email():
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
     return _confirm_link(
-        token, services.confirm_email_change, heading="Confirm your new email address",
-        button="Use this email address", done="Your email address is now {email}.",
+        token,
+        services.confirm_email_change,
+        heading="Confirm your new email address",
+        button="Use this email address",
+        done="Your email address is now {email}.",
     )
 
 
 # ---- my data -----------------------------------------------------------------------------
+
 
 @bp.get("/account/data")
 @login_required

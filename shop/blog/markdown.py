@@ -17,15 +17,29 @@ from ..catalog import services as catalog
 _markdown = MarkdownIt("commonmark")
 
 ALLOWED_TAGS = {
-    "a", "abbr", "blockquote", "br", "code", "em", "figcaption", "figure", "h2", "h3", "h4",
-    "hr", "img", "li", "ol", "p", "pre", "small", "span", "strong", "ul",
+    "a",
+    "abbr",
+    "blockquote",
+    "br",
+    "code",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "small",
+    "span",
+    "strong",
+    "ul",
 }
-ALLOWED_ATTRIBUTES = {
-    "*": {"lang", "title"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "ol": {"start"},
-}
+ALLOWED_ATTRIBUTES = {"*": {"lang", "title"}, "a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start"}}
 EMBED = re.compile(r"<p>\[\[product:([a-z0-9-]+)\]\]</p>")
 
 

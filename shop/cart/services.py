@@ -174,8 +174,11 @@ def load(items: Items | None) -> Cart:
         select(Variant)
         .join(Variant.product)
         .where(Variant.id.in_(ids), Product.is_active, Product.kind == ProductKind.GOODS)
-        .options(selectinload(Variant.product).options(
-            selectinload(Product.variants), selectinload(Product.images), selectinload(Product.category)))
+        .options(
+            selectinload(Variant.product).options(
+                selectinload(Product.variants), selectinload(Product.images), selectinload(Product.category)
+            )
+        )
         .order_by(Variant.id)
     ).all()
     found = {str(v.id) for v in variants}

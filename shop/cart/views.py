@@ -11,13 +11,24 @@ from . import bp, services
 
 class AddToCartForm(FlaskForm):
     variant_id = IntegerField("Size", validators=[InputRequired()])
-    quantity = IntegerField("Quantity", default=1, validators=[
-        InputRequired("Please enter a quantity."), NumberRange(1, services.MAX_PER_LINE, "Choose a quantity from 1 to 99.")])
+    quantity = IntegerField(
+        "Quantity",
+        default=1,
+        validators=[
+            InputRequired("Please enter a quantity."),
+            NumberRange(1, services.MAX_PER_LINE, "Choose a quantity from 1 to 99."),
+        ],
+    )
 
 
 class QuantityForm(FlaskForm):
-    quantity = IntegerField("Quantity", validators=[
-        InputRequired("Please enter a quantity."), NumberRange(0, services.MAX_PER_LINE, "Choose a quantity from 0 to 99.")])
+    quantity = IntegerField(
+        "Quantity",
+        validators=[
+            InputRequired("Please enter a quantity."),
+            NumberRange(0, services.MAX_PER_LINE, "Choose a quantity from 0 to 99."),
+        ],
+    )
 
 
 class RemoveForm(FlaskForm):
@@ -56,7 +67,9 @@ def show():
 @bp.post("/cart/add")
 def add():
     form = AddToCartForm()
-    back = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("cart.show")
+    back = (
+        request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("cart.show")
+    )
     if not form.validate_on_submit():
         flash(_form_errors(form), "error")
         return redirect(back)

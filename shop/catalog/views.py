@@ -9,10 +9,7 @@ from .models import Category
 @bp.get("/shop")
 def shop():
     return render_template(
-        "catalog/shop.html",
-        categories=services.categories(),
-        products=services.active_products(),
-        current=None,
+        "catalog/shop.html", categories=services.categories(), products=services.active_products(), current=None
     )
 
 

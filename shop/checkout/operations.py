@@ -36,7 +36,7 @@ class PendingCheckout:
 
 
 def order_to_pay(
-    items: dict, details: CheckoutDetails, pending: PendingCheckout | None, *, user_id: int | None = None,
+    items: dict, details: CheckoutDetails, pending: PendingCheckout | None, *, user_id: int | None = None
 ) -> tuple[Order, PendingCheckout]:
     """The order to pay for `items` and `details`: the pending one this visitor already
     placed for the same cart and details, or a new one (a pending order for anything else
@@ -62,7 +62,7 @@ def _reusable(pending: PendingCheckout | None, wanted: str) -> Order | None:
 
 
 def start_payment(
-    order: Order, gateway: PaymentGateway, *, urls: Callable[[Order], tuple[str, str]],
+    order: Order, gateway: PaymentGateway, *, urls: Callable[[Order], tuple[str, str]]
 ) -> CheckoutRedirect:
     """Count a new attempt and open the provider's payment page; `urls(order)` gives the
     (success, cancel) pages. Raises PaymentError when the provider refuses."""

@@ -42,8 +42,11 @@ class CheckoutDetails:
         """From the session, which holds the checkout form's fields (flat)."""
         if not data:
             return None
-        return cls(email=str(data.get("email") or ""), address=PostalAddress.from_dict(data),
-                   discount_code=str(data.get("discount_code") or ""))
+        return cls(
+            email=str(data.get("email") or ""),
+            address=PostalAddress.from_dict(data),
+            discount_code=str(data.get("discount_code") or ""),
+        )
 
     def to_dict(self) -> dict:
         """The checkout form's fields, so the session pre-fills the form as it was typed."""
@@ -82,8 +85,7 @@ def price(cart: Cart, details: CheckoutDetails) -> CheckoutQuote:
         raise CartNotReady(" ".join(cart.problems))
     country = details.address.country
     quote = shipping.quote(
-        country,
-        [ParcelItem(l.variant.weight_g, l.quantity, l.variant.free_shipping) for l in cart.lines],
+        country, [ParcelItem(line.variant.weight_g, line.quantity, line.variant.free_shipping) for line in cart.lines]
     )
     priced = [(line, vat.price_line(country, line.variant.price_pence, line.quantity)) for line in cart.lines]
     items_pence = sum(p.line_total_pence for _, p in priced)
@@ -95,7 +97,12 @@ def price(cart: Cart, details: CheckoutDetails) -> CheckoutQuote:
         discount_pence = discounts.discount_amount(discount, country, items_pence, shipping_pence)
     totals = vat.order_totals(country, [p for _, p in priced], quote.price_pence, discount_pence)
     return CheckoutQuote(
-        cart=cart, details=details, shipping=quote, priced=priced, totals=totals, discount=discount,
+        cart=cart,
+        details=details,
+        shipping=quote,
+        priced=priced,
+        totals=totals,
+        discount=discount,
         discount_label=discount_label(discount) if discount else "",
         country_name=country_name(country),
     )
@@ -109,21 +116,32 @@ def draft_order(quote: CheckoutQuote) -> orders.NewOrder:
         address=d.address,
         lines=[
             orders.NewLine(
-                variant_id=line.variant.id, name=line.name, sku=line.variant.sku,
-                catalogue_price_pence=p.catalogue_price_pence, unit_price_pence=p.unit_price_pence,
-                quantity=p.quantity, vat_pence=p.vat_charged_pence,
-                customs_description=customs_description(line), hs_code=line.variant.hs_code,
-                origin_country=line.variant.origin_country, weight_g=line.variant.weight_g,
+                variant_id=line.variant.id,
+                name=line.name,
+                sku=line.variant.sku,
+                catalogue_price_pence=p.catalogue_price_pence,
+                unit_price_pence=p.unit_price_pence,
+                quantity=p.quantity,
+                vat_pence=p.vat_charged_pence,
+                customs_description=customs_description(line),
+                hs_code=line.variant.hs_code,
+                origin_country=line.variant.origin_country,
+                weight_g=line.variant.weight_g,
                 free_shipping=line.variant.free_shipping,
             )
             for line, p in quote.priced
         ],
         vat_treatment=VatTreatment.for_country(t.country_code),
-        shipping_zone=quote.shipping.zone_code, shipping_method=quote.shipping.method,
-        parcel_weight_g=quote.shipping.weight_g, items_pence=t.items_pence, shipping_pence=t.shipping_pence,
+        shipping_zone=quote.shipping.zone_code,
+        shipping_method=quote.shipping.method,
+        parcel_weight_g=quote.shipping.weight_g,
+        items_pence=t.items_pence,
+        shipping_pence=t.shipping_pence,
         discount_id=quote.discount.id if quote.discount else None,
         discount_code=quote.discount.code if quote.discount else None,
-        discount_pence=t.discount_pence, vat_pence=t.vat_pence, vat_removed_pence=t.vat_removed_pence,
+        discount_pence=t.discount_pence,
+        vat_pence=t.vat_pence,
+        vat_removed_pence=t.vat_removed_pence,
         total_pence=t.total_pence,
     )
 
@@ -131,10 +149,9 @@ def draft_order(quote: CheckoutQuote) -> orders.NewOrder:
 def customs_description(line: cart_services.CartLine) -> str:
     """Plain words a customs officer understands, from the category (CN22/CN23)."""
     category = line.variant.product.category.slug
-    return {
-        "magazines": "Printed magazine",
-        "beauty": "Cosmetic sheet masks",
-    }.get(category, line.variant.product.name)[:200]
+    return {"magazines": "Printed magazine", "beauty": "Cosmetic sheet masks"}.get(category, line.variant.product.name)[
+        :200
+    ]
 
 
 def place(items: dict, details: CheckoutDetails, *, user_id: int | None = None) -> Order:

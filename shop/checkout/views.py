@@ -47,8 +47,7 @@ def details():
     form = CheckoutForm(data=saved if request.method == "GET" else None)
     if form.validate_on_submit():
         entered = CheckoutDetails(
-            email=form.email.data, address=form.postal_address(),
-            discount_code=(form.discount_code.data or "").upper(),
+            email=form.email.data, address=form.postal_address(), discount_code=(form.discount_code.data or "").upper()
         )
         session[orders.DETAILS_KEY] = entered.to_dict()  # kept even if it is refused below
         try:
@@ -78,8 +77,9 @@ def review():
     except (ShippingError, DiscountError) as error:
         flash(str(error), "error")
         return redirect(url_for("checkout.details"))
-    return render_template("checkout/review.html", quote=quote, totals=quote.totals, details=entered,
-                           gateway_name=get_gateway().name)
+    return render_template(
+        "checkout/review.html", quote=quote, totals=quote.totals, details=entered, gateway_name=get_gateway().name
+    )
 
 
 @bp.post("/checkout/pay")
@@ -108,8 +108,10 @@ def pay():
         return redirect(url_for("checkout.details"))
 
     def urls(order) -> tuple[str, str]:
-        return (url_for("checkout.complete", number=order.number, token=order.access_token, _external=True),
-                url_for("checkout.cancelled", number=order.number, token=order.access_token, _external=True))
+        return (
+            url_for("checkout.complete", number=order.number, token=order.access_token, _external=True),
+            url_for("checkout.cancelled", number=order.number, token=order.access_token, _external=True),
+        )
 
     try:
         redirect_to = operations.start_payment(order, get_gateway(), urls=urls)

@@ -21,6 +21,7 @@ NOT_SHIPPED_SUFFIX = " — we don't ship here"
 
 # ---- countries ---------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def country_names() -> dict[str, str]:
     """ISO code → the name people use ("Korea, Republic of" reads "South Korea"), built once."""
@@ -45,6 +46,7 @@ def country_choices(not_shipped: set[str] | frozenset[str] = frozenset()) -> lis
 
 # ---- the postcode rule ----------------------------------------------------------------------
 
+
 def postcode_required(country: str | None) -> bool:
     """Every UK address has a postcode; elsewhere it may be left empty."""
     return (country or "").strip().upper() == UK
@@ -60,6 +62,7 @@ def normalise_postcode(country: str | None, postcode: str | None) -> str:
 
 # ---- the value ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PostalAddress:
     name: str
@@ -74,8 +77,12 @@ class PostalAddress:
         """From what a form or a session holds: trimmed, country in capitals, postcode normalised."""
         country = (country or "").strip().upper()
         return cls(
-            name=(name or "").strip(), line1=(line1 or "").strip(), line2=(line2 or "").strip(),
-            city=(city or "").strip(), postcode=normalise_postcode(country, postcode), country=country,
+            name=(name or "").strip(),
+            line1=(line1 or "").strip(),
+            line2=(line2 or "").strip(),
+            city=(city or "").strip(),
+            postcode=normalise_postcode(country, postcode),
+            country=country,
         )
 
     @classmethod
@@ -89,7 +96,13 @@ class PostalAddress:
 
     def columns(self) -> dict[str, str]:
         """As the ship_* columns of AddressColumns."""
-        return dict(zip(ADDRESS_COLUMNS, (self.name, self.line1, self.line2, self.city, self.postcode, self.country)))
+        return dict(
+            zip(
+                ADDRESS_COLUMNS,
+                (self.name, self.line1, self.line2, self.city, self.postcode, self.country),
+                strict=True,
+            )
+        )
 
     @property
     def country_name(self) -> str:
@@ -112,8 +125,14 @@ class AddressColumns:
 
     @property
     def postal_address(self) -> PostalAddress:
-        return PostalAddress(self.ship_name, self.ship_line1, self.ship_line2 or "", self.ship_city,
-                             self.ship_postcode or "", self.ship_country)
+        return PostalAddress(
+            self.ship_name,
+            self.ship_line1,
+            self.ship_line2 or "",
+            self.ship_city,
+            self.ship_postcode or "",
+            self.ship_country,
+        )
 
     @postal_address.setter
     def postal_address(self, address: PostalAddress) -> None:

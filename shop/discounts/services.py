@@ -74,9 +74,9 @@ def find_usable(code: str, email: str, now: datetime | None = None) -> DiscountC
 
 def uses_by(discount: DiscountCode, email: str) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(DiscountRedemption).where(
-            DiscountRedemption.discount_id == discount.id, DiscountRedemption.email == email.strip().lower()
-        )
+        select(func.count())
+        .select_from(DiscountRedemption)
+        .where(DiscountRedemption.discount_id == discount.id, DiscountRedemption.email == email.strip().lower())
     )
 
 

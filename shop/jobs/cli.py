@@ -12,10 +12,15 @@ jobs_cli = AppGroup("jobs", help="The job worker and its failed jobs.")
 
 
 @jobs_cli.command("worker")
-@click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True,
-              help="How many jobs run at the same time.")
-@click.option("--schedule/--no-schedule", default=True, show_default=True,
-              help="Also run the scheduled work (one worker of the shop should).")
+@click.option(
+    "--threads", type=click.IntRange(min=1), default=2, show_default=True, help="How many jobs run at the same time."
+)
+@click.option(
+    "--schedule/--no-schedule",
+    default=True,
+    show_default=True,
+    help="Also run the scheduled work (one worker of the shop should).",
+)
 def worker_command(threads: int, schedule: bool):
     """Run jobs as they are queued, retry failed attempts, and run the schedule (the Huey consumer)."""
     from . import tasks

@@ -104,8 +104,10 @@ def redispatch_overdue(now: datetime | None = None, limit: int = 500) -> list[in
     now = now or utcnow()
     overdue_before = now - timedelta(seconds=current_app.config["JOBS_REDISPATCH_AFTER"])
     jobs = db.session.scalars(
-        select(Job).where(Job.status == JobStatus.PENDING, Job.next_attempt_at <= overdue_before)
-        .order_by(Job.id).limit(limit)
+        select(Job)
+        .where(Job.status == JobStatus.PENDING, Job.next_attempt_at <= overdue_before)
+        .order_by(Job.id)
+        .limit(limit)
     ).all()
     for job in jobs:
         job.next_attempt_at = now  # not again before another JOBS_REDISPATCH_AFTER

@@ -14,7 +14,9 @@ class OrderSale:
         if order is None:
             return None
         return demo.DemoPurchase(
-            title=f"Order {order.number}", amount_pence=order.total_pence, payable=order.is_pending,
+            title=f"Order {order.number}",
+            amount_pence=order.total_pence,
+            payable=order.is_pending,
             retry_url=url_for("checkout.details"),
             retry_note="Your cart and details are still here: check them and try again with another card.",
         )

@@ -73,6 +73,7 @@ class OutOfStock(OrderError):
 
 # --- The state machine ------------------------------------------------------------------
 
+
 def can_move(from_status: OrderStatus, to: OrderStatus) -> bool:
     return to in ALLOWED_MOVES[from_status]
 
@@ -97,8 +98,15 @@ def transition(order: Order, to: OrderStatus, *, actor: str, reason: str = "") -
     return entry
 
 
-def record_event(order: Order, kind: str, *, actor: str, reason: str = "", reference: str | None = None,
-                 amount_pence: int | None = None) -> OrderEvent:
+def record_event(
+    order: Order,
+    kind: str,
+    *,
+    actor: str,
+    reason: str = "",
+    reference: str | None = None,
+    amount_pence: int | None = None,
+) -> OrderEvent:
     entry = OrderEvent(kind=kind, actor=actor, reason=reason, reference=reference, amount_pence=amount_pence)
     order.events.append(entry)
     db.session.flush()
@@ -106,6 +114,7 @@ def record_event(order: Order, kind: str, *, actor: str, reason: str = "", refer
 
 
 # --- Stock ------------------------------------------------------------------------------
+
 
 def reserve_stock(variant_id: int, quantity: int) -> bool:
     """Take `quantity` off a variant's stock if (and only if) that many are there.
@@ -147,6 +156,7 @@ def release_reservations(order: Order) -> None:
 
 
 # --- Placing an order -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NewLine:
@@ -201,41 +211,62 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
     order = Order(
         number=new_order_number(),
         access_token=secrets.token_urlsafe(32),
-        email=draft.email.strip(), user_id=user_id,
+        email=draft.email.strip(),
+        user_id=user_id,
         **address.columns(),
-        status=S.PENDING_PAYMENT, currency="GBP", vat_treatment=draft.vat_treatment,
-        shipping_zone=draft.shipping_zone, shipping_method=draft.shipping_method,
-        parcel_weight_g=draft.parcel_weight_g, items_pence=draft.items_pence,
-        shipping_pence=draft.shipping_pence, discount_code=draft.discount_code,
-        discount_pence=draft.discount_pence, vat_pence=draft.vat_pence,
-        vat_removed_pence=draft.vat_removed_pence, total_pence=draft.total_pence,
+        status=S.PENDING_PAYMENT,
+        currency="GBP",
+        vat_treatment=draft.vat_treatment,
+        shipping_zone=draft.shipping_zone,
+        shipping_method=draft.shipping_method,
+        parcel_weight_g=draft.parcel_weight_g,
+        items_pence=draft.items_pence,
+        shipping_pence=draft.shipping_pence,
+        discount_code=draft.discount_code,
+        discount_pence=draft.discount_pence,
+        vat_pence=draft.vat_pence,
+        vat_removed_pence=draft.vat_removed_pence,
+        total_pence=draft.total_pence,
     )
     for line in draft.lines:
         order.lines.append(
             OrderLine(
-                variant_id=line.variant_id, name=line.name, sku=line.sku,
-                catalogue_price_pence=line.catalogue_price_pence, unit_price_pence=line.unit_price_pence,
-                quantity=line.quantity, line_total_pence=line.unit_price_pence * line.quantity,
-                vat_pence=line.vat_pence, customs_description=line.customs_description,
-                hs_code=line.hs_code, origin_country=line.origin_country, weight_g=line.weight_g,
+                variant_id=line.variant_id,
+                name=line.name,
+                sku=line.sku,
+                catalogue_price_pence=line.catalogue_price_pence,
+                unit_price_pence=line.unit_price_pence,
+                quantity=line.quantity,
+                line_total_pence=line.unit_price_pence * line.quantity,
+                vat_pence=line.vat_pence,
+                customs_description=line.customs_description,
+                hs_code=line.hs_code,
+                origin_country=line.origin_country,
+                weight_g=line.weight_g,
                 free_shipping=line.free_shipping,
             )
         )
-    order.events.append(OrderEvent(kind="status", from_status=None, to_status=S.PENDING_PAYMENT.value,
-                                   actor=actor, reason="order placed"))
+    order.events.append(
+        OrderEvent(
+            kind="status", from_status=None, to_status=S.PENDING_PAYMENT.value, actor=actor, reason="order placed"
+        )
+    )
     db.session.add(order)
     db.session.flush()
     for line in draft.lines:
         if not reserve_stock(line.variant_id, line.quantity):
             available = db.session.scalar(select(Variant.stock).where(Variant.id == line.variant_id)) or 0
             message = (
-                f"Sorry, {line.name} is sold out." if available == 0
+                f"Sorry, {line.name} is sold out."
+                if available == 0
                 else f"Sorry, only {available} of {line.name} left."
             )
             raise OutOfStock(message, variant_id=line.variant_id, available=available)
     if draft.discount_id is not None:
         discounts.reserve(
-            db.session.get(DiscountCode, draft.discount_id), order_id=order.id, email=draft.email,
+            db.session.get(DiscountCode, draft.discount_id),
+            order_id=order.id,
+            email=draft.email,
             amount_pence=draft.discount_pence,
         )
     log.info("Order %s placed: %s pence", order.number, order.total_pence)
@@ -243,6 +274,7 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
 
 
 # --- Finding orders ---------------------------------------------------------------------
+
 
 def order_by_id(order_id: int) -> Order | None:
     return db.session.get(Order, order_id)
@@ -297,6 +329,7 @@ def reconcile_checkout(state: MutableMapping) -> None:
 
 # --- Payment attempts and facts (called by the gateways) -------------------------------
 
+
 def begin_payment_attempt(order: Order, *, provider: str) -> int:
     """Count a new payment attempt (its number makes the provider's idempotency key)."""
     if not order.is_pending:
@@ -320,15 +353,26 @@ def confirm_payment(order: Order, *, provider: str, reference: str | None, actor
         return False
     if order.status in RELEASING:
         already = db.session.scalar(
-            select(func.count()).select_from(OrderEvent).where(
+            select(func.count())
+            .select_from(OrderEvent)
+            .where(
                 OrderEvent.order_id == order.id, OrderEvent.kind == "late_payment", OrderEvent.reference == reference
             )
         )
         if not already:
-            record_event(order, "late_payment", actor=actor, reference=reference,
-                         reason=f"{provider} payment received for a {order.status.value} order: refund needed")
-            log.warning("Order %s: payment %s arrived after it was %s; refund needed",
-                        order.number, reference, order.status.value)
+            record_event(
+                order,
+                "late_payment",
+                actor=actor,
+                reference=reference,
+                reason=f"{provider} payment received for a {order.status.value} order: refund needed",
+            )
+            log.warning(
+                "Order %s: payment %s arrived after it was %s; refund needed",
+                order.number,
+                reference,
+                order.status.value,
+            )
         return False
     order.payment_provider = provider
     if reference:
@@ -357,14 +401,20 @@ def record_refund(order: Order, *, amount_pence: int, reference: str, actor: str
     """Record a refund once per reference. Refunds adding up to the total move a paid (or
     later) order to refunded; a partial refund is an event only."""
     seen = db.session.scalar(
-        select(func.count()).select_from(OrderEvent).where(
-            OrderEvent.order_id == order.id, OrderEvent.kind == "refund", OrderEvent.reference == reference
-        )
+        select(func.count())
+        .select_from(OrderEvent)
+        .where(OrderEvent.order_id == order.id, OrderEvent.kind == "refund", OrderEvent.reference == reference)
     )
     if seen:
         return False
-    record_event(order, "refund", actor=actor, reference=reference, amount_pence=amount_pence,
-                 reason=f"refund of {amount_pence} pence")
+    record_event(
+        order,
+        "refund",
+        actor=actor,
+        reference=reference,
+        amount_pence=amount_pence,
+        reason=f"refund of {amount_pence} pence",
+    )
     refunded = db.session.scalar(
         select(func.coalesce(func.sum(OrderEvent.amount_pence), 0)).where(
             OrderEvent.order_id == order.id, OrderEvent.kind == "refund"
@@ -396,8 +446,14 @@ def anonymise(order: Order, *, actor: str, reason: str) -> OrderEvent:
         update(Order)
         .where(Order.id == order.id, Order.version == version)
         .values(
-            user_id=None, email=ANONYMISED_EMAIL, ship_name=ANONYMISED_NAME, ship_line1=ANONYMISED_LINE,
-            ship_line2="", ship_city=ANONYMISED_LINE, ship_postcode="", version=Order.version + 1,
+            user_id=None,
+            email=ANONYMISED_EMAIL,
+            ship_name=ANONYMISED_NAME,
+            ship_line1=ANONYMISED_LINE,
+            ship_line2="",
+            ship_city=ANONYMISED_LINE,
+            ship_postcode="",
+            version=Order.version + 1,
         )
         .execution_options(synchronize_session=False)
     )
@@ -417,6 +473,7 @@ def anonymise_account_orders(user, **_) -> int:
 
 # --- Operations -------------------------------------------------------------------------
 
+
 def expire_stale(older_than_minutes: int, *, now: datetime | None = None) -> list[str]:
     """Expire every order still waiting for payment after `older_than_minutes`, releasing
     its stock. Each order in its own savepoint: one paid or cancelled meanwhile (its
@@ -431,8 +488,9 @@ def expire_stale(older_than_minutes: int, *, now: datetime | None = None) -> lis
         order = db.session.get(Order, order_id)
         try:
             with db.session.begin_nested():
-                changed = expire_order(order, reason=f"unpaid after {older_than_minutes} minutes",
-                                       actor="system:expire-stale")
+                changed = expire_order(
+                    order, reason=f"unpaid after {older_than_minutes} minutes", actor="system:expire-stale"
+                )
         except ConcurrentUpdate:
             db.session.expire(order)  # paid or cancelled meanwhile: leave it
             continue
@@ -442,6 +500,7 @@ def expire_stale(older_than_minutes: int, *, now: datetime | None = None) -> lis
 
 
 # --- Email ------------------------------------------------------------------------------
+
 
 def order_link(order: Order) -> str:
     """The guest's private link to the order (goes in the email)."""
@@ -454,8 +513,11 @@ def send_order_confirmation(order: Order) -> bool:
     Never raises: a rendering problem must not lose a paid order."""
     try:
         return send_email(
-            order.email, f"Your Inspire Me Korea order {order.number}", "order_confirmation",
-            order=order, order_url=order_link(order),
+            order.email,
+            f"Your Inspire Me Korea order {order.number}",
+            "order_confirmation",
+            order=order,
+            order_url=order_link(order),
         )
     except Exception:  # a template or rendering problem must not lose a paid order either
         log.exception("Could not build the confirmation email for order %s", order.number)

@@ -91,10 +91,21 @@ def _confirm(order: Order, session: dict) -> str:
     expected = (order.total_pence, order.currency.lower())
     charged = (session.get("amount_total"), (session.get("currency") or "").lower())
     if session.get("amount_total") is not None and charged != expected:
-        log.error("Stripe session %s charged %s, order %s expects %s: not confirmed", session.get("id"), charged, order.number, expected)
-        orders.record_event(order, "payment_mismatch", actor=ACTOR, reference=session.get("id"),
-                            amount_pence=session.get("amount_total"),
-                            reason=f"Stripe charged {charged[0]} {charged[1]}, the order is {expected[0]} {expected[1]}: check and refund")
+        log.error(
+            "Stripe session %s charged %s, order %s expects %s: not confirmed",
+            session.get("id"),
+            charged,
+            order.number,
+            expected,
+        )
+        orders.record_event(
+            order,
+            "payment_mismatch",
+            actor=ACTOR,
+            reference=session.get("id"),
+            amount_pence=session.get("amount_total"),
+            reason=f"Stripe charged {charged[0]} {charged[1]}, the order is {expected[0]} {expected[1]}: check and refund",
+        )
         return "refused: amount differs from the order"
     if orders.confirm_payment(order, provider=PROVIDER, reference=session.get("id"), actor=ACTOR):
         orders.send_order_confirmation(order)
@@ -135,15 +146,18 @@ def _end_current_attempt(session: dict, context: WebhookContext, end: Callable, 
 @handles_session("checkout.session.async_payment_failed", mode="payment")
 def session_async_failed(session: dict, context: WebhookContext) -> str:
     return _end_current_attempt(
-        session, context, orders.fail_payment,
-        "The payment did not go through (Stripe: async payment failed)", "cancelled",
+        session,
+        context,
+        orders.fail_payment,
+        "The payment did not go through (Stripe: async payment failed)",
+        "cancelled",
     )
 
 
 @handles_session("checkout.session.expired", mode="payment")
 def session_expired(session: dict, context: WebhookContext) -> str:
     return _end_current_attempt(
-        session, context, orders.expire_order, "Stripe Checkout session expired without payment", "expired",
+        session, context, orders.expire_order, "Stripe Checkout session expired without payment", "expired"
     )
 
 

@@ -114,9 +114,7 @@ def accept_card(number: str, *, renewing: bool = False) -> str:
             "This demo knows three cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0341 pays now but "
             "fails at renewal, and 4000 0000 0000 0002 is declined."
         )
-    raise DemoCardError(
-        "This demo only knows two cards: 4242 4242 4242 4242 pays and 4000 0000 0000 0002 is declined."
-    )
+    raise DemoCardError("This demo only knows two cards: 4242 4242 4242 4242 pays and 4000 0000 0000 0002 is declined.")
 
 
 def customer_reference(card: str) -> str:
@@ -149,9 +147,17 @@ def read_state(state: str, keys: frozenset[str] = PAGE_STATE) -> dict | None:
     return data if isinstance(data, dict) and keys <= data.keys() else None
 
 
-def _page(endpoint: str, purpose: str, subject_id: int, reference: str, success_url: str, cancel_url: str) -> CheckoutRedirect:
+def _page(
+    endpoint: str, purpose: str, subject_id: int, reference: str, success_url: str, cancel_url: str
+) -> CheckoutRedirect:
     state = _serializer().dumps(
-        {"purpose": purpose, "subject": subject_id, "reference": reference, "success": success_url, "cancel": cancel_url}
+        {
+            "purpose": purpose,
+            "subject": subject_id,
+            "reference": reference,
+            "success": success_url,
+            "cancel": cancel_url,
+        }
     )
     return CheckoutRedirect(url=url_for(endpoint, state=state), reference=reference)
 
@@ -161,13 +167,17 @@ class DemoGateway:
 
     def __init__(self, config: Mapping[str, Any]):
         if not demo_allowed(config):
-            raise DemoGatewayRefused("The demo payment gateway is never used in production or when Stripe is configured")
+            raise DemoGatewayRefused(
+                "The demo payment gateway is never used in production or when Stripe is configured"
+            )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "DemoGateway":
         return cls(config)
 
-    def start_order_payment(self, order: PayableOrder, *, attempt: int, success_url: str, cancel_url: str) -> CheckoutRedirect:
+    def start_order_payment(
+        self, order: PayableOrder, *, attempt: int, success_url: str, cancel_url: str
+    ) -> CheckoutRedirect:
         return _page("payments.demo_page", ORDER, order.id, f"demo_{order.number}_{attempt}", success_url, cancel_url)
 
     # -- the Culture Box: the demo keeps no schedule of its own. `flask box demo-renew`
@@ -175,8 +185,13 @@ class DemoGateway:
     # and cancellations need nothing from the demo "provider".
 
     def start_subscription_payment(
-        self, sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None,
-        success_url: str, cancel_url: str,
+        self,
+        sub: BillableSubscription,
+        quote: BoxPrice,
+        *,
+        first_renewal_at: datetime | None,
+        success_url: str,
+        cancel_url: str,
     ) -> CheckoutRedirect:
         return _page("payments.demo_box_page", BOX, sub.id, f"demo_box_{sub.id}_first", success_url, cancel_url)
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-
 # -- what a provider reads of the things it charges for ------------------------------------
 
 
@@ -103,8 +102,13 @@ class PaymentGateway(Protocol):
     # start_subscription_payment have nothing to do.
 
     def start_subscription_payment(
-        self, sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None,
-        success_url: str, cancel_url: str,
+        self,
+        sub: BillableSubscription,
+        quote: BoxPrice,
+        *,
+        first_renewal_at: datetime | None,
+        success_url: str,
+        cancel_url: str,
     ) -> CheckoutRedirect:
         """The first payment: quote.totals.total_pence now for the first plan.months boxes;
         then, unless it is a gift (first_renewal_at None), the same amount every plan.months

@@ -62,7 +62,11 @@ def amounts_for(order: PayableOrder) -> tuple[int, int, int]:
     if shipping < 0 or items - coupon + shipping != order.total_pence:
         log.error(
             "Order %s does not add up for Stripe: items %s - discount %s + shipping %s != total %s",
-            order.number, items, discount, order.shipping_pence, order.total_pence,
+            order.number,
+            items,
+            discount,
+            order.shipping_pence,
+            order.total_pence,
         )
         raise PaymentError(REFUSED_MESSAGE)
     return items, coupon, shipping
@@ -118,7 +122,10 @@ class StripeGateway:
         except stripe.StripeError as error:
             log.error(
                 "Stripe refused to start payment for order %s: %s (request %s, code %s)",
-                order.number, error.user_message or error, error.request_id, error.code,
+                order.number,
+                error.user_message or error,
+                error.request_id,
+                error.code,
             )
             raise PaymentError(REFUSED_MESSAGE) from None
         answer = session.to_dict()
@@ -130,8 +137,13 @@ class StripeGateway:
     # -- the Culture Box (see stripe_subscriptions.py for the billing-day rule) ----------
 
     def start_subscription_payment(
-        self, sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None,
-        success_url: str, cancel_url: str,
+        self,
+        sub: BillableSubscription,
+        quote: BoxPrice,
+        *,
+        first_renewal_at: datetime | None,
+        success_url: str,
+        cancel_url: str,
     ) -> CheckoutRedirect:
         return self.subscriptions.start(
             sub, quote, first_renewal_at=first_renewal_at, success_url=success_url, cancel_url=cancel_url

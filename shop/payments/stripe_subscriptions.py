@@ -50,25 +50,20 @@ PURPOSE_GIFT = "culture_box_gift"
 MIN_TRIAL = timedelta(hours=48)  # Stripe: Checkout subscription_data.trial_end >= 48 h ahead
 
 START_UNAVAILABLE = (
-    "We couldn't reach our card payment provider just now, so nothing has been charged. "
-    "Please try again in a moment."
+    "We couldn't reach our card payment provider just now, so nothing has been charged. Please try again in a moment."
 )
 START_REFUSED = (
     "Our card payment provider couldn't start this payment, so nothing has been charged. "
     "Please try again, or contact us if it keeps happening."
 )
 CHANGE_UNAVAILABLE = (
-    "We couldn't reach our card payment provider just now, so nothing has changed. "
-    "Please try again in a moment."
+    "We couldn't reach our card payment provider just now, so nothing has changed. Please try again in a moment."
 )
 CHANGE_REFUSED = (
     "Our card payment provider couldn't make this change, so nothing has changed. "
     "Please try again, or contact us if it keeps happening."
 )
-NOT_LINKED = (
-    "Your subscription is still being set up with our card payment provider. "
-    "Please try again in a minute."
-)
+NOT_LINKED = "Your subscription is still being set up with our card payment provider. Please try again in a minute."
 NO_CUSTOMER = (
     "We can't open the card page for this subscription yet: its first payment is still "
     "being set up. Please try again in a minute, or contact us."
@@ -84,8 +79,14 @@ def stripe_call(what: str, sub: BillableSubscription, *, unavailable: str, refus
         log.exception("Stripe unreachable or timed out (%s, subscription %s)", what, sub.id)
         raise PaymentError(unavailable) from None
     except stripe.StripeError as error:
-        log.error("Stripe refused %s for subscription %s: %s (request %s, code %s)",
-                  what, sub.id, error.user_message or error, error.request_id, error.code)
+        log.error(
+            "Stripe refused %s for subscription %s: %s (request %s, code %s)",
+            what,
+            sub.id,
+            error.user_message or error,
+            error.request_id,
+            error.code,
+        )
         raise PaymentError(refused) from None
 
 
@@ -134,14 +135,24 @@ def _names(sub: BillableSubscription, quote: BoxPrice) -> tuple[str, str]:
 
 def _check_total(sub: BillableSubscription, quote: BoxPrice) -> None:
     totals = quote.totals
-    if totals.items_pence < 0 or totals.shipping_pence < 0 or totals.items_pence + totals.shipping_pence != totals.total_pence:
-        log.error("Culture Box quote for subscription %s does not add up: box %s + shipping %s != total %s",
-                  sub.id, totals.items_pence, totals.shipping_pence, totals.total_pence)
+    if (
+        totals.items_pence < 0
+        or totals.shipping_pence < 0
+        or totals.items_pence + totals.shipping_pence != totals.total_pence
+    ):
+        log.error(
+            "Culture Box quote for subscription %s does not add up: box %s + shipping %s != total %s",
+            sub.id,
+            totals.items_pence,
+            totals.shipping_pence,
+            totals.total_pence,
+        )
         raise PaymentError(START_REFUSED)
 
 
-def checkout_params(sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None,
-                    success_url: str, cancel_url: str) -> dict:
+def checkout_params(
+    sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None, success_url: str, cancel_url: str
+) -> dict:
     """The Checkout Session for the first payment (see the module docstring)."""
     _check_total(sub, quote)
     box, shipping = quote.totals.items_pence, quote.totals.shipping_pence
@@ -159,10 +170,15 @@ def checkout_params(sub: BillableSubscription, quote: BoxPrice, *, first_renewal
         params.update(
             mode="payment",
             line_items=[_price(box, box_name, "box")],
-            shipping_options=[{"shipping_rate_data": {
-                "type": "fixed_amount", "display_name": shipping_name,
-                "fixed_amount": {"amount": shipping, "currency": "gbp"},
-            }}],
+            shipping_options=[
+                {
+                    "shipping_rate_data": {
+                        "type": "fixed_amount",
+                        "display_name": shipping_name,
+                        "fixed_amount": {"amount": shipping, "currency": "gbp"},
+                    }
+                }
+            ],
             metadata=metadata,
             payment_intent_data={"metadata": metadata},
         )
@@ -192,14 +208,25 @@ class StripeSubscriptions:
 
     # -- the first payment ----------------------------------------------------------------
 
-    def start(self, sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None,
-              success_url: str, cancel_url: str) -> CheckoutRedirect:
+    def start(
+        self,
+        sub: BillableSubscription,
+        quote: BoxPrice,
+        *,
+        first_renewal_at: datetime | None,
+        success_url: str,
+        cancel_url: str,
+    ) -> CheckoutRedirect:
         if first_renewal_at is not None and first_renewal_at - utcnow() < MIN_TRIAL:
-            log.error("Subscription %s: first renewal %s is under 48 h away; Stripe would refuse the trial_end",
-                      sub.id, first_renewal_at)
+            log.error(
+                "Subscription %s: first renewal %s is under 48 h away; Stripe would refuse the trial_end",
+                sub.id,
+                first_renewal_at,
+            )
             raise PaymentError(START_REFUSED)
-        params = checkout_params(sub, quote, first_renewal_at=first_renewal_at,
-                                 success_url=success_url, cancel_url=cancel_url)
+        params = checkout_params(
+            sub, quote, first_renewal_at=first_renewal_at, success_url=success_url, cancel_url=cancel_url
+        )
         with stripe_call("starting checkout", sub, unavailable=START_UNAVAILABLE, refused=START_REFUSED):
             session = self.client.v1.checkout.sessions.create(
                 params=params, options={"idempotency_key": checkout_idempotency_key(sub)}
@@ -247,9 +274,11 @@ class StripeSubscriptions:
         self._update(sub, "pausing", {"pause_collection": {"behavior": "void"}})
 
     def resume(self, sub: BillableSubscription, due_at: datetime) -> None:
-        self._update(sub, "resuming", {
-            "pause_collection": "", "trial_end": self._trial_end(due_at), "proration_behavior": "none",
-        })
+        self._update(
+            sub,
+            "resuming",
+            {"pause_collection": "", "trial_end": self._trial_end(due_at), "proration_behavior": "none"},
+        )
 
     def cancel_at_period_end(self, sub: BillableSubscription) -> None:
         self._update(sub, "cancelling", {"cancel_at_period_end": True})
@@ -269,10 +298,10 @@ class StripeSubscriptions:
                 stripe_id, params={"expand": ["items.data.price.product"]}
             ).to_dict()
             items = self._item_changes(sub, quote, current)
-            self.client.v1.subscriptions.update(stripe_id, params={
-                "items": items, "proration_behavior": "none",
-                "metadata": {"ship_country": quote.country_code},
-            })
+            self.client.v1.subscriptions.update(
+                stripe_id,
+                params={"items": items, "proration_behavior": "none", "metadata": {"ship_country": quote.country_code}},
+            )
 
     def _item_changes(self, sub: BillableSubscription, quote: BoxPrice, current: dict) -> list[dict]:
         by_line: dict[str, dict] = {}

@@ -14,14 +14,27 @@ from . import bp, demo
 
 
 class DemoCardForm(FlaskForm):
-    card_number = StringField("Card number", validators=[InputRequired("Please enter the card number.")],
-                              description="Demo cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined.")
-    expiry = StringField("Expiry date (MM/YY)", validators=[
-        InputRequired("Please enter the expiry date."),
-        Regexp(r"^\s*(0[1-9]|1[0-2])\s*/\s*(\d{2})\s*$", message="Please enter the expiry date as MM/YY, like 12/30.")])
-    cvc = StringField("Security code (CVC)", validators=[
-        InputRequired("Please enter the 3-digit security code."),
-        Regexp(r"^\s*\d{3,4}\s*$", message="The security code is the 3 digits on the back of the card.")])
+    card_number = StringField(
+        "Card number",
+        validators=[InputRequired("Please enter the card number.")],
+        description="Demo cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined.",
+    )
+    expiry = StringField(
+        "Expiry date (MM/YY)",
+        validators=[
+            InputRequired("Please enter the expiry date."),
+            Regexp(
+                r"^\s*(0[1-9]|1[0-2])\s*/\s*(\d{2})\s*$", message="Please enter the expiry date as MM/YY, like 12/30."
+            ),
+        ],
+    )
+    cvc = StringField(
+        "Security code (CVC)",
+        validators=[
+            InputRequired("Please enter the 3-digit security code."),
+            Regexp(r"^\s*\d{3,4}\s*$", message="The security code is the 3 digits on the back of the card."),
+        ],
+    )
 
     def validate_expiry(self, field):
         month, year = (int(part) for part in field.data.replace(" ", "").split("/"))
@@ -88,7 +101,9 @@ def demo_page(state: str):
 
 @bp.post("/demo/<state>/cancel")
 def demo_cancel(state: str):
-    return _cancel(state, demo.ORDER, "You cancelled the payment, so nothing was charged. Your cart and details are still here.")
+    return _cancel(
+        state, demo.ORDER, "You cancelled the payment, so nothing was charged. Your cart and details are still here."
+    )
 
 
 @bp.route("/demo/box/<state>", methods=["GET", "POST"])
@@ -114,8 +129,13 @@ def demo_card_page(state: str):
             form.card_number.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Card updated, and the overdue payment is paid: your boxes are back on." if paid
-                  else "Card updated: renewals will be charged to it.", "success")
+            flash(
+                "Card updated, and the overdue payment is paid: your boxes are back on."
+                if paid
+                else "Card updated: renewals will be charged to it.",
+                "success",
+            )
             return redirect(data["return"], code=303)
-    return render_template("payments/demo_card.html", purchase=purchase, form=form, state=state,
-                           return_url=data["return"]), 422 if form.errors else 200
+    return render_template(
+        "payments/demo_card.html", purchase=purchase, form=form, state=state, return_url=data["return"]
+    ), 422 if form.errors else 200

@@ -51,7 +51,9 @@ def process_event(event: dict) -> str:
 
 
 def _already_processed(event_id: str) -> bool:
-    return db.session.scalar(select(ProcessedStripeEvent.id).where(ProcessedStripeEvent.event_id == event_id)) is not None
+    return (
+        db.session.scalar(select(ProcessedStripeEvent.id).where(ProcessedStripeEvent.event_id == event_id)) is not None
+    )
 
 
 @bp.post("/webhooks/stripe")

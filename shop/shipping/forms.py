@@ -17,15 +17,26 @@ class DeliveryAddressForm(FlaskForm):
     class Meta:
         csrf_time_limit = None  # a form left open for hours still submits
 
-    name = StringField("Full name", filters=[strip], validators=[
-        InputRequired("Please enter the name the parcel goes to."), Length(max=200)])
-    line1 = StringField("Address line 1", filters=[strip], validators=[
-        InputRequired("Please enter the first line of the address."), Length(max=200)])
+    name = StringField(
+        "Full name",
+        filters=[strip],
+        validators=[InputRequired("Please enter the name the parcel goes to."), Length(max=200)],
+    )
+    line1 = StringField(
+        "Address line 1",
+        filters=[strip],
+        validators=[InputRequired("Please enter the first line of the address."), Length(max=200)],
+    )
     line2 = StringField("Address line 2 (optional)", filters=[strip], validators=[Optional(), Length(max=200)])
-    city = StringField("Town or city", filters=[strip], validators=[
-        InputRequired("Please enter the town or city."), Length(max=120)])
-    postcode = StringField("Postcode or ZIP", filters=[strip], validators=[Length(max=20)],
-                           description="Leave empty if the address has none.")
+    city = StringField(
+        "Town or city", filters=[strip], validators=[InputRequired("Please enter the town or city."), Length(max=120)]
+    )
+    postcode = StringField(
+        "Postcode or ZIP",
+        filters=[strip],
+        validators=[Length(max=20)],
+        description="Leave empty if the address has none.",
+    )
     country = SelectField("Country", validators=[InputRequired("Please choose a country.")])
 
     def __init__(self, *args, **kwargs):
@@ -37,8 +48,9 @@ class DeliveryAddressForm(FlaskForm):
             raise ValidationError("Please enter the postcode: every UK address has one.")
 
     def postal_address(self) -> PostalAddress:
-        return PostalAddress.of(self.name.data, self.line1.data, self.line2.data, self.city.data,
-                                self.postcode.data, self.country.data)
+        return PostalAddress.of(
+            self.name.data, self.line1.data, self.line2.data, self.city.data, self.postcode.data, self.country.data
+        )
 
     def fill_from(self, address: PostalAddress) -> None:
         """Pre-fill from an address (a subscription's, or an account's saved one)."""

@@ -72,8 +72,7 @@ def zone_for(country_code: str) -> ShippingZone:
         raise UnknownCountry("Please choose a country from the list.")
     if not row.ships:
         raise CountryNotShipped(
-            f"Sorry, we can't ship to {country_name(code)} at the moment. "
-            "Please choose another delivery address."
+            f"Sorry, we can't ship to {country_name(code)} at the moment. Please choose another delivery address."
         )
     return row.zone
 
@@ -98,7 +97,9 @@ def quote(country_code: str, items: Iterable[ParcelItem]) -> ShippingQuote:
     )
     if band is None:
         heaviest = db.session.scalar(
-            select(ParcelRate.max_weight_g).where(ParcelRate.zone_id == zone.id).order_by(ParcelRate.max_weight_g.desc())
+            select(ParcelRate.max_weight_g)
+            .where(ParcelRate.zone_id == zone.id)
+            .order_by(ParcelRate.max_weight_g.desc())
         )
         limit = f"{heaviest / 1000:g} kg" if heaviest else "our limit"
         raise ParcelTooHeavy(

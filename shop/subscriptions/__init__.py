@@ -4,8 +4,14 @@ bp = Blueprint("subscriptions", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from . import accounts, demo_sales, services, stripe_events, views  # noqa: F401  (stripe_events registers its handlers)
-    from . import account_views  # noqa: F401  (the subscriber's pages under /account/subscriptions)
+    from . import (  # noqa: F401  (stripe_events registers its handlers)
+        account_views,  # noqa: F401  (the subscriber's pages under /account/subscriptions)
+        accounts,
+        demo_sales,
+        services,
+        stripe_events,
+        views,
+    )
     from .cli import box_cli
     from .models import SubscriptionStatus
 

@@ -87,7 +87,9 @@ def skip(sub_id: int):
 @login_required
 def pause(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
-    return _act(sub, actions.pause, "Paused: no payments are taken until you resume. Boxes already paid for still ship.")
+    return _act(
+        sub, actions.pause, "Paused: no payments are taken until you resume. Boxes already paid for still ship."
+    )
 
 
 @bp.post("/account/subscriptions/<int:sub_id>/resume")
@@ -131,6 +133,7 @@ def card(sub_id: int):
 
 # ---- moving house: the form, a review with the new price, then confirm -------------------
 
+
 def _address_form_page(sub: Subscription, form: DeliveryAddressForm, error: str | None = None):
     return render_template("subscriptions/address_form.html", o=overview(sub), form=form, error=error)
 
@@ -156,7 +159,10 @@ def address(sub_id: int):
         # A gift has no payments left to re-price: nothing to review, change it now.
         return _change_address(sub, form)
     return render_template(
-        "subscriptions/address_review.html", o=overview(sub), form=form, new_quote=new_quote,
+        "subscriptions/address_review.html",
+        o=overview(sub),
+        form=form,
+        new_quote=new_quote,
         new_country=country_name(new_quote.country_code),
     )
 
@@ -179,8 +185,13 @@ def _change_address(sub: Subscription, form: DeliveryAddressForm):
         return _address_form_page(sub, form, error=str(error))
     db.session.commit()
     if sub.plan.renews:
-        flash(f"Address changed: boxes now go to {sub.ship_city}, {country_name(sub.ship_country)}. "
-              f"Each payment from now on is {format_money(new_quote.totals.total_pence)}.", "success")
+        flash(
+            f"Address changed: boxes now go to {sub.ship_city}, {country_name(sub.ship_country)}. "
+            f"Each payment from now on is {format_money(new_quote.totals.total_pence)}.",
+            "success",
+        )
     else:
-        flash(f"Address changed: the gift's boxes now go to {sub.ship_city}, {country_name(sub.ship_country)}.", "success")
+        flash(
+            f"Address changed: the gift's boxes now go to {sub.ship_city}, {country_name(sub.ship_country)}.", "success"
+        )
     return _manage_page(sub)

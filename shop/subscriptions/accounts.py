@@ -14,8 +14,12 @@ from .models import Subscription
 
 def user_subscriptions(user: User) -> list[Subscription]:
     """The customer's subscriptions, newest first."""
-    query = (select(Subscription).where(Subscription.user_id == user.id).order_by(Subscription.id.desc())
-             .options(selectinload(Subscription.plan), selectinload(Subscription.periods)))
+    query = (
+        select(Subscription)
+        .where(Subscription.user_id == user.id)
+        .order_by(Subscription.id.desc())
+        .options(selectinload(Subscription.plan), selectinload(Subscription.periods))
+    )
     return list(db.session.scalars(query))
 
 
@@ -27,8 +31,12 @@ def export_subscriptions(user: User) -> list[dict]:
             "email": s.email,
             "first_month": s.first_month.isoformat(),
             "ship_to": {
-                "name": s.ship_name, "line1": s.ship_line1, "line2": s.ship_line2, "city": s.ship_city,
-                "postcode": s.ship_postcode, "country": s.ship_country,
+                "name": s.ship_name,
+                "line1": s.ship_line1,
+                "line2": s.ship_line2,
+                "city": s.ship_city,
+                "postcode": s.ship_postcode,
+                "country": s.ship_country,
             },
             "gift_message": s.gift_message,
             "created_at": s.created_at.isoformat(),

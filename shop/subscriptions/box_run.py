@@ -72,7 +72,7 @@ def run(edition: Edition, *, run_by: str) -> BoxRunResult:
 
     address = [getattr(Subscription, column) for column in ADDRESS_COLUMNS]
     candidates = entitled(edition).with_only_columns(
-        Subscription.id, literal(edition.id), literal(box_run.id), *address, literal(now, UtcDateTime()),
+        Subscription.id, literal(edition.id), literal(box_run.id), *address, literal(now, UtcDateTime())
     )
     already = _shipment_count(edition)
     if edition.capacity is not None:
@@ -93,9 +93,7 @@ def _shipment_count(edition: Edition) -> int:
 def _end_finished(edition: Edition, now) -> int:
     """Gifts and cancel-at-period-end subscriptions whose paid boxes are all shipped end now."""
     last_paid = (
-        select(func.max(PaidPeriod.last_month))
-        .where(PaidPeriod.subscription_id == Subscription.id)
-        .scalar_subquery()
+        select(func.max(PaidPeriod.last_month)).where(PaidPeriod.subscription_id == Subscription.id).scalar_subquery()
     )
     finishing = and_(
         Subscription.status.in_(ENTITLED_STATUSES),
@@ -104,13 +102,25 @@ def _end_finished(edition: Edition, now) -> int:
         | Subscription.plan_id.in_(select(Plan.id).where(Plan.kind == PlanKind.GIFT)),
     )
     return lifecycle.transition_where(
-        finishing, S.ENDED, actor="box run", reason=f"last paid box shipped ({edition.code})", now=now,
+        finishing, S.ENDED, actor="box run", reason=f"last paid box shipped ({edition.code})", now=now
     )
 
 
 PACKING_LIST_COLUMNS = [
-    "shipment_id", "edition", "plan", "name", "line1", "line2", "city", "postcode", "country",
-    "customs_form", "customs_contents", "customs_value_gbp", "weight_g", "origin_countries",
+    "shipment_id",
+    "edition",
+    "plan",
+    "name",
+    "line1",
+    "line2",
+    "city",
+    "postcode",
+    "country",
+    "customs_form",
+    "customs_contents",
+    "customs_value_gbp",
+    "weight_g",
+    "origin_countries",
 ]
 
 
@@ -134,13 +144,24 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
     count = 0
     for shipment, plan_name in rows:
         export = needs_customs_form(shipment.ship_country)
-        writer.writerow([
-            shipment.id, edition.code, plan_name, shipment.ship_name, shipment.ship_line1,
-            shipment.ship_line2, shipment.ship_city, shipment.ship_postcode,
-            _country_name(shipment.ship_country),
-            form if export else "", contents if export else "", value if export else "",
-            edition.weight_g, origins if export else "",
-        ])
+        writer.writerow(
+            [
+                shipment.id,
+                edition.code,
+                plan_name,
+                shipment.ship_name,
+                shipment.ship_line1,
+                shipment.ship_line2,
+                shipment.ship_city,
+                shipment.ship_postcode,
+                _country_name(shipment.ship_country),
+                form if export else "",
+                contents if export else "",
+                value if export else "",
+                edition.weight_g,
+                origins if export else "",
+            ]
+        )
         count += 1
     return count
 

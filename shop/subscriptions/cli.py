@@ -27,8 +27,12 @@ def _edition(code: str):
 @box_cli.command("run")
 @click.argument("edition_code", metavar="EDITION")
 @click.option("--by", "run_by", default="cli", show_default=True, help="Who is running it (recorded).")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the packing list (default: instance/packing-lists/EDITION.csv).")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the packing list (default: instance/packing-lists/EDITION.csv).",
+)
 def run_command(edition_code: str, run_by: str, csv_path: Path | None):
     """Create one shipment for every subscription entitled to EDITION (YYYY-MM). Safe to repeat."""
     edition = _edition(edition_code)
@@ -52,8 +56,13 @@ def packing_list_command(edition_code: str):
 
 
 @box_cli.command("demo-renew")
-@click.option("--date", "on", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Take the renewals due by the end of this day (YYYY-MM-DD).")
+@click.option(
+    "--date",
+    "on",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Take the renewals due by the end of this day (YYYY-MM-DD).",
+)
 def demo_renew_command(on):
     """Demo gateway only: take the Culture Box renewals Stripe would have taken by DATE.
 

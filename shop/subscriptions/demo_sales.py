@@ -40,8 +40,12 @@ def _charge(sub: Subscription, paid_at: datetime) -> bool:
         return not lifecycle.mark_arrears(sub, actor=ACTOR, reason="renewal declined (demo card ending 0341)")
     month = lifecycle.month_for_payment(sub, paid_at)
     lifecycle.record_payment(
-        sub, reference=f"demo_renewal_{sub.id}_{month:%Y-%m}", first_month=month,
-        amount_pence=amount(sub), actor=ACTOR, paid_at=paid_at,
+        sub,
+        reference=f"demo_renewal_{sub.id}_{month:%Y-%m}",
+        first_month=month,
+        amount_pence=amount(sub),
+        actor=ACTOR,
+        paid_at=paid_at,
     )
     return True
 
@@ -57,8 +61,10 @@ class FirstPayment:
         if sub.plan.renews:
             then = ", then the same " + (f"every {sub.plan.months} months" if sub.plan.months > 1 else "every month")
         return demo.DemoPurchase(
-            title=f"Culture Box, {sub.plan.name}", amount_pence=amount(sub),
-            payable=sub.status is S.PENDING_PAYMENT, then=then,
+            title=f"Culture Box, {sub.plan.name}",
+            amount_pence=amount(sub),
+            payable=sub.status is S.PENDING_PAYMENT,
+            then=then,
             retry_note="Your choices are still here: try again with another card.",
         )
 
@@ -69,8 +75,12 @@ class FirstPayment:
         now = now or utcnow()
         sub.provider_customer_id = demo.customer_reference(card)
         period = lifecycle.record_payment(
-            sub, reference=reference, first_month=lifecycle.month_for_payment(sub, now),
-            amount_pence=amount(sub), actor=ACTOR, paid_at=now,
+            sub,
+            reference=reference,
+            first_month=lifecycle.month_for_payment(sub, now),
+            amount_pence=amount(sub),
+            actor=ACTOR,
+            paid_at=now,
         )
         if period is not None:
             emails.send_subscription_confirmation(sub.id)
@@ -97,8 +107,9 @@ class CardUpdate:
         sub = db.session.get(Subscription, subject_id)
         if sub is None:
             return None
-        return demo.DemoPurchase(title=sub.plan.name, amount_pence=amount(sub), payable=True,
-                                 overdue=sub.status is S.ARREARS)
+        return demo.DemoPurchase(
+            title=sub.plan.name, amount_pence=amount(sub), payable=True, overdue=sub.status is S.ARREARS
+        )
 
     def pay(self, subject_id: int, *, reference: str, card: str, now: datetime | None = None) -> bool:
         """Returns whether an overdue payment was taken; CardDeclined if it is still overdue."""
@@ -131,10 +142,13 @@ def renew_due(on: date) -> RenewalReport:
     by its subscription and month. Flushes; the command commits."""
     until = datetime.combine(on, time.max, tzinfo=UTC)
     query = (
-        select(Subscription).join(Plan)
+        select(Subscription)
+        .join(Plan)
         .where(
-            Subscription.provider == "demo", Subscription.status == S.ACTIVE,
-            Subscription.cancel_at_period_end.is_(False), Plan.kind != PlanKind.GIFT,
+            Subscription.provider == "demo",
+            Subscription.status == S.ACTIVE,
+            Subscription.cancel_at_period_end.is_(False),
+            Plan.kind != PlanKind.GIFT,
         )
         .order_by(Subscription.id)
     )

@@ -7,7 +7,6 @@ a payment. Links are built on SHOP_BASE_URL, never on a request's Host.
 
 import logging
 
-
 from ..accounts.services import email_link
 from ..core.addresses import country_name
 from ..db_types import utcnow
@@ -20,16 +19,19 @@ from .services import edition_for
 log = logging.getLogger(__name__)
 
 
-
-
 def _send(subscription_id: int, subject: str, template: str, build_context) -> bool:
     try:
         sub = db.session.get(Subscription, subscription_id)
         if sub is None:
             return False
         return send_email(
-            sub.email, subject, template, sub=sub, country=country_name(sub.ship_country),
-            manage_url=email_link("subscriptions.manage", sub_id=sub.id), **build_context(sub),
+            sub.email,
+            subject,
+            template,
+            sub=sub,
+            country=country_name(sub.ship_country),
+            manage_url=email_link("subscriptions.manage", sub_id=sub.id),
+            **build_context(sub),
         )
     except Exception:
         log.exception("Could not send the %s email for subscription %s", template, subscription_id)

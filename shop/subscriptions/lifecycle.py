@@ -46,8 +46,12 @@ def transition(sub: Subscription, to: S, *, actor: str, reason: str = "") -> Non
         raise StateError(f"A {sub.status.value.replace('_', ' ')} subscription cannot become {to.value}.")
     db.session.add(
         SubscriptionEvent(
-            subscription=sub, kind="status", from_status=sub.status.value, to_status=to.value,
-            actor=actor, detail=reason,
+            subscription=sub,
+            kind="status",
+            from_status=sub.status.value,
+            to_status=to.value,
+            actor=actor,
+            detail=reason,
         )
     )
     sub.status = to
@@ -60,7 +64,7 @@ def allowed_from(to: S) -> frozenset[S]:
 
 
 def transition_where(
-    condition: ColumnElement[bool], to: S, *, actor: str, reason: str = "", now: datetime | None = None,
+    condition: ColumnElement[bool], to: S, *, actor: str, reason: str = "", now: datetime | None = None
 ) -> int:
     """Move every subscription matching `condition` to `to`, set-based: the rows are locked,
     one INSERT ... SELECT writes their event rows (while they still show the status they
@@ -79,14 +83,18 @@ def transition_where(
         insert(SubscriptionEvent).from_select(
             ["subscription_id", "kind", "from_status", "to_status", "actor", "detail", "created_at"],
             select(
-                Subscription.id, literal("status"), Subscription.status, literal(to.value), literal(actor),
-                literal(reason), literal(now or utcnow(), UtcDateTime()),
+                Subscription.id,
+                literal("status"),
+                Subscription.status,
+                literal(to.value),
+                literal(actor),
+                literal(reason),
+                literal(now or utcnow(), UtcDateTime()),
             ).where(movable),
         )
     )
     moved = db.session.execute(
-        update(Subscription).where(movable).values(status=to),
-        execution_options={"synchronize_session": False},
+        update(Subscription).where(movable).values(status=to), execution_options={"synchronize_session": False}
     ).rowcount
     for obj in list(db.session.identity_map.values()):  # loaded copies must not keep the old status
         if isinstance(obj, Subscription):
@@ -95,8 +103,14 @@ def transition_where(
 
 
 def record_payment(
-    sub: Subscription, *, reference: str, first_month: date, amount_pence: int, actor: str,
-    paid_at: datetime | None = None, note: str = "",
+    sub: Subscription,
+    *,
+    reference: str,
+    first_month: date,
+    amount_pence: int,
+    actor: str,
+    paid_at: datetime | None = None,
+    note: str = "",
 ) -> PaidPeriod | None:
     """One payment paid for `plan.months` boxes from `first_month` (months the subscriber has
     already skipped are stepped over, so a payment always buys `months` boxes). A reference
@@ -109,8 +123,12 @@ def record_payment(
     for _ in range(sub.plan.months - 1):
         last_month = _not_skipped(add_months(last_month, 1), skipped)
     period = PaidPeriod(
-        subscription=sub, reference=reference, first_month=first_month, last_month=last_month,
-        amount_pence=amount_pence, paid_at=paid_at or utcnow(),
+        subscription=sub,
+        reference=reference,
+        first_month=first_month,
+        last_month=last_month,
+        amount_pence=amount_pence,
+        paid_at=paid_at or utcnow(),
     )
     db.session.add(period)
     detail = f"{reference}: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}" + (f" ({note})" if note else "")
@@ -178,7 +196,11 @@ def paid_months(sub: Subscription) -> list[date]:
 
 
 def shipped_months(sub: Subscription) -> set[date]:
-    query = select(Edition.month).join(Shipment, Shipment.edition_id == Edition.id).where(Shipment.subscription_id == sub.id)
+    query = (
+        select(Edition.month)
+        .join(Shipment, Shipment.edition_id == Edition.id)
+        .where(Shipment.subscription_id == sub.id)
+    )
     return set(db.session.scalars(query))
 
 

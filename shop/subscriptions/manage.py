@@ -55,7 +55,7 @@ def skippable_edition(sub: Subscription, now: datetime | None = None) -> Edition
 
 
 def skip_next_box(
-    sub: Subscription, *, offered: str | None = None, now: datetime | None = None, actor: str = ACTOR,
+    sub: Subscription, *, offered: str | None = None, now: datetime | None = None, actor: str = ACTOR
 ) -> Edition:
     """Skip the next box. A box already paid for moves to the end of the paid boxes, and
     the next renewal moves a month later (the provider is told). `offered` is the edition
@@ -78,8 +78,10 @@ def _offered_box_gone(offered: str, next_edition: Edition | None, now: datetime)
     except box_run.BoxRunError:
         seen = None
     if seen is not None and seen.cutoff_at < now:
-        return (f"The {seen.month:%B} box passed its cutoff ({london_datetime(seen.cutoff_at)} UK time) and can "
-                "no longer be skipped: it is being packed.")
+        return (
+            f"The {seen.month:%B} box passed its cutoff ({london_datetime(seen.cutoff_at)} UK time) and can "
+            "no longer be skipped: it is being packed."
+        )
     if next_edition is None:
         return NOTHING_TO_SKIP
     return f"The next box you can skip is now the {next_edition.month:%B %Y} box: please check and try again."

@@ -115,9 +115,7 @@ class Subscription(AddressColumns, db.Model):
     priced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     plan: Mapped[Plan] = relationship()
-    periods: Mapped[list["PaidPeriod"]] = relationship(
-        back_populates="subscription", order_by="PaidPeriod.first_month"
-    )
+    periods: Mapped[list["PaidPeriod"]] = relationship(back_populates="subscription", order_by="PaidPeriod.first_month")
     events: Mapped[list["SubscriptionEvent"]] = relationship(
         back_populates="subscription", order_by="SubscriptionEvent.id"
     )

@@ -129,8 +129,11 @@ def _boxes(months: list[date]) -> list[Box]:
 
 def shipments(sub: Subscription) -> list[Shipment]:
     query = (
-        select(Shipment).join(Shipment.edition).where(Shipment.subscription_id == sub.id)
-        .options(joinedload(Shipment.edition)).order_by(Edition.month.desc())
+        select(Shipment)
+        .join(Shipment.edition)
+        .where(Shipment.subscription_id == sub.id)
+        .options(joinedload(Shipment.edition))
+        .order_by(Edition.month.desc())
     )
     return list(db.session.scalars(query))
 
@@ -164,9 +167,17 @@ def overview(sub: Subscription, now: datetime | None = None) -> Overview:
             closed = next_box
 
     return Overview(
-        sub=sub, now=now, next_box=next_box, next_box_paid=bool(coming_months),
-        coming=[boxes[m] for m in coming_months], skipped=[boxes[m] for m in skipped_months],
-        payment=payment, price=price, last_box=last_box,
+        sub=sub,
+        now=now,
+        next_box=next_box,
+        next_box_paid=bool(coming_months),
+        coming=[boxes[m] for m in coming_months],
+        skipped=[boxes[m] for m in skipped_months],
+        payment=payment,
+        price=price,
+        last_box=last_box,
         last_box_shipped=last_paid in shipped,
-        shipments=shipments(sub), skippable=skippable, closed_box=closed,
+        shipments=shipments(sub),
+        skippable=skippable,
+        closed_box=closed,
     )

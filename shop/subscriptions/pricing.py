@@ -61,6 +61,14 @@ def sell_at(sub: Subscription, box_quote: BoxQuote, now: datetime | None = None)
 
 def sold_quote(sub: Subscription) -> BoxQuote:
     """The price `sub` was sold at (or last re-quoted at), per payment."""
-    totals = Totals(sub.ship_country, [], sub.box_pence, sub.shipping_pence, 0, sub.vat_pence,
-                    sub.vat_removed_pence, sub.total_pence)
+    totals = Totals(
+        sub.ship_country,
+        [],
+        sub.box_pence,
+        sub.shipping_pence,
+        0,
+        sub.vat_pence,
+        sub.vat_removed_pence,
+        sub.total_pence,
+    )
     return BoxQuote(sub.plan, sub.ship_country, sub.shipping_zone_name, sub.first_month, totals)

@@ -60,7 +60,8 @@ def _from_metadata(metadata: dict | None, *, email: str | None = None) -> Subscr
     if sub is None:
         return None
     mismatches = [
-        name for name, theirs, ours in (
+        name
+        for name, theirs, ours in (
             ("plan", metadata.get("plan"), sub.plan.code),
             ("first_month", metadata.get("first_month"), f"{sub.first_month:%Y-%m}"),
             ("email", (email or "").lower() or None, sub.email.lower()),
@@ -80,17 +81,27 @@ def _link(sub: Subscription, stripe_subscription_id: str | None, customer_id: st
     if not stripe_subscription_id or sub.provider_subscription_id == stripe_subscription_id:
         return
     if sub.provider_subscription_id:
-        log.error("Subscription %s is linked to %s, Stripe now names %s: left as it was",
-                  sub.id, sub.provider_subscription_id, stripe_subscription_id)
+        log.error(
+            "Subscription %s is linked to %s, Stripe now names %s: left as it was",
+            sub.id,
+            sub.provider_subscription_id,
+            stripe_subscription_id,
+        )
         return
     sub.provider = PROVIDER
     sub.provider_subscription_id = stripe_subscription_id
-    lifecycle.record(sub, "linked", actor=ACTOR,
-                     detail=f"Stripe subscription {stripe_subscription_id}, customer {customer_id or '?'}")
+    lifecycle.record(
+        sub,
+        "linked",
+        actor=ACTOR,
+        detail=f"Stripe subscription {stripe_subscription_id}, customer {customer_id or '?'}",
+    )
     db.session.flush()
 
 
-def _for_stripe_subscription(stripe_id: str | None, metadata: dict | None, customer_id: str | None) -> Subscription | None:
+def _for_stripe_subscription(
+    stripe_id: str | None, metadata: dict | None, customer_id: str | None
+) -> Subscription | None:
     """By the linked id; else (an event that overtook checkout.session.completed) by the
     metadata we put on the Stripe subscription, linking it."""
     sub = _load(provider_subscription_id=stripe_id) if stripe_id else None
@@ -126,14 +137,21 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
     """Record one payment (idempotent by reference). A payment for an ended subscription
     buys no box: it is recorded as an event for the staff to refund."""
     if sub.status is S.ENDED:
-        flagged = db.session.scalar(select(SubscriptionEvent.id).where(
-            SubscriptionEvent.subscription_id == sub.id, SubscriptionEvent.kind == "refund_needed",
-            SubscriptionEvent.detail.startswith(f"{reference}:"),
-        ))
+        flagged = db.session.scalar(
+            select(SubscriptionEvent.id).where(
+                SubscriptionEvent.subscription_id == sub.id,
+                SubscriptionEvent.kind == "refund_needed",
+                SubscriptionEvent.detail.startswith(f"{reference}:"),
+            )
+        )
         if flagged is None:
             log.error("Payment %s (%s pence) for ended subscription %s: refund needed", reference, amount_pence, sub.id)
-            lifecycle.record(sub, "refund_needed", actor=ACTOR,
-                             detail=f"{reference}: {amount_pence} pence paid after the subscription ended ({note}): refund it")
+            lifecycle.record(
+                sub,
+                "refund_needed",
+                actor=ACTOR,
+                detail=f"{reference}: {amount_pence} pence paid after the subscription ended ({note}): refund it",
+            )
             if sub.plan.renews and sub.provider_subscription_id:
                 # e.g. an abandoned attempt's old Checkout page paid after the customer started
                 # again: stop Stripe charging it every month (the refund is the staff's).
@@ -141,8 +159,13 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
         return "refused: the subscription has ended (flagged for a refund)"
     first = not sub.periods
     period = lifecycle.record_payment(
-        sub, reference=reference, first_month=lifecycle.month_for_payment(sub, paid_at),
-        amount_pence=amount_pence, actor=ACTOR, paid_at=paid_at, note=note,
+        sub,
+        reference=reference,
+        first_month=lifecycle.month_for_payment(sub, paid_at),
+        amount_pence=amount_pence,
+        actor=ACTOR,
+        paid_at=paid_at,
+        note=note,
     )
     if period is None:
         return f"no change: payment {reference} already recorded"
@@ -186,8 +209,13 @@ def subscription_session_completed(session: dict, context: WebhookContext) -> st
     if not session.get("invoice"):
         return "linked: the payment is recorded from invoice.paid"
     # The same reference invoice.paid uses for the first invoice: whichever comes first counts.
-    return _pay(sub, reference=session["invoice"], amount_pence=int(session.get("amount_total") or 0),
-                paid_at=_moment(None, context), note="subscription_create, checkout")
+    return _pay(
+        sub,
+        reference=session["invoice"],
+        amount_pence=int(session.get("amount_total") or 0),
+        paid_at=_moment(None, context),
+        note="subscription_create, checkout",
+    )
 
 
 @handles_session("checkout.session.completed", mode="payment", purpose=PURPOSE_GIFT)
@@ -200,8 +228,13 @@ def gift_session_paid(session: dict, context: WebhookContext) -> str:
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         return "waiting: payment not yet settled"  # async methods: async_payment_succeeded follows
     reference = session.get("payment_intent") or session["id"]
-    return _pay(sub, reference=reference, amount_pence=int(session.get("amount_total") or 0),
-                paid_at=_moment(None, context), note="gift")
+    return _pay(
+        sub,
+        reference=reference,
+        amount_pence=int(session.get("amount_total") or 0),
+        paid_at=_moment(None, context),
+        note="gift",
+    )
 
 
 @handles_session("checkout.session.expired", mode="subscription", purpose=PURPOSE_SUBSCRIPTION)
@@ -231,8 +264,13 @@ def invoice_paid(invoice: dict, context: WebhookContext) -> str:
     if amount == 0:
         return "ignored: nothing paid (trial or zero invoice)"
     paid_at = _moment((invoice.get("status_transitions") or {}).get("paid_at"), context)
-    return _pay(sub, reference=invoice["id"], amount_pence=amount, paid_at=paid_at,
-                note=invoice.get("billing_reason") or "invoice")
+    return _pay(
+        sub,
+        reference=invoice["id"],
+        amount_pence=amount,
+        paid_at=paid_at,
+        note=invoice.get("billing_reason") or "invoice",
+    )
 
 
 @handles("invoice.payment_failed")

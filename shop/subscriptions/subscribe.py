@@ -90,7 +90,7 @@ def price(choice: BoxChoice, now: datetime | None = None) -> PricedChoice:
 
 
 def start(
-    user, choice: BoxChoice, *, urls: Callable[[Subscription], tuple[str, str]], now: datetime | None = None,
+    user, choice: BoxChoice, *, urls: Callable[[Subscription], tuple[str, str]], now: datetime | None = None
 ) -> tuple[Subscription, CheckoutRedirect]:
     """Create the pending subscription and start its first payment. `urls(sub)` gives the
     (success, cancel) pages. Flushes; the caller commits, or rolls back on SubscriptionError
@@ -99,18 +99,23 @@ def start(
     _end_unpaid_attempts(user)
     is_gift = priced.plan.kind is PlanKind.GIFT
     sub = Subscription(
-        plan=priced.plan, user_id=user.id, email=user.email, first_month=priced.first_month,
+        plan=priced.plan,
+        user_id=user.id,
+        email=user.email,
+        first_month=priced.first_month,
         gift_message=(choice.gift_message or None) if is_gift else None,
-        provider=get_gateway().name, **choice.ship_to.columns(),
+        provider=get_gateway().name,
+        **choice.ship_to.columns(),
     )
     sell_at(sub, priced.quote)
     db.session.add(sub)
     db.session.flush()
-    lifecycle.record(sub, "created", actor=ACTOR,
-                     detail=f"{priced.plan.code} to {sub.ship_country}, from {priced.first_month:%Y-%m}")
+    lifecycle.record(
+        sub, "created", actor=ACTOR, detail=f"{priced.plan.code} to {sub.ship_country}, from {priced.first_month:%Y-%m}"
+    )
     success_url, cancel_url = urls(sub)
     redirect = get_gateway().start_subscription_payment(
-        sub, priced.quote, first_renewal_at=priced.first_renewal_at, success_url=success_url, cancel_url=cancel_url,
+        sub, priced.quote, first_renewal_at=priced.first_renewal_at, success_url=success_url, cancel_url=cancel_url
     )
     sub.checkout_reference = redirect.reference
     db.session.flush()

@@ -52,7 +52,10 @@ def _choose(gift: bool):
         if saved and (subscribe.plan_by_code(saved.plan_code, gift=gift) is not None):
             form.fill_from(saved.ship_to)
             form.plan.data, form.first_month.data, form.gift_message.data = (
-                saved.plan_code, saved.first_month, saved.gift_message)
+                saved.plan_code,
+                saved.first_month,
+                saved.gift_message,
+            )
         elif not gift:  # a gift goes to someone else: their address starts empty
             form.process(data=accounts.checkout_prefill(current_user))
         if request.args.get("plan") in {p.code for p in plans}:
@@ -60,7 +63,8 @@ def _choose(gift: bool):
         form.plan.data = form.plan.data or (plans[0].code if plans else None)
     elif form.validate_on_submit():
         choice = BoxChoice(
-            plan_code=form.plan.data, ship_to=form.postal_address(),
+            plan_code=form.plan.data,
+            ship_to=form.postal_address(),
             first_month=form.first_month.data if gift else None,
             gift_message=form.gift_message.data if gift else None,
         )
@@ -73,8 +77,12 @@ def _choose(gift: bool):
             return redirect(url_for("subscriptions.review"))
     status = 422 if form.errors else 200
     return render_template(
-        "subscriptions/subscribe.html", form=form, plans=plans, gift=gift,
-        first_month=services.first_box_month(now), cutoff=services.cutoff_for(services.first_box_month(now)),
+        "subscriptions/subscribe.html",
+        form=form,
+        plans=plans,
+        gift=gift,
+        first_month=services.first_box_month(now),
+        cutoff=services.cutoff_for(services.first_box_month(now)),
     ), status
 
 
@@ -112,8 +120,12 @@ def review():
         return redirect(url_for("subscriptions.choose_gift" if choice.first_month else "subscriptions.choose"))
     edition = services.edition_for(priced.first_month)
     return render_template(
-        "subscriptions/review.html", priced=priced, edition=edition, edit_url=_edit_url(priced),
-        ship_day=SHIP_DAY, gateway_name=get_gateway().name,
+        "subscriptions/review.html",
+        priced=priced,
+        edition=edition,
+        edit_url=_edit_url(priced),
+        ship_day=SHIP_DAY,
+        gateway_name=get_gateway().name,
     )
 
 
@@ -126,8 +138,10 @@ def pay():
         return redirect(url_for("subscriptions.choose"))
 
     def urls(sub: Subscription) -> tuple[str, str]:
-        return (url_for("subscriptions.welcome", sub_id=sub.id, _external=True),
-                url_for("subscriptions.review", _external=True))
+        return (
+            url_for("subscriptions.welcome", sub_id=sub.id, _external=True),
+            url_for("subscriptions.review", _external=True),
+        )
 
     try:
         _, checkout = subscribe.start(current_user, choice, urls=urls)
@@ -149,6 +163,9 @@ def welcome(sub_id: int):
     boxes = lifecycle.upcoming_boxes(sub, now)
     edition = services.edition_for(boxes[0] if boxes else None)
     return render_template(
-        "subscriptions/welcome.html", sub=sub, first_box=boxes[0] if boxes else None, edition=edition,
+        "subscriptions/welcome.html",
+        sub=sub,
+        first_box=boxes[0] if boxes else None,
+        edition=edition,
         upcoming=lifecycle.next_payment(sub, now),
     )

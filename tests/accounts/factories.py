@@ -16,11 +16,16 @@ from shop.extensions import db
 PASSWORD = "correct horse battery"
 
 
-def make_user(email: str = "min-ji@example.com", password: str = PASSWORD, *, confirmed: bool = True,
-              name: str = "Min-ji Kim") -> User:
+def make_user(
+    email: str = "min-ji@example.com", password: str = PASSWORD, *, confirmed: bool = True, name: str = "Min-ji Kim"
+) -> User:
     """A user (call inside an app context); returns it committed."""
-    user = User(email=email.lower(), name=name, password_hash=hash_password(password),
-                email_confirmed_at=utcnow() if confirmed else None)
+    user = User(
+        email=email.lower(),
+        name=name,
+        password_hash=hash_password(password),
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
     db.session.add(user)
     db.session.commit()
     return user

@@ -105,6 +105,11 @@ def test_address_form_is_labelled_and_autocompletes(app, client):
         make_user()
     sign_in(client)
     form = client.get("/account/addresses/new").text
-    for field, token in [("line1", "address-line1"), ("postal_code", "postal-code"), ("country", "country"), ("name", "name")]:
+    for field, token in [
+        ("line1", "address-line1"),
+        ("postal_code", "postal-code"),
+        ("country", "country"),
+        ("name", "name"),
+    ]:
         assert f'<label for="{field}">' in form
         assert f'autocomplete="shipping {token}"' in form

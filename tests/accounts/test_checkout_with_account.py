@@ -9,8 +9,16 @@ from shop.orders.models import Order
 from ..commerce import variant
 from .factories import PASSWORD, make_address, make_user, sign_in
 
-GERMAN = {"email": "jana@example.com", "name": "Jana Müller", "line1": "Hauptstraße 5", "line2": "2. OG",
-          "city": "Berlin", "postcode": "10115", "country": "DE", "discount_code": ""}
+GERMAN = {
+    "email": "jana@example.com",
+    "name": "Jana Müller",
+    "line1": "Hauptstraße 5",
+    "line2": "2. OG",
+    "city": "Berlin",
+    "postcode": "10115",
+    "country": "DE",
+    "discount_code": "",
+}
 CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/39", "cvc": "123"}
 
 
@@ -35,8 +43,9 @@ def test_checkout_starts_from_the_default_address(seeded, client):
     with seeded.app_context():
         user = make_user()
         make_address(user, line1="9 Other Road")
-        make_address(user, name="Min-ji at work", line1="1 Office Park", city="York", postcode="YO1 7HH",
-                     is_default=True)
+        make_address(
+            user, name="Min-ji at work", line1="1 Office Park", city="York", postcode="YO1 7HH", is_default=True
+        )
     sign_in(client)
     add_to_cart(client)
     form = client.get("/checkout").text
@@ -82,8 +91,10 @@ def test_the_confirmation_page_offers_an_account_with_the_email_filled_in(seeded
     assert link in confirmation
     form = client.get(link.replace("&amp;", "&")).text
     assert 'value="jana@example.com"' in form and f'value="{number}"' in form
-    client.post("/account/register", data={"email": "jana@example.com", "password": PASSWORD,
-                                           "order": number, "order_token": token})
+    client.post(
+        "/account/register",
+        data={"email": "jana@example.com", "password": PASSWORD, "order": number, "order_token": token},
+    )
     assert f"Order {number}" in client.get("/account").text
 
 

@@ -24,10 +24,19 @@ def test_export_is_a_json_download_of_profile_and_addresses(app, client):
     assert data["profile"]["email"] == "min-ji@example.com"
     assert data["profile"]["name"] == "Min-ji Kim"
     assert "password_hash" not in json.dumps(data) and "$argon2" not in response.text
-    assert data["addresses"] == [{
-        "name": "Min-ji Kim", "line1": "1 Tea Street", "line2": "", "city": "Leeds", "region": "",
-        "postal_code": "LS1 1AA", "country": "GB", "phone": "", "is_default": True,
-    }]
+    assert data["addresses"] == [
+        {
+            "name": "Min-ji Kim",
+            "line1": "1 Tea Street",
+            "line2": "",
+            "city": "Leeds",
+            "region": "",
+            "postal_code": "LS1 1AA",
+            "country": "GB",
+            "phone": "",
+            "is_default": True,
+        }
+    ]
     assert data["orders"] == []
 
 

@@ -15,22 +15,51 @@ from shop.orders.models import Order, OrderEvent, OrderLine, OrderStatus, VatTre
 from .factories import PASSWORD, emails_to, link_in, make_user, sign_in
 
 
-def make_order(email: str, *, user: User | None = None, status: OrderStatus = OrderStatus.PAID,
-               age_days: int = 0, number: str | None = None) -> Order:
+def make_order(
+    email: str,
+    *,
+    user: User | None = None,
+    status: OrderStatus = OrderStatus.PAID,
+    age_days: int = 0,
+    number: str | None = None,
+) -> Order:
     """An order snapshot as checkout writes it (inside an app context), committed."""
     order = Order(
-        number=number or "IMK-" + secrets.token_hex(4).upper(), access_token=secrets.token_urlsafe(32),
-        email=email, user_id=user.id if user else None,
-        ship_name="Min-ji Kim", ship_line1="1 Tea Street", ship_line2="Flat 2", ship_city="Leeds",
-        ship_postcode="LS1 1AA", ship_country="GB", status=status, vat_treatment=VatTreatment.UK,
-        shipping_zone="uk", shipping_method="Royal Mail Tracked 48", items_pence=2400, shipping_pence=395,
-        vat_pence=466, total_pence=2795, created_at=utcnow() - timedelta(days=age_days),
+        number=number or "IMK-" + secrets.token_hex(4).upper(),
+        access_token=secrets.token_urlsafe(32),
+        email=email,
+        user_id=user.id if user else None,
+        ship_name="Min-ji Kim",
+        ship_line1="1 Tea Street",
+        ship_line2="Flat 2",
+        ship_city="Leeds",
+        ship_postcode="LS1 1AA",
+        ship_country="GB",
+        status=status,
+        vat_treatment=VatTreatment.UK,
+        shipping_zone="uk",
+        shipping_method="Royal Mail Tracked 48",
+        items_pence=2400,
+        shipping_pence=395,
+        vat_pence=466,
+        total_pence=2795,
+        created_at=utcnow() - timedelta(days=age_days),
     )
-    order.lines.append(OrderLine(
-        name="Sheet Mask Set — 7-day set", sku="MASK-7", catalogue_price_pence=1200, unit_price_pence=1200,
-        quantity=2, line_total_pence=2400, vat_pence=400, customs_description="Cosmetic sheet masks",
-        hs_code="330499", origin_country="KR", weight_g=150,
-    ))
+    order.lines.append(
+        OrderLine(
+            name="Sheet Mask Set — 7-day set",
+            sku="MASK-7",
+            catalogue_price_pence=1200,
+            unit_price_pence=1200,
+            quantity=2,
+            line_total_pence=2400,
+            vat_pence=400,
+            customs_description="Cosmetic sheet masks",
+            hs_code="330499",
+            origin_country="KR",
+            weight_g=150,
+        )
+    )
     db.session.add(order)
     db.session.commit()
     return order
@@ -91,9 +120,10 @@ def test_create_account_from_the_order_confirmation_links_that_order(app, client
         token = order.access_token
     form = client.get(f"/account/register?email=min-ji@example.com&order=IMK-FRESH&token={token}").text
     assert 'value="min-ji@example.com"' in form and "IMK-FRESH" in form
-    client.post("/account/register", data={
-        "email": "min-ji@example.com", "password": PASSWORD, "order": "IMK-FRESH", "order_token": token,
-    })
+    client.post(
+        "/account/register",
+        data={"email": "min-ji@example.com", "password": PASSWORD, "order": "IMK-FRESH", "order_token": token},
+    )
     assert "IMK-FRESH" in client.get("/account").text
 
 
@@ -101,13 +131,15 @@ def test_a_wrong_token_or_another_email_links_nothing(app, client):
     with app.app_context():
         order = make_order("min-ji@example.com", number="IMK-FRESH")
         token = order.access_token
-    client.post("/account/register", data={
-        "email": "min-ji@example.com", "password": PASSWORD, "order": "IMK-FRESH", "order_token": "guessed",
-    })
+    client.post(
+        "/account/register",
+        data={"email": "min-ji@example.com", "password": PASSWORD, "order": "IMK-FRESH", "order_token": "guessed"},
+    )
     client.post("/account/sign-out")
-    client.post("/account/register", data={
-        "email": "thief@example.com", "password": PASSWORD, "order": "IMK-FRESH", "order_token": token,
-    })
+    client.post(
+        "/account/register",
+        data={"email": "thief@example.com", "password": PASSWORD, "order": "IMK-FRESH", "order_token": token},
+    )
     with app.app_context():
         assert db.session.scalar(select(Order.user_id).where(Order.number == "IMK-FRESH")) is None
 
@@ -132,10 +164,15 @@ def test_export_includes_orders(app, client):
     [order] = data["orders"]
     assert order["number"] == "IMK-EXPORT" and order["total_pence"] == 2795 and order["status"] == "paid"
     assert order["ship_to"]["line1"] == "1 Tea Street"
-    assert order["lines"] == [{
-        "name": "Sheet Mask Set — 7-day set", "sku": "MASK-7", "quantity": 2,
-        "unit_price_pence": 1200, "line_total_pence": 2400,
-    }]
+    assert order["lines"] == [
+        {
+            "name": "Sheet Mask Set — 7-day set",
+            "sku": "MASK-7",
+            "quantity": 2,
+            "unit_price_pence": 1200,
+            "line_total_pence": 2400,
+        }
+    ]
 
 
 def test_deleting_the_account_anonymises_orders_and_keeps_them_for_the_books(app, client):
@@ -150,7 +187,12 @@ def test_deleting_the_account_anonymises_orders_and_keeps_them_for_the_books(app
         assert kept.user_id is None
         assert kept.email == account_models.ANONYMISED_EMAIL
         assert kept.ship_name == account_models.ANONYMISED_NAME
-        assert (kept.ship_line1, kept.ship_line2, kept.ship_city, kept.ship_postcode) == ("[removed]", "", "[removed]", "")
+        assert (kept.ship_line1, kept.ship_line2, kept.ship_city, kept.ship_postcode) == (
+            "[removed]",
+            "",
+            "[removed]",
+            "",
+        )
         assert (kept.ship_country, kept.total_pence, kept.items_pence, kept.vat_pence) == ("GB", 2795, 2400, 466)
         assert [(line.sku, line.quantity, line.line_total_pence) for line in kept.lines] == [("MASK-7", 2, 2400)]
         assert [e.kind for e in kept.events] == ["anonymised"]

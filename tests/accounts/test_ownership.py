@@ -5,8 +5,8 @@ neither OWNED nor PUBLIC fails `test_every_account_route_is_listed`, so a new pa
 cannot ship without being tried here. Issue 5 adds its subscription URLs to OWNED.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 
@@ -17,8 +17,13 @@ from .test_orders_in_account import make_order
 
 # Pages anyone may open: they act on the visitor's own session or on a signed token.
 PUBLIC = {
-    "accounts.register", "accounts.sign_in", "accounts.sign_out", "accounts.forgot_password",
-    "accounts.reset_password", "accounts.confirm_email", "accounts.confirm_email_change",
+    "accounts.register",
+    "accounts.sign_in",
+    "accounts.sign_out",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+    "accounts.confirm_email",
+    "accounts.confirm_email_change",
 }
 
 OWNER_EMAIL = "owner@example.com"
@@ -53,30 +58,60 @@ OWNED = [
     Owned("accounts.address_new", "GET", lambda w: "/account/addresses/new", 200, kind="self"),
     Owned("accounts.address_edit", "GET", lambda w: f"/account/addresses/{w['address']}/edit", 200),
     Owned(
-        "accounts.address_edit", "POST", lambda w: f"/account/addresses/{w['address']}/edit", 302,
-        data=lambda w: {"name": "Changed", "line1": "2 Else Road", "city": "York", "postal_code": "YO1 1AA", "country": "GB"},
+        "accounts.address_edit",
+        "POST",
+        lambda w: f"/account/addresses/{w['address']}/edit",
+        302,
+        data=lambda w: {
+            "name": "Changed",
+            "line1": "2 Else Road",
+            "city": "York",
+            "postal_code": "YO1 1AA",
+            "country": "GB",
+        },
     ),
     Owned("accounts.address_delete", "POST", lambda w: f"/account/addresses/{w['address']}/delete", 302),
     Owned("accounts.address_default", "POST", lambda w: f"/account/addresses/{w['address']}/default", 302),
 ]
 
 # The subscriber's pages (shop/subscriptions/account_views.py).
-SUBSCRIPTION_ADDRESS = {"name": "Min-ji Kim", "line1": "2 New Road", "city": "York", "postcode": "YO1 1AA", "country": "GB"}
+SUBSCRIPTION_ADDRESS = {
+    "name": "Min-ji Kim",
+    "line1": "2 New Road",
+    "city": "York",
+    "postcode": "YO1 1AA",
+    "country": "GB",
+}
 OWNED += [
     Owned("subscriptions.manage", "GET", lambda w: f"/account/subscriptions/{w['subscription']}", 200),
     Owned("subscriptions.card", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/card", 302),
-    Owned("subscriptions.skip", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/skip", 302,
-          data=lambda w: {"edition": w["skippable"]}),
+    Owned(
+        "subscriptions.skip",
+        "POST",
+        lambda w: f"/account/subscriptions/{w['subscription']}/skip",
+        302,
+        data=lambda w: {"edition": w["skippable"]},
+    ),
     Owned("subscriptions.pause", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/pause", 302),
     Owned("subscriptions.resume", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/resume", 302),
     Owned("subscriptions.cancel", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/cancel", 200),
     Owned("subscriptions.cancel", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/cancel", 302),
     Owned("subscriptions.keep", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/keep", 302),
     Owned("subscriptions.address", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/address", 200),
-    Owned("subscriptions.address", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/address", 200,
-          data=lambda w: SUBSCRIPTION_ADDRESS),
-    Owned("subscriptions.address_confirm", "POST",
-          lambda w: f"/account/subscriptions/{w['subscription']}/address/confirm", 302, data=lambda w: SUBSCRIPTION_ADDRESS),
+    Owned(
+        "subscriptions.address",
+        "POST",
+        lambda w: f"/account/subscriptions/{w['subscription']}/address",
+        200,
+        data=lambda w: SUBSCRIPTION_ADDRESS,
+    ),
+    Owned(
+        "subscriptions.address_confirm",
+        "POST",
+        lambda w: f"/account/subscriptions/{w['subscription']}/address/confirm",
+        302,
+        data=lambda w: SUBSCRIPTION_ADDRESS,
+    ),
 ]
 
 
@@ -140,7 +175,8 @@ def request(client, entry: Owned, world: dict):
 def test_every_account_route_is_listed(app):
     listed = {entry.endpoint for entry in all_owned()} | PUBLIC
     routes = {
-        rule.endpoint for rule in app.url_map.iter_rules()
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("accounts.") or rule.rule.startswith("/account")
     }
     missing = routes - listed

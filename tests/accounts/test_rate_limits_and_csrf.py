@@ -36,17 +36,26 @@ def test_failed_sign_ins_are_limited_per_email_across_addresses(app):
         make_user()
     for n in range(5):
         client = app.test_client()
-        response = client.post("/account/sign-in", data={"email": "min-ji@example.com", "password": "wrong"},
-                               environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
+        response = client.post(
+            "/account/sign-in",
+            data={"email": "min-ji@example.com", "password": "wrong"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+        )
         assert response.status_code == 200
-    blocked = app.test_client().post("/account/sign-in", data={"email": "min-ji@example.com", "password": PASSWORD},
-                                     environ_base={"REMOTE_ADDR": "10.0.0.99"})
+    blocked = app.test_client().post(
+        "/account/sign-in",
+        data={"email": "min-ji@example.com", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.99"},
+    )
     assert blocked.status_code == 429
     # Someone else, from a fresh address, is not affected.
     with app.app_context():
         make_user("ji-hoon@example.com")
-    other = app.test_client().post("/account/sign-in", data={"email": "ji-hoon@example.com", "password": PASSWORD},
-                                   environ_base={"REMOTE_ADDR": "10.0.0.100"})
+    other = app.test_client().post(
+        "/account/sign-in",
+        data={"email": "ji-hoon@example.com", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.100"},
+    )
     assert other.status_code == 302
 
 
@@ -85,10 +94,15 @@ def test_registration_is_limited(app, client):
 
 
 def test_csrf_is_enforced_on_the_account_forms(database_url, tmp_path):
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
-        "WTF_CSRF_ENABLED": True, "MAIL_OUTBOX_DIR": str(tmp_path),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": True,
+            "MAIL_OUTBOX_DIR": str(tmp_path),
+        }
+    )
     try:
         with app.app_context():
             make_user()
@@ -99,7 +113,9 @@ def test_csrf_is_enforced_on_the_account_forms(database_url, tmp_path):
 
         page = client.get("/account/sign-in").text
         token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        ok = client.post("/account/sign-in", data={"email": "min-ji@example.com", "password": PASSWORD, "csrf_token": token})
+        ok = client.post(
+            "/account/sign-in", data={"email": "min-ji@example.com", "password": PASSWORD, "csrf_token": token}
+        )
         assert ok.status_code == 302
         # Signed in, a POST without the token still changes nothing.
         with app.app_context():

@@ -1,9 +1,8 @@
 """Registration, sign-in, sign-out, remember-me and the renewed session."""
 
 import pytest
-from sqlalchemy import func, select
-
 from markupsafe import escape
+from sqlalchemy import func, select
 
 from shop import create_app
 from shop.accounts.models import User
@@ -54,7 +53,11 @@ def test_register_refuses_an_email_already_used_in_any_case(app, client, email):
 
 @pytest.mark.parametrize(
     "password, message",
-    [("short", "Use at least 10 characters."), ("1234567890", "too easy to guess"), ("aaaaaaaaaaaa", "too easy to guess")],
+    [
+        ("short", "Use at least 10 characters."),
+        ("1234567890", "too easy to guess"),
+        ("aaaaaaaaaaaa", "too easy to guess"),
+    ],
 )
 def test_register_refuses_a_weak_password(app, client, password, message):
     response = register(client, password=password)
@@ -97,10 +100,14 @@ def test_sign_out_is_post_only(app, client):
 def test_sign_in_follows_a_safe_next_and_ignores_another_site(app, client):
     with app.app_context():
         make_user()
-    response = client.post("/account/sign-in?next=/account/addresses/new", data={"email": "min-ji@example.com", "password": PASSWORD})
+    response = client.post(
+        "/account/sign-in?next=/account/addresses/new", data={"email": "min-ji@example.com", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/account/addresses/new"
     client.post("/account/sign-out")
-    response = client.post("/account/sign-in?next=//evil.example/x", data={"email": "min-ji@example.com", "password": PASSWORD})
+    response = client.post(
+        "/account/sign-in?next=//evil.example/x", data={"email": "min-ji@example.com", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/account"
 
 
@@ -174,11 +181,17 @@ def test_no_remember_cookie_unless_asked(app, client):
 
 
 def test_remember_me_cookie_is_secure_in_production(database_url, tmp_path):
-    app = create_app({
-        "TESTING": True, "SHOP_ENV": "production", "SESSION_COOKIE_SECURE": True,
-        "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x" * 40, "WTF_CSRF_ENABLED": False,
-        "MAIL_OUTBOX_DIR": str(tmp_path),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SHOP_ENV": "production",
+            "SESSION_COOKIE_SECURE": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "x" * 40,
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_OUTBOX_DIR": str(tmp_path),
+        }
+    )
     try:
         with app.app_context():
             make_user()

@@ -28,8 +28,12 @@ def double():
 
 @pytest.fixture
 def stripe_shop(app, double):
-    app.config.update(STRIPE_SECRET_KEY="sk_test_offline", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                      STRIPE_API_BASE=double.base_url, STRIPE_MAX_RETRIES=0)
+    app.config.update(
+        STRIPE_SECRET_KEY="sk_test_offline",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=double.base_url,
+        STRIPE_MAX_RETRIES=0,
+    )
     return app
 
 

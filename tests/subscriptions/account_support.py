@@ -62,8 +62,15 @@ def gateway(monkeypatch):
     return recording
 
 
-def owned_subscription(plan: str = "monthly", *, first_month: date = FEB, country: str = "GB",
-                       email: str = OWNER, editions=(JAN, FEB, MAR, APR, MAY), **extra) -> int:
+def owned_subscription(
+    plan: str = "monthly",
+    *,
+    first_month: date = FEB,
+    country: str = "GB",
+    email: str = OWNER,
+    editions=(JAN, FEB, MAR, APR, MAY),
+    **extra,
+) -> int:
     """In an app context: editions, a customer, and their paid subscription; returns its id."""
     for month in editions:
         make_edition(month, theme=f"Theme of {month:%B}")

@@ -17,8 +17,16 @@ from shop.subscriptions.models import SubscriptionStatus as S
 
 from ..accounts.factories import PASSWORD
 from ..dbs import empty_all_tables
-from .account_support import FEB, JAN, MAR, PORTAL, load, owned_subscription, signed_in
-from .account_support import gateway  # noqa: F401  (fixture)
+from .account_support import (
+    FEB,
+    JAN,
+    MAR,
+    PORTAL,
+    gateway,  # noqa: F401  (fixture)
+    load,
+    owned_subscription,
+    signed_in,
+)
 
 BEFORE_FEB_CUTOFF = datetime(2027, 2, 5, 12, 0, tzinfo=UTC)
 AFTER_FEB_CUTOFF = datetime(2027, 2, 12, 12, 0, tzinfo=UTC)
@@ -37,10 +45,15 @@ def text(html: str) -> str:
 
 
 def events(sub_id: int) -> list[str]:
-    return list(db.session.scalars(select(SubscriptionEvent.kind).filter_by(subscription_id=sub_id).order_by(SubscriptionEvent.id)))
+    return list(
+        db.session.scalars(
+            select(SubscriptionEvent.kind).filter_by(subscription_id=sub_id).order_by(SubscriptionEvent.id)
+        )
+    )
 
 
 # ---- the page --------------------------------------------------------------------------
+
 
 def test_the_page_shows_plan_status_address_next_box_next_payment_and_past_boxes(seeded, client, gateway):
     with seeded.app_context():
@@ -53,11 +66,19 @@ def test_the_page_shows_plan_status_address_next_box_next_payment_and_past_boxes
         run = BoxRun(edition_id=jan.id, run_by="test", shipments_created=1)
         db.session.add(run)
         db.session.flush()
-        db.session.add(Shipment(
-            subscription_id=sub_id, edition_id=jan.id, box_run_id=run.id, tracking_number="RR123456789GB",
-            shipped_at=datetime(2027, 1, 15, 10, tzinfo=UTC), ship_name="Min-ji Kim", ship_line1="1 Hanok Lane",
-            ship_city="Leeds", ship_country="GB",
-        ))
+        db.session.add(
+            Shipment(
+                subscription_id=sub_id,
+                edition_id=jan.id,
+                box_run_id=run.id,
+                tracking_number="RR123456789GB",
+                shipped_at=datetime(2027, 1, 15, 10, tzinfo=UTC),
+                ship_name="Min-ji Kim",
+                ship_line1="1 Hanok Lane",
+                ship_city="Leeds",
+                ship_country="GB",
+            )
+        )
         db.session.commit()
     with time_machine.travel(BEFORE_FEB_CUTOFF, tick=False):
         signed_in(client)
@@ -67,7 +88,10 @@ def test_the_page_shows_plan_status_address_next_box_next_payment_and_past_boxes
     assert "The February 2027 box — Theme of February" in page and "Ships around 15 February · paid for" in page
     assert "£24.99 on 1 March 2027" in page and "for the March 2027 box" in page
     assert "Includes UK VAT at 20% £4.17" in page
-    assert "The January 2027 box — Theme of January Sent 15 January 2027 · Tracking number RR123456789GB · to Leeds" in page
+    assert (
+        "The January 2027 box — Theme of January Sent 15 January 2027 · Tracking number RR123456789GB · to Leeds"
+        in page
+    )
     assert "You can skip it until 10 February, 23:59 UK time" in page
     assert "Pause my subscription" in page and "Cancel my subscription" in page and "Update your card" in page
     assert "Resume my subscription" not in page
@@ -101,12 +125,15 @@ def test_the_account_lists_the_subscription_with_status_and_next_box(seeded, cli
 
 # ---- skip ------------------------------------------------------------------------------
 
+
 def test_skip_before_the_cutoff_moves_the_paid_box_and_shows_the_new_next_box(seeded, client, gateway):
     with seeded.app_context():
         sub_id = owned_subscription()
     with time_machine.travel(BEFORE_FEB_CUTOFF, tick=False):
         signed_in(client)
-        response = client.post(f"/account/subscriptions/{sub_id}/skip", data={"edition": "2027-02"}, follow_redirects=True)
+        response = client.post(
+            f"/account/subscriptions/{sub_id}/skip", data={"edition": "2027-02"}, follow_redirects=True
+        )
         page = text(response.text)
     assert "Done: you'll skip the February 2027 box. Your next box is the March 2027 box." in page
     assert "The March 2027 box — Theme of March" in page
@@ -131,8 +158,12 @@ def test_skip_after_the_cutoff_is_refused_with_the_reason(seeded, client, gatewa
         assert "It's too late to skip this box: its cutoff was 10 February, 23:59 UK time" in page
         assert "Skip the March 2027 box" in page  # the next one still open is offered instead
         # A page loaded before the cutoff, sent after it:
-        response = client.post(f"/account/subscriptions/{sub_id}/skip", data={"edition": "2027-02"}, follow_redirects=True)
-    assert "The February box passed its cutoff (10 February, 23:59 UK time) and can no longer be skipped" in text(response.text)
+        response = client.post(
+            f"/account/subscriptions/{sub_id}/skip", data={"edition": "2027-02"}, follow_redirects=True
+        )
+    assert "The February box passed its cutoff (10 February, 23:59 UK time) and can no longer be skipped" in text(
+        response.text
+    )
     with seeded.app_context():
         assert db.session.scalar(select(func.count()).select_from(Skip)) == 0
         assert [(p.first_month, p.last_month) for p in load(sub_id).periods] == [(FEB, FEB)]
@@ -140,6 +171,7 @@ def test_skip_after_the_cutoff_is_refused_with_the_reason(seeded, client, gatewa
 
 
 # ---- pause, resume ---------------------------------------------------------------------
+
 
 def test_pause_then_resume(seeded, client, gateway):
     with seeded.app_context():
@@ -162,6 +194,7 @@ def test_pause_then_resume(seeded, client, gateway):
 
 
 # ---- cancel ----------------------------------------------------------------------------
+
 
 def test_cancel_confirms_the_last_box_then_the_page_says_it_ends_and_no_next_payment(seeded, client, gateway):
     with seeded.app_context():
@@ -202,8 +235,14 @@ def test_keeping_a_cancelled_subscription_brings_the_next_payment_back(seeded, c
 
 # ---- address change --------------------------------------------------------------------
 
-ADDRESS = {"name": "Min-ji Kim", "line1": "88 Queen Street West", "line2": "", "city": "Toronto",
-           "postcode": "M5H 2N2", "country": "CA"}
+ADDRESS = {
+    "name": "Min-ji Kim",
+    "line1": "88 Queen Street West",
+    "line2": "",
+    "city": "Toronto",
+    "postcode": "M5H 2N2",
+    "country": "CA",
+}
 
 
 def test_address_change_uk_to_canada_shows_the_requote_before_confirming(seeded, client, gateway):
@@ -226,13 +265,19 @@ def test_address_change_uk_to_canada_shows_the_requote_before_confirming(seeded,
         assert gateway.calls == []
         hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', review.text))
         assert hidden["country"] == "CA" and hidden["city"] == "Toronto"
-        page = text(client.post(f"/account/subscriptions/{sub_id}/address/confirm", data=hidden, follow_redirects=True).text)
+        page = text(
+            client.post(f"/account/subscriptions/{sub_id}/address/confirm", data=hidden, follow_redirects=True).text
+        )
     assert "Address changed: boxes now go to Toronto, Canada. Each payment from now on is £29.11." in page
     assert "£29.11 on 1 March 2027" in page and "88 Queen Street West" in page
     with seeded.app_context():
         sub = load(sub_id)
         assert (sub.ship_line1, sub.ship_city, sub.ship_postcode, sub.ship_country) == (
-            "88 Queen Street West", "Toronto", "M5H 2N2", "CA")
+            "88 Queen Street West",
+            "Toronto",
+            "M5H 2N2",
+            "CA",
+        )
         assert events(sub_id)[-1] == "address"
     assert gateway.calls == [("change_amount", sub_id, 2911)]
 
@@ -250,8 +295,10 @@ def test_a_country_we_do_not_ship_to_keeps_the_typed_address(seeded, client, gat
     with seeded.app_context():
         sub_id = owned_subscription()
     signed_in(client)
-    response = client.post(f"/account/subscriptions/{sub_id}/address",
-                           data={**ADDRESS, "line1": "12 Tverskaya", "city": "Moscow", "country": "RU"})
+    response = client.post(
+        f"/account/subscriptions/{sub_id}/address",
+        data={**ADDRESS, "line1": "12 Tverskaya", "city": "Moscow", "country": "RU"},
+    )
     assert response.status_code == 200
     assert "Sorry, we can't ship to Russian Federation at the moment." in text(response.text)
     assert 'value="12 Tverskaya"' in response.text and '<option selected value="RU">' in response.text
@@ -264,7 +311,10 @@ def test_a_tampered_confirm_is_checked_again(seeded, client, gateway):
     with seeded.app_context():
         sub_id = owned_subscription()
     signed_in(client)
-    response = client.post(f"/account/subscriptions/{sub_id}/address/confirm", data={**ADDRESS, "line1": "", "country": "GB", "postcode": ""})
+    response = client.post(
+        f"/account/subscriptions/{sub_id}/address/confirm",
+        data={**ADDRESS, "line1": "", "country": "GB", "postcode": ""},
+    )
     assert response.status_code == 200
     assert "Please enter the first line of the address." in response.text
     assert "Please enter the postcode: every UK address has one." in response.text
@@ -282,12 +332,19 @@ def test_a_gift_shows_its_message_and_recipient_and_moves_only_within_its_region
         assert "A gift of 3 boxes, paid once" in page and "Happy birthday, Ji-woo! 생일 축하해" in page
         assert "A gift: paid once (£70.47). There are no more payments." in page
         assert "Change the recipient's address" in page
-        assert "Pause my subscription" not in page and "Cancel my subscription" not in page and "Update your card" not in page
+        assert (
+            "Pause my subscription" not in page
+            and "Cancel my subscription" not in page
+            and "Update your card" not in page
+        )
         refused = client.post(f"/account/subscriptions/{sub_id}/address", data=ADDRESS)
         assert refused.status_code == 200
         assert "paid for its original destination" in refused.text and 'value="88 Queen Street West"' in refused.text
-        moved = client.post(f"/account/subscriptions/{sub_id}/address", follow_redirects=True, data={
-            **ADDRESS, "line1": "3 Castle Street", "city": "Edinburgh", "postcode": "EH1 2AB", "country": "GB"})
+        moved = client.post(
+            f"/account/subscriptions/{sub_id}/address",
+            follow_redirects=True,
+            data={**ADDRESS, "line1": "3 Castle Street", "city": "Edinburgh", "postcode": "EH1 2AB", "country": "GB"},
+        )
     assert "Address changed: the gift's boxes now go to Edinburgh, United Kingdom." in text(moved.text)
     with seeded.app_context():
         assert (load(sub_id).ship_city, load(sub_id).ship_country) == ("Edinburgh", "GB")
@@ -295,6 +352,7 @@ def test_a_gift_shows_its_message_and_recipient_and_moves_only_within_its_region
 
 
 # ---- arrears and the card --------------------------------------------------------------
+
 
 def test_arrears_shows_the_overdue_notice_and_the_card_link(seeded, client, gateway):
     with seeded.app_context():
@@ -336,7 +394,9 @@ def test_a_refusal_from_the_payment_provider_is_shown_and_changes_nothing(seeded
         for action in ("pause", "cancel"):
             response = client.post(f"/account/subscriptions/{sub_id}/{action}", follow_redirects=True)
             assert "We couldn&#39;t reach our payment provider. Please try again in a few minutes." in response.text
-        skipped = client.post(f"/account/subscriptions/{sub_id}/skip", data={"edition": "2027-02"}, follow_redirects=True)
+        skipped = client.post(
+            f"/account/subscriptions/{sub_id}/skip", data={"edition": "2027-02"}, follow_redirects=True
+        )
         assert "couldn&#39;t reach our payment provider" in skipped.text
         moved = client.post(f"/account/subscriptions/{sub_id}/address/confirm", data=ADDRESS)
         assert moved.status_code == 200 and "couldn&#39;t reach our payment provider" in moved.text
@@ -364,11 +424,18 @@ def test_an_ended_subscription_offers_no_actions(seeded, client, gateway):
 
 # ---- CSRF ------------------------------------------------------------------------------
 
+
 def test_csrf_is_required_on_the_subscription_actions(database_url, tmp_path, gateway):
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
-        "WTF_CSRF_ENABLED": True, "MAIL_OUTBOX_DIR": str(tmp_path), "SHOP_BASE_URL": "http://localhost",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": True,
+            "MAIL_OUTBOX_DIR": str(tmp_path),
+            "SHOP_BASE_URL": "http://localhost",
+        }
+    )
     try:
         with app.app_context():
             demo.load_all(app.config["SHOP_CONTENT_DIR"])
@@ -376,8 +443,12 @@ def test_csrf_is_required_on_the_subscription_actions(database_url, tmp_path, ga
         client = app.test_client()
         sign_page = client.get("/account/sign-in").text
         token = sign_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        assert client.post("/account/sign-in", data={"email": "subscriber@example.com", "password": PASSWORD,
-                                                     "csrf_token": token}).status_code == 302
+        assert (
+            client.post(
+                "/account/sign-in", data={"email": "subscriber@example.com", "password": PASSWORD, "csrf_token": token}
+            ).status_code
+            == 302
+        )
         for action in ("pause", "cancel", "skip", "address/confirm"):
             forged = client.post(f"/account/subscriptions/{sub_id}/{action}", data={**ADDRESS, "edition": "2027-02"})
             assert forged.status_code == 400, action
@@ -405,8 +476,11 @@ def test_arrears_paid_through_the_demo_card_page_brings_the_subscriber_back_acti
         signed_in(client)
         card_page = client.get(f"/account/subscriptions/{sub_id}/card", follow_redirects=True)
         assert card_page.status_code == 200 and "4242" in card_page.text
-        paid = client.post(card_page.request.path, follow_redirects=True,
-                           data={"card_number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123"})
+        paid = client.post(
+            card_page.request.path,
+            follow_redirects=True,
+            data={"card_number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123"},
+        )
         page = text(paid.text)
     assert paid.request.path == f"/account/subscriptions/{sub_id}"
     assert "the overdue payment is paid" in page

@@ -19,8 +19,14 @@ from ..box_factories import make_edition, make_subscription
 JAN, FEB = date(2027, 1, 1), date(2027, 2, 1)
 ON_THE_8TH = datetime(2027, 1, 8, 12, 0, tzinfo=UTC)  # before the default cutoff (the 10th)
 ON_THE_12TH = datetime(2027, 1, 12, 12, 0, tzinfo=UTC)  # after it
-ADDRESS = {"name": "Ji-woo Park", "line1": "12 Maple Street", "line2": "", "city": "Leeds",
-           "postcode": "LS1 1AA", "country": "GB"}
+ADDRESS = {
+    "name": "Ji-woo Park",
+    "line1": "12 Maple Street",
+    "line2": "",
+    "city": "Leeds",
+    "postcode": "LS1 1AA",
+    "country": "GB",
+}
 
 
 def edit_cutoff(month: date, cutoff_at: datetime) -> None:
@@ -41,7 +47,7 @@ def first_box_on_page(client) -> str:
     assert answer.status_code == 200, answer.location
     page = answer.get_data(as_text=True)
     start = page.index("Your first box is")
-    return page[start:page.index("</p>", start)]
+    return page[start : page.index("</p>", start)]
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,8 @@ def test_a_plan_price_change_leaves_running_subscriptions_alone(seeded, client, 
     assert "1 renewals paid" in renewed.output, renewed.output
     with seeded.app_context():
         january = db.session.scalar(
-            select(PaidPeriod).filter_by(subscription_id=running_id, first_month=date(2027, 1, 1)))
+            select(PaidPeriod).filter_by(subscription_id=running_id, first_month=date(2027, 1, 1))
+        )
         assert january.amount_pence == sold
 
     # Someone subscribing now sees and pays the new price.
@@ -63,14 +64,18 @@ def test_moving_house_re_quotes_and_stores_the_new_price(seeded, client, runner)
         sold = sub.total_pence
         db.session.scalar(select(Plan).filter_by(code="monthly")).price_pence += 500
         db.session.commit()
-        new_quote = manage.change_address(sub, PostalAddress.of("Ji-woo Park", "1 Tea Street", "", "Leeds",
-                                                                "ls1 1aa", "GB"))
+        new_quote = manage.change_address(
+            sub, PostalAddress.of("Ji-woo Park", "1 Tea Street", "", "Leeds", "ls1 1aa", "GB")
+        )
         db.session.commit()
         sub = db.session.get(Subscription, sub_id)
         assert (sub.ship_city, sub.ship_postcode, sub.ship_country) == ("Leeds", "LS1 1AA", "GB")
         assert sub.total_pence == new_quote.totals.total_pence != sold
         assert (sub.box_pence, sub.shipping_pence, sub.vat_removed_pence) == (
-            db.session.scalar(select(Plan).filter_by(code="monthly")).price_pence, 0, 0)
+            db.session.scalar(select(Plan).filter_by(code="monthly")).price_pence,
+            0,
+            0,
+        )
         assert sub.vat_treatment is VatTreatment.UK and sub.vat_pence > 0
 
     runner.invoke(args=["box", "demo-renew", "--date", "2027-01-01"])

@@ -50,7 +50,11 @@ def pending(plan_code: str, country: str) -> Subscription:
 
 def linked(plan_code: str = "monthly", country: str = "GB") -> Subscription:
     sub = make_subscription(plan_code, first_month=first_box_month(utcnow()), country=country)
-    sub.provider, sub.provider_subscription_id, sub.provider_customer_id = "stripe", "sub_test_linked", "cus_test_linked"
+    sub.provider, sub.provider_subscription_id, sub.provider_customer_id = (
+        "stripe",
+        "sub_test_linked",
+        "cus_test_linked",
+    )
     db.session.commit()
     return sub
 
@@ -58,19 +62,32 @@ def linked(plan_code: str = "monthly", country: str = "GB") -> Subscription:
 def start(gateway, sub):
     box_quote = quote(sub.plan, sub.ship_country)
     renews_at = billing_at(add_months(sub.first_month, sub.plan.months)) if sub.plan.renews else None
-    return gateway.start_subscription_payment(sub, box_quote, first_renewal_at=renews_at,
-                                              success_url=SUCCESS, cancel_url=CANCEL), renews_at
+    return gateway.start_subscription_payment(
+        sub, box_quote, first_renewal_at=renews_at, success_url=SUCCESS, cancel_url=CANCEL
+    ), renews_at
 
 
 def recurring_line(name, amount, line, months):
-    return {"quantity": "1", "price_data": {
-        "currency": "gbp", "unit_amount": str(amount), "product_data": {"name": name, "metadata": {"line": line}},
-        "recurring": {"interval": "month", "interval_count": str(months)}}}
+    return {
+        "quantity": "1",
+        "price_data": {
+            "currency": "gbp",
+            "unit_amount": str(amount),
+            "product_data": {"name": name, "metadata": {"line": line}},
+            "recurring": {"interval": "month", "interval_count": str(months)},
+        },
+    }
 
 
 def one_time_line(name, amount, line):
-    return {"quantity": "1", "price_data": {
-        "currency": "gbp", "unit_amount": str(amount), "product_data": {"name": name, "metadata": {"line": line}}}}
+    return {
+        "quantity": "1",
+        "price_data": {
+            "currency": "gbp",
+            "unit_amount": str(amount),
+            "product_data": {"name": name, "metadata": {"line": line}},
+        },
+    }
 
 
 # -- the first payment -----------------------------------------------------------------------
@@ -84,8 +101,12 @@ def test_monthly_to_canada_recurring_box_and_zone_shipping_plus_the_first_paymen
     [call] = http.requests
     assert (call.method, call.path) == ("POST", "/v1/checkout/sessions")
     assert call.idempotency_key == f"culture-box-{sub.id}-{int(sub.created_at.timestamp())}-checkout"
-    meta = {"subscription_id": str(sub.id), "plan": "monthly", "ship_country": "CA",
-            "first_month": f"{sub.first_month:%Y-%m}"}
+    meta = {
+        "subscription_id": str(sub.id),
+        "plan": "monthly",
+        "ship_country": "CA",
+        "first_month": f"{sub.first_month:%Y-%m}",
+    }
     box, shipping = "Culture Box — Monthly", "Culture Box shipping to North America (1 box)"
     assert call.params == {
         "mode": "subscription",
@@ -133,14 +154,25 @@ def test_a_gift_of_6_is_one_payment_for_six_boxes(gateway, http):
     start(gateway, sub)
 
     [call] = http.requests
-    meta = {"subscription_id": str(sub.id), "plan": "gift-6", "ship_country": "DE",
-            "first_month": f"{sub.first_month:%Y-%m}", "purpose": "culture_box_gift"}
+    meta = {
+        "subscription_id": str(sub.id),
+        "plan": "gift-6",
+        "ship_country": "DE",
+        "first_month": f"{sub.first_month:%Y-%m}",
+        "purpose": "culture_box_gift",
+    }
     assert call.params == {
         "mode": "payment",
         "line_items": [one_time_line("Culture Box — Gift of 6 months", 11245, "box")],
-        "shipping_options": [{"shipping_rate_data": {
-            "type": "fixed_amount", "display_name": "Culture Box shipping to Europe (6 boxes)",
-            "fixed_amount": {"amount": "3250", "currency": "gbp"}}}],
+        "shipping_options": [
+            {
+                "shipping_rate_data": {
+                    "type": "fixed_amount",
+                    "display_name": "Culture Box shipping to Europe (6 boxes)",
+                    "fixed_amount": {"amount": "3250", "currency": "gbp"},
+                }
+            }
+        ],
         "metadata": meta,
         "payment_intent_data": {"metadata": meta},
         "customer_email": sub.email,
@@ -171,23 +203,32 @@ def test_a_quote_that_does_not_add_up_is_refused_before_calling_stripe(gateway, 
     broken = dataclasses.replace(box_quote, totals=dataclasses.replace(box_quote.totals, total_pence=2000))
 
     with pytest.raises(PaymentError, match="nothing has been charged"):
-        gateway.start_subscription_payment(sub, broken, first_renewal_at=utcnow() + timedelta(days=30),
-                                           success_url=SUCCESS, cancel_url=CANCEL)
+        gateway.start_subscription_payment(
+            sub, broken, first_renewal_at=utcnow() + timedelta(days=30), success_url=SUCCESS, cancel_url=CANCEL
+        )
     assert http.requests == []
 
 
 def test_a_first_renewal_under_48_hours_away_is_refused_before_calling_stripe(gateway, http):
     sub = pending("monthly", "GB")
     with pytest.raises(PaymentError):
-        gateway.start_subscription_payment(sub, quote(sub.plan, "GB"), first_renewal_at=utcnow() + timedelta(hours=47),
-                                           success_url=SUCCESS, cancel_url=CANCEL)
+        gateway.start_subscription_payment(
+            sub,
+            quote(sub.plan, "GB"),
+            first_renewal_at=utcnow() + timedelta(hours=47),
+            success_url=SUCCESS,
+            cancel_url=CANCEL,
+        )
     assert http.requests == []
 
 
-@pytest.mark.parametrize("failure", [
-    pytest.param(stripe_error(400, "invalid_request_error", "Invalid trial_end"), id="refused"),
-    pytest.param("timeout", id="timeout"),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pytest.param(stripe_error(400, "invalid_request_error", "Invalid trial_end"), id="refused"),
+        pytest.param("timeout", id="timeout"),
+    ],
+)
 def test_stripe_refusing_or_timing_out_at_checkout_is_a_payment_error(gateway, http, failure):
     def timeout(req):
         raise stripe.APIConnectionError("Request timed out")
@@ -228,8 +269,11 @@ def test_pause_voids_invoices_and_resume_clears_it_and_sets_the_next_renewal(gat
     paused, resumed = http.requests
     assert paused.path == resumed.path == "/v1/subscriptions/sub_test_linked"
     assert paused.params == {"pause_collection": {"behavior": "void"}}
-    assert resumed.params == {"pause_collection": "", "trial_end": str(int(due.timestamp())),
-                              "proration_behavior": "none"}
+    assert resumed.params == {
+        "pause_collection": "",
+        "trial_end": str(int(due.timestamp())),
+        "proration_behavior": "none",
+    }
 
 
 def test_cancel_is_cancel_at_period_end(gateway, http):
@@ -264,10 +308,19 @@ def test_moving_from_the_uk_to_canada_reprices_the_box_and_adds_a_shipping_item(
     recurring = {"interval": "month", "interval_count": "1"}
     assert update.params == {
         "items": [
-            {"id": box_item["id"], "price_data": {"currency": "gbp", "product": box_item["price"]["product"]["id"],
-                                                  "unit_amount": "2082", "recurring": recurring}},
-            {"price_data": {"currency": "gbp", "product": new_product, "unit_amount": "829", "recurring": recurring},
-             "quantity": "1"},
+            {
+                "id": box_item["id"],
+                "price_data": {
+                    "currency": "gbp",
+                    "product": box_item["price"]["product"]["id"],
+                    "unit_amount": "2082",
+                    "recurring": recurring,
+                },
+            },
+            {
+                "price_data": {"currency": "gbp", "product": new_product, "unit_amount": "829", "recurring": recurring},
+                "quantity": "1",
+            },
         ],
         "proration_behavior": "none",
         "metadata": {"ship_country": "CA"},
@@ -283,8 +336,15 @@ def test_moving_from_canada_to_the_uk_removes_the_shipping_item(gateway, http):
 
     retrieve, update = http.requests
     assert update.params["items"] == [
-        {"id": box_item["id"], "price_data": {"currency": "gbp", "product": box_item["price"]["product"]["id"],
-                                              "unit_amount": "2499", "recurring": {"interval": "month", "interval_count": "1"}}},
+        {
+            "id": box_item["id"],
+            "price_data": {
+                "currency": "gbp",
+                "product": box_item["price"]["product"]["id"],
+                "unit_amount": "2499",
+                "recurring": {"interval": "month", "interval_count": "1"},
+            },
+        },
         {"id": shipping_item["id"], "deleted": "true"},
     ]
     assert update.params["proration_behavior"] == "none"
@@ -377,8 +437,9 @@ def test_pausing_when_stripe_times_out_leaves_the_subscription_active(shop, http
     assert lifecycle.next_payment(sub) is not None
 
 
-CANADA = PostalAddress.of(name="Ji-woo Park", line1="12 Maple Street", line2="", city="Toronto",
-                          postcode="M5V 2T6", country="CA")
+CANADA = PostalAddress.of(
+    name="Ji-woo Park", line1="12 Maple Street", line2="", city="Toronto", postcode="M5V 2T6", country="CA"
+)
 
 
 def test_moving_house_through_manage_reprices_at_stripe_and_keeps_the_new_address(shop, http):

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from shop.core.calendar import add_months, billing_at, first_box_month
 from shop.db_types import utcnow
 from shop.extensions import db
 from shop.orders.models import Order
 from shop.subscriptions import box_run, lifecycle
 from shop.subscriptions.models import Edition, Shipment, Subscription
 from shop.subscriptions.models import SubscriptionStatus as S
-from shop.core.calendar import add_months, billing_at, first_box_month
 
 from ..accounts.factories import make_user, sign_in
 from ..box_factories import make_edition, make_subscription
@@ -28,8 +28,12 @@ MONTHLY_TO_CANADA = 2082 + 829
 
 @pytest.fixture
 def shop(seeded):
-    seeded.config.update(STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                         STRIPE_HTTP_CLIENT=BillingHTTPClient(), STRIPE_MAX_RETRIES=0)
+    seeded.config.update(
+        STRIPE_SECRET_KEY=SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_HTTP_CLIENT=BillingHTTPClient(),
+        STRIPE_MAX_RETRIES=0,
+    )
     return seeded
 
 
@@ -50,7 +54,9 @@ def editions(shop, first_month):
         return [make_edition(add_months(first_month, n)).id for n in range(3)]
 
 
-def checkout(shop, plan="monthly", country="CA", amount=MONTHLY_TO_CANADA, *, first_month=None) -> tuple[int, CheckoutSubscription]:
+def checkout(
+    shop, plan="monthly", country="CA", amount=MONTHLY_TO_CANADA, *, first_month=None
+) -> tuple[int, CheckoutSubscription]:
     """A subscription pending payment, as the subscribe flow leaves it, and its Stripe objects."""
     with shop.app_context():
         sub = make_subscription(plan, first_month=first_month or first_box_month(utcnow()), country=country, paid=False)
@@ -98,8 +104,15 @@ def shipments(shop, sub_id: int) -> int:
 
 # -- a real Checkout subscription, delivered in several orders, every event twice -------------------
 
-STRIPE_ORDER = ["customer.created", "customer.subscription.created", "invoice.created", "invoice.finalized",
-                "invoice.paid", "checkout.session.completed", "customer.subscription.updated"]
+STRIPE_ORDER = [
+    "customer.created",
+    "customer.subscription.created",
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.paid",
+    "checkout.session.completed",
+    "customer.subscription.updated",
+]
 
 
 def checkout_events(stripe_sub: CheckoutSubscription) -> dict[str, tuple[str, dict]]:
@@ -128,7 +141,8 @@ ORDERS = {
 @pytest.mark.parametrize("order", ORDERS.values(), ids=ORDERS.keys())
 @pytest.mark.parametrize("repeat", ["all-then-all-again", "each-twice"])
 def test_a_checkout_subscription_in_any_order_twice_links_once_pays_once_ships_once(
-        shop, client, editions, first_month, order, repeat):
+    shop, client, editions, first_month, order, repeat
+):
     sub_id, stripe_sub = checkout(shop)
     events = checkout_events(stripe_sub)
     sequence = [*order, *order] if repeat == "all-then-all-again" else [t for t in order for _ in (0, 1)]
@@ -142,12 +156,19 @@ def test_a_checkout_subscription_in_any_order_twice_links_once_pays_once_ships_o
     assert after["periods"] == [(stripe_sub.first_invoice, first_month, first_month, MONTHLY_TO_CANADA)]
     # linked once (by whichever event came first), paid once, one move to active
     assert [e[:2] for e in after["events"] if e[0] in ("status", "linked", "paid")] == [
-        ("linked", None), ("paid", None), ("status", "active")]
+        ("linked", None),
+        ("paid", None),
+        ("status", "active"),
+    ]
     [welcome] = outbox(shop)
     assert welcome["To"] == stripe_sub.email and "Welcome" in welcome["Subject"]
     with shop.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Subscription).where(
-            Subscription.provider_subscription_id.is_not(None))) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Subscription).where(Subscription.provider_subscription_id.is_not(None))
+            )
+            == 1
+        )
         assert db.session.scalar(select(func.count()).select_from(Order)) == 0
 
     assert run_box(shop, editions[0]) == {sub_id}
@@ -213,7 +234,9 @@ def test_a_renewal_adds_the_next_month_and_the_next_run_ships_it(shop, client, e
     assert outcome == f"paid: {next_month:%Y-%m} to {next_month:%Y-%m}"
     after = state(shop, sub_id)
     assert [p[:3] for p in after["periods"]] == [
-        (stripe_sub.first_invoice, first_month, first_month), (renewal, next_month, next_month)]
+        (stripe_sub.first_invoice, first_month, first_month),
+        (renewal, next_month, next_month),
+    ]
     assert [e[2] for e in after["events"] if e[0] == "paid"][-1].endswith("(subscription_cycle)")
     assert len(outbox(shop)) == 1  # the welcome only: a renewal sends no welcome
     assert run_box(shop, editions[0]) == {sub_id}
@@ -221,7 +244,8 @@ def test_a_renewal_adds_the_next_month_and_the_next_run_ships_it(shop, client, e
 
 
 def test_a_failed_renewal_is_arrears_with_an_email_no_box_until_paid_then_the_run_includes_them(
-        shop, client, editions, first_month):
+    shop, client, editions, first_month
+):
     sub_id, stripe_sub = paid_subscription(shop, client)
     other_id, other = paid_subscription(shop, client, country="GB", amount=2499)
     renewal = new_id("in")
@@ -234,14 +258,25 @@ def test_a_failed_renewal_is_arrears_with_an_email_no_box_until_paid_then_the_ru
     arrears = [m for m in outbox(shop) if "didn't go through" in m["Subject"]]
     assert [m["To"] for m in arrears] == [stripe_sub.email]
     # the other subscriber renews; this one's next box is not paid: the run leaves them out
-    deliver(client, "invoice.paid", other.invoice(invoice_id=new_id("in"), billing_reason="subscription_cycle",
-                                                  amount_paid=2499, paid_at=billing_at(add_months(first_month, 1))))
+    deliver(
+        client,
+        "invoice.paid",
+        other.invoice(
+            invoice_id=new_id("in"),
+            billing_reason="subscription_cycle",
+            amount_paid=2499,
+            paid_at=billing_at(add_months(first_month, 1)),
+        ),
+    )
     assert run_box(shop, editions[0]) == {sub_id, other_id}
     assert run_box(shop, editions[1]) == {other_id}
 
     # the card is fixed, Stripe retries the same invoice and it is paid
-    retried = stripe_sub.invoice(invoice_id=renewal, billing_reason="subscription_cycle",
-                                 paid_at=billing_at(add_months(first_month, 1)) + timedelta(days=3))
+    retried = stripe_sub.invoice(
+        invoice_id=renewal,
+        billing_reason="subscription_cycle",
+        paid_at=billing_at(add_months(first_month, 1)) + timedelta(days=3),
+    )
     deliver(client, "invoice.paid", retried)
 
     assert state(shop, sub_id)["status"] is S.ACTIVE
@@ -250,7 +285,8 @@ def test_a_failed_renewal_is_arrears_with_an_email_no_box_until_paid_then_the_ru
 
 
 def test_a_payment_for_an_ended_subscription_buys_no_box_is_flagged_for_refund_and_stops_billing(
-        shop, client, editions):
+    shop, client, editions
+):
     sub_id, stripe_sub = checkout(shop)
     deliver(client, "checkout.session.expired", stripe_sub.session(payment_status="unpaid", status="expired"))
     paid = stripe_sub.invoice(paid_at=utcnow())
@@ -267,7 +303,8 @@ def test_a_payment_for_an_ended_subscription_buys_no_box_is_flagged_for_refund_a
     assert after["status"] is S.ENDED and after["periods"] == []
     assert [e[2] for e in after["events"] if e[0] == "refund_needed"] == [
         f"{stripe_sub.first_invoice}: {MONTHLY_TO_CANADA} pence paid after the subscription ended "
-        "(subscription_create): refund it"]
+        "(subscription_create): refund it"
+    ]
     assert run_box(shop, editions[0]) == set()
 
 
@@ -320,10 +357,12 @@ def test_deleted_at_stripe_with_nothing_left_to_ship_ends_now(shop, client, edit
 def test_cancelling_in_the_customer_portal_ends_after_the_paid_boxes(shop, client, editions):
     sub_id, stripe_sub = paid_subscription(shop, client)
 
-    outcome = deliver(client, "customer.subscription.updated",
-                      stripe_sub.subscription(status="trialing", cancel_at_period_end=True))["outcome"]
-    again = deliver(client, "customer.subscription.updated",
-                    stripe_sub.subscription(status="trialing", cancel_at_period_end=True))["outcome"]
+    outcome = deliver(
+        client, "customer.subscription.updated", stripe_sub.subscription(status="trialing", cancel_at_period_end=True)
+    )["outcome"]
+    again = deliver(
+        client, "customer.subscription.updated", stripe_sub.subscription(status="trialing", cancel_at_period_end=True)
+    )["outcome"]
 
     assert outcome == "set to end after its paid boxes (cancelled at Stripe)"
     assert again == "no change"
@@ -333,7 +372,8 @@ def test_cancelling_in_the_customer_portal_ends_after_the_paid_boxes(shop, clien
 
 
 def test_taking_the_cancellation_back_in_the_portal_keeps_renewing_but_a_late_old_update_does_not(
-        shop, client, editions):
+    shop, client, editions
+):
     sub_id, stripe_sub = paid_subscription(shop, client)
     before_cancel = stripe_sub.subscription(cancel_at_period_end=False)
     old_event = event("customer.subscription.updated", before_cancel)
@@ -430,10 +470,17 @@ def test_an_invoice_for_another_plan_is_not_ours(shop, client, editions):
 
 def test_a_culture_box_session_never_reaches_the_order_handlers(shop, client):
     """A payment-mode session with an unknown Culture Box purpose is acknowledged and ignored."""
-    session = stripe_object("checkout.session", id=new_id("cs"), mode="payment", payment_status="paid",
-                            client_reference_id="1", metadata={"purpose": "culture_box_something_new"})
+    session = stripe_object(
+        "checkout.session",
+        id=new_id("cs"),
+        mode="payment",
+        payment_status="paid",
+        client_reference_id="1",
+        metadata={"purpose": "culture_box_something_new"},
+    )
     assert deliver(client, "checkout.session.completed", session)["outcome"] == (
-        "ignored: no handler for payment sessions (culture_box_something_new)")
+        "ignored: no handler for payment sessions (culture_box_something_new)"
+    )
 
 
 # -- through the shop's own subscribe pages -----------------------------------------------------------------
@@ -443,8 +490,18 @@ def test_subscribing_on_the_shop_with_stripe_then_the_webhooks_make_it_active(sh
     with shop.app_context():
         make_user("ji-woo@example.com")
     sign_in(client, "ji-woo@example.com")
-    client.post("/culture-box/subscribe", data={"plan": "monthly", "name": "Ji-woo Park", "line1": "12 Maple Street",
-                                                "line2": "", "city": "Toronto", "postcode": "M5V 2T6", "country": "CA"})
+    client.post(
+        "/culture-box/subscribe",
+        data={
+            "plan": "monthly",
+            "name": "Ji-woo Park",
+            "line1": "12 Maple Street",
+            "line2": "",
+            "city": "Toronto",
+            "postcode": "M5V 2T6",
+            "country": "CA",
+        },
+    )
 
     answer = client.post("/culture-box/subscribe/pay")
 
@@ -470,8 +527,18 @@ def test_starting_again_expires_the_earlier_unpaid_checkout(shop, client):
     with shop.app_context():
         make_user("ji-woo@example.com")
     sign_in(client, "ji-woo@example.com")
-    client.post("/culture-box/subscribe", data={"plan": "monthly", "name": "Ji-woo Park", "line1": "12 Maple Street",
-                                                "line2": "", "city": "Toronto", "postcode": "M5V 2T6", "country": "CA"})
+    client.post(
+        "/culture-box/subscribe",
+        data={
+            "plan": "monthly",
+            "name": "Ji-woo Park",
+            "line1": "12 Maple Street",
+            "line2": "",
+            "city": "Toronto",
+            "postcode": "M5V 2T6",
+            "country": "CA",
+        },
+    )
     http = shop.config["STRIPE_HTTP_CLIENT"]
 
     first = client.post("/culture-box/subscribe/pay").location.rsplit("/", 1)[-1]
@@ -484,4 +551,7 @@ def test_starting_again_expires_the_earlier_unpaid_checkout(shop, client):
     with shop.app_context():
         attempts = db.session.scalars(select(Subscription).order_by(Subscription.id)).all()
         assert [(a.checkout_reference, a.status) for a in attempts] == [
-            (first, S.ENDED), (second, S.ENDED), (third, S.PENDING_PAYMENT)]
+            (first, S.ENDED),
+            (second, S.ENDED),
+            (third, S.PENDING_PAYMENT),
+        ]

@@ -17,8 +17,14 @@ from shop.subscriptions.pricing import quote
 
 from ..accounts.factories import emails_to, link_in, make_address, make_user, sign_in
 
-CANADA = {"name": "Ji-woo Park", "line1": "12 Maple Street", "line2": "", "city": "Toronto",
-          "postcode": "M5V 2T6", "country": "CA"}
+CANADA = {
+    "name": "Ji-woo Park",
+    "line1": "12 Maple Street",
+    "line2": "",
+    "city": "Toronto",
+    "postcode": "M5V 2T6",
+    "country": "CA",
+}
 BEFORE_DECEMBER_CUTOFF = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
 
@@ -51,14 +57,18 @@ def test_subscribing_needs_an_account_and_registering_comes_back(seeded, client)
     sign_in_page = client.get(answer.location).get_data(as_text=True)
     assert "create an account to subscribe" in sign_in_page
     assert "/account/register?next=/culture-box/subscribe" in sign_in_page
-    registered = client.post("/account/register?next=/culture-box/subscribe?plan%3Dmonthly",
-                             data={"email": "new@example.com", "password": "correct horse battery"})
+    registered = client.post(
+        "/account/register?next=/culture-box/subscribe?plan%3Dmonthly",
+        data={"email": "new@example.com", "password": "correct horse battery"},
+    )
     assert registered.location == "/culture-box/subscribe?plan=monthly"
 
 
 def test_registering_ignores_a_next_that_leaves_the_shop(seeded, client):
-    registered = client.post("/account/register?next=//evil.example/x",
-                             data={"email": "new@example.com", "password": "correct horse battery"})
+    registered = client.post(
+        "/account/register?next=//evil.example/x",
+        data={"email": "new@example.com", "password": "correct horse battery"},
+    )
     assert registered.location == "/account"
 
 
@@ -94,7 +104,8 @@ def test_monthly_to_canada_shows_the_quote_then_pays_with_the_demo_card(seeded, 
         assert sub.status is SubscriptionStatus.ACTIVE and sub.ship_country == "CA"
         assert sub.provider == "demo" and sub.provider_customer_id == "demo_card_4242"
         assert [(p.first_month, p.last_month, p.amount_pence) for p in sub.periods] == [
-            (date(2026, 12, 1), date(2026, 12, 1), expected.total_pence)]
+            (date(2026, 12, 1), date(2026, 12, 1), expected.total_pence)
+        ]
         [mail] = emails_to(seeded, "ji-woo@example.com", "Welcome to the Culture Box")
         assert "First box: the December 2026 box" in mail.get_body(preferencelist=("plain",)).get_content()
 
@@ -161,8 +172,9 @@ def test_cancelling_on_the_demo_page_charges_nothing(seeded, customer):
 def test_a_gift_is_paid_once_for_its_boxes(seeded, customer):
     form = customer.get("/culture-box/gift").get_data(as_text=True)
     assert "The January 2027 box" in form and 'value="gift-3"' in form and 'value="monthly"' not in form
-    answer = choose(customer, plan="gift-3", path="/culture-box/gift", first_month="2027-01",
-                    gift_message="Happy birthday, 언니!")
+    answer = choose(
+        customer, plan="gift-3", path="/culture-box/gift", first_month="2027-01", gift_message="Happy birthday, 언니!"
+    )
     assert answer.location.endswith("/review")
     review = customer.get("/culture-box/subscribe/review").get_data(as_text=True)
     assert "Happy birthday" in review and "paid once, nothing renews" in review
@@ -189,6 +201,7 @@ def test_the_billing_day_rule():
 
     def _kind(code):
         from shop.subscriptions.models import PlanKind
+
         return {"monthly": PlanKind.MONTHLY, "prepaid": PlanKind.PREPAID, "gift": PlanKind.GIFT}[code]
 
     before_cutoff = datetime(2026, 12, 10, 23, 59, tzinfo=UTC)  # 23:59 in London too (GMT)
@@ -241,7 +254,9 @@ def test_demo_renew_pays_good_cards_and_puts_the_failing_one_in_arrears(seeded, 
     assert card_page.status_code == 302 and "/payments/demo/card/" in card_page.location
     overdue = client.get(card_page.location).get_data(as_text=True)
     assert "is overdue" in overdue
-    still_bad = client.post(card_page.location, data={"card_number": "4000000000000341", "expiry": "12/30", "cvc": "123"})
+    still_bad = client.post(
+        card_page.location, data={"card_number": "4000000000000341", "expiry": "12/30", "cvc": "123"}
+    )
     assert still_bad.status_code == 422 and "declined too" in still_bad.get_data(as_text=True)
     fixed = client.post(card_page.location, data={"card_number": "4242424242424242", "expiry": "12/30", "cvc": "123"})
     assert fixed.status_code == 303

@@ -13,11 +13,12 @@ def init_app(app: Flask) -> None:
         views,
     )
     from .cli import box_cli
-    from .models import SubscriptionStatus
+    from .models import PlanKind, SubscriptionStatus
 
     demo_sales.register()
     app.register_blueprint(bp)
     app.cli.add_command(box_cli)
     app.jinja_env.globals["box_price_from"] = services.box_price_from
     app.jinja_env.globals["SubscriptionStatus"] = SubscriptionStatus
+    app.jinja_env.globals["PlanKind"] = PlanKind
     accounts.connect()

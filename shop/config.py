@@ -100,5 +100,11 @@ def check_production(config: dict) -> None:
         problems.append(
             "STRIPE_SECRET_KEY must be set: the demo payment gateway takes no money and never runs in production"
         )
+    if not str(config.get("JOBS_BROKER_URL") or "").startswith(
+        ("redis://", "rediss://", "postgres://", "postgresql://")
+    ):
+        problems.append(
+            "JOBS_BROKER_URL must be a redis:// or postgresql:// queue that every web and worker process shares"
+        )
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))

@@ -11,6 +11,7 @@ PRODUCTION = {
     "STRIPE_SECRET_KEY": "sk_live_example",
     "STRIPE_WEBHOOK_SECRET": "whsec_example",
     "SHOP_BASE_URL": "https://inspiremekorea.co.uk",
+    "JOBS_BROKER_URL": "redis://queue:6379/1",
 }
 
 
@@ -40,6 +41,8 @@ def test_production_with_real_settings_starts_with_secure_cookies(monkeypatch):
         ({"DATABASE_URL": None}, "DATABASE_URL must be set"),
         ({"SHOP_BASE_URL": None}, "SHOP_BASE_URL must be"),
         ({"SHOP_BASE_URL": "http://inspiremekorea.co.uk"}, "SHOP_BASE_URL must be"),
+        ({"JOBS_BROKER_URL": None}, "JOBS_BROKER_URL must be"),
+        ({"JOBS_BROKER_URL": "sqlite:///instance/jobs-queue.sqlite"}, "JOBS_BROKER_URL must be"),
     ],
 )
 def test_production_refuses_to_start_on_development_defaults(monkeypatch, changes, complaint):

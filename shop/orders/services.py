@@ -28,6 +28,8 @@ from ..accounts.models import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME
 from ..catalog.models import Variant
 from ..core.addresses import PostalAddress
 from ..db_types import utcnow
+from ..discounts import services as discounts
+from ..discounts.models import DiscountCode
 from ..extensions import db
 from ..notifications import send_email
 from .models import Order, OrderEvent, OrderLine, OrderStatus, VatTreatment
@@ -147,8 +149,6 @@ def _forget_stock(variant_id: int) -> None:
 
 
 def release_reservations(order: Order) -> None:
-    from ..discounts import services as discounts
-
     for line in order.lines:
         if line.variant_id is not None:
             release_stock(line.variant_id, line.quantity)
@@ -204,9 +204,6 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
     `user_id`: the signed-in customer's account the order belongs to (None for a guest).
     Raises OutOfStock when a line cannot be reserved: the caller rolls back, which
     gives back whatever was reserved before it."""
-    from ..discounts import services as discounts
-    from ..discounts.models import DiscountCode
-
     address = draft.address
     order = Order(
         number=new_order_number(),

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from shop.db_types import utcnow
 from shop.extensions import db
 from shop.jobs import Job, JobStatus, UnknownJobKind, enqueue, queue, runner, tasks
+from shop.jobs.models import IllegalJobMove
 from shop.jobs.registry import NEW_JOBS
 from shop.notifications import EMAIL_JOB, send_email
 from shop.orders import services as orders
@@ -111,6 +112,20 @@ def test_a_job_runs_once_its_transaction_commits_and_a_repeat_does_nothing(seede
     with seeded.app_context():
         assert runner.run(job_id) == "skipped"
     assert len(outbox(seeded)) == 1
+
+
+def test_a_job_moves_only_as_its_state_machine_allows(seeded):
+    with seeded.app_context():
+        job = enqueue(EMAIL_JOB, to="x@example.com", message="", subject="")
+        with pytest.raises(IllegalJobMove):
+            job.move_to(JobStatus.PENDING)  # pending -> pending is no move
+        job.move_to(JobStatus.FAILED)
+        job.move_to(JobStatus.PENDING)  # `flask jobs retry`
+        job.move_to(JobStatus.DONE)
+        assert job.done_at is not None
+        with pytest.raises(IllegalJobMove):
+            job.move_to(JobStatus.PENDING)  # a done job is final
+        db.session.rollback()
 
 
 def test_an_unknown_job_kind_is_refused_where_it_is_recorded(seeded):

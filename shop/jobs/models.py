@@ -19,6 +19,18 @@ class JobStatus(enum.Enum):
     FAILED = "failed"  # out of attempts: listed by `flask jobs failed`, run again by `flask jobs retry`
 
 
+# A failed job goes back to pending only when someone retries it; a done job is final.
+ALLOWED_MOVES: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.PENDING: frozenset({JobStatus.DONE, JobStatus.FAILED}),
+    JobStatus.FAILED: frozenset({JobStatus.PENDING}),
+    JobStatus.DONE: frozenset(),
+}
+
+
+class IllegalJobMove(ValueError):
+    pass
+
+
 class Job(db.Model):
     __table_args__ = (Index("ix_job_status_next_attempt_at", "status", "next_attempt_at"),)
 
@@ -33,6 +45,14 @@ class Job(db.Model):
     # to the queue (or its worker died) and is handed over again.
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+
+    def move_to(self, to: JobStatus) -> None:
+        """The one way a job's status changes (its attempts and last_error are its history)."""
+        if to not in ALLOWED_MOVES[self.status]:
+            raise IllegalJobMove(f"job {self.id} is {self.status.value}; it cannot become {to.value}")
+        self.status = to
+        if to is JobStatus.DONE:
+            self.done_at = utcnow()
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self.status.value}>"

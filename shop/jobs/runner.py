@@ -67,8 +67,7 @@ def run(job_id: int) -> str:
         db.session.rollback()
         return _record_failure(job_id, error)
     job.attempts += 1
-    job.status = JobStatus.DONE
-    job.done_at = utcnow()
+    job.move_to(JobStatus.DONE)
     db.session.commit()
     log.info("Job %s (%s) done", job_id, job.kind)
     return "done"
@@ -83,7 +82,7 @@ def _record_failure(job_id: int, error: Exception) -> str:
     job.last_error = _describe(error)
     config = current_app.config
     if job.attempts >= config["JOBS_MAX_ATTEMPTS"]:
-        job.status = JobStatus.FAILED
+        job.move_to(JobStatus.FAILED)
         db.session.commit()
         log.error("Job %s (%s) failed after %s attempts: %s", job_id, job.kind, job.attempts, job.last_error)
         return "failed"
@@ -144,7 +143,8 @@ def retry(job_ids: Iterable[int]) -> list[Job]:
             raise JobNotRetriable(f"Job {job_id} ({job.kind}) is already done.")
         jobs.append(job)
     for job in jobs:
-        job.status = JobStatus.PENDING
+        if job.status is JobStatus.FAILED:
+            job.move_to(JobStatus.PENDING)
         job.attempts = 0
         job.next_attempt_at = utcnow()
         remember_for_dispatch(job)

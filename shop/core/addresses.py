@@ -7,7 +7,7 @@ Orders, subscriptions, shipments and saved addresses all store the same six colu
 """
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import astuple, dataclass, fields
 from functools import lru_cache
 
 import pycountry
@@ -95,14 +95,8 @@ class PostalAddress:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def columns(self) -> dict[str, str]:
-        """As the ship_* columns of AddressColumns."""
-        return dict(
-            zip(
-                ADDRESS_COLUMNS,
-                (self.name, self.line1, self.line2, self.city, self.postcode, self.country),
-                strict=True,
-            )
-        )
+        """As the ship_* columns of AddressColumns (the fields, in the same order)."""
+        return dict(zip(ADDRESS_COLUMNS, astuple(self), strict=True))
 
     @property
     def country_name(self) -> str:

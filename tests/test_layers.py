@@ -1,12 +1,15 @@
 """The layers in pyproject.toml ([tool.importlinter], docs/architecture.md) hold, and they
-bite: a copy of the shop with one wrong import fails `lint-imports`, naming that import."""
+bite: a copy of the shop with one wrong import fails `lint-imports`, naming that import.
+And no module of the shop imports itself back, through any chain of imports."""
 
+import graphlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +32,12 @@ def test_the_shop_keeps_its_layers():
     answer = lint_imports(ROOT)
     assert answer.returncode == 0, answer.stdout + answer.stderr
     assert "BROKEN" not in answer.stdout
+
+
+def test_no_import_cycles_anywhere():
+    graph = grimp.build_graph("shop")
+    imports = {module: graph.find_modules_directly_imported_by(module) for module in graph.modules}
+    graphlib.TopologicalSorter(imports).prepare()  # raises CycleError naming the cycle
 
 
 @pytest.mark.parametrize(

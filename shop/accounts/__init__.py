@@ -2,12 +2,10 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, Flask, render_template
+from flask import Flask, render_template
 from flask_limiter.errors import RateLimitExceeded
 
 from ..extensions import login_manager
-
-bp = Blueprint("accounts", __name__)
 
 
 def render_rate_limited(error: RateLimitExceeded):
@@ -34,5 +32,5 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(services.user_by_login_token)
 
-    app.register_blueprint(bp)
+    app.register_blueprint(views.bp)
     app.register_error_handler(RateLimitExceeded, render_rate_limited)

@@ -4,14 +4,14 @@ that changes something commits once, after the service; an AccountError rolls ba
 import json
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..orders.accounts import user_orders
 from ..shipping.services import countries_not_shipped, country_choices
 from ..subscriptions.accounts import user_subscriptions
-from . import bp, services
+from . import services
 from .access import owned_or_404
 from .forms import (
     AddressForm,
@@ -25,6 +25,8 @@ from .forms import (
     SignInForm,
 )
 from .models import Address
+
+bp = Blueprint("accounts", __name__)
 
 # Session keys that belong to the signed-in identity; everything else (the cart, the
 # checkout in progress, flashes) is the visitor's and survives signing in.

@@ -1,9 +1,11 @@
-from flask import abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from ..extensions import db
-from . import bp, services
+from . import services
 from .markdown import render_markdown
 from .models import Tag
+
+bp = Blueprint("blog", __name__)
 
 
 @bp.get("/blog")

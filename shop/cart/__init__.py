@@ -1,6 +1,4 @@
-from flask import Blueprint, Flask, session
-
-bp = Blueprint("cart", __name__)
+from flask import Flask, session
 
 
 def cart_count() -> int:
@@ -13,5 +11,5 @@ def cart_count() -> int:
 def init_app(app: Flask) -> None:
     from . import views  # noqa: F401
 
-    app.register_blueprint(bp)
+    app.register_blueprint(views.bp)
     app.jinja_env.globals["cart_count"] = cart_count

@@ -1,12 +1,14 @@
 """/cart: add from a product page, change quantities, remove lines. Thin: form → service → redirect."""
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from ..orders import services as orders
-from . import bp, services
+from . import services
+
+bp = Blueprint("cart", __name__)
 
 
 class AddToCartForm(FlaskForm):

@@ -1,9 +1,11 @@
-from flask import abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from ..extensions import db
 from ..subscriptions import services as box
-from . import bp, services
+from . import services
 from .models import Category
+
+bp = Blueprint("catalog", __name__)
 
 
 @bp.get("/shop")

@@ -1,9 +1,7 @@
-from flask import Blueprint, Flask
-
-bp = Blueprint("checkout", __name__)
+from flask import Flask
 
 
 def init_app(app: Flask) -> None:
     from . import views  # noqa: F401
 
-    app.register_blueprint(bp)
+    app.register_blueprint(views.bp)

@@ -1,7 +1,7 @@
 """/checkout: details → review → pay → confirmation. The cart and the typed details live
 in the session, so a declined or abandoned payment brings the customer back to both."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ..accounts import services as accounts
@@ -11,10 +11,12 @@ from ..extensions import db, limiter
 from ..orders import services as orders
 from ..payments import PaymentError, get_gateway
 from ..shipping.services import ShippingError
-from . import bp, operations, services
+from . import operations, services
 from .forms import CheckoutForm
 from .operations import PendingCheckout
 from .services import CartNotReady, CheckoutDetails
+
+bp = Blueprint("checkout", __name__)
 
 
 def _items() -> dict:

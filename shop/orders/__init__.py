@@ -1,15 +1,18 @@
-from flask import Blueprint, Flask
-
-bp = Blueprint("orders", __name__)
+from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import accounts, cli, demo_sales, stripe_events, views  # noqa: F401  (stripe_events registers its handlers)
+    from . import (
+        accounts,
+        cli,
+        demo_sales,
+        stripe_events,  # noqa: F401  (registers its handlers)
+        views,
+    )
     from .models import OrderStatus
 
     accounts.connect()
-    app.jinja_env.globals["OrderStatus"] = OrderStatus
-
     demo_sales.register()
-    app.register_blueprint(bp)
+    app.register_blueprint(views.bp)
     app.cli.add_command(cli.orders_cli)
+    app.jinja_env.globals["OrderStatus"] = OrderStatus

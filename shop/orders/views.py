@@ -1,8 +1,10 @@
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 
 from ..accounts.access import owned_or_404
-from . import bp, services
+from . import services
 from .models import Order
+
+bp = Blueprint("orders", __name__)
 
 
 @bp.get("/orders/<number>")

@@ -1,7 +1,5 @@
-from flask import Blueprint, Flask, render_template
+from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
-
-bp = Blueprint("pages", __name__)
 
 
 def render_error(error: HTTPException):
@@ -17,6 +15,6 @@ def render_server_error(error: Exception):
 def init_app(app: Flask) -> None:
     from . import views  # noqa: F401
 
-    app.register_blueprint(bp)
+    app.register_blueprint(views.bp)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(500, render_server_error)

@@ -1,9 +1,11 @@
-from flask import current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 
 from ..blog import services as blog
 from ..catalog import services as catalog
 from ..subscriptions import services as box
-from . import bp, instagram
+from . import instagram
+
+bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")

@@ -2,13 +2,11 @@
 otherwise the local demo gateway (which refuses to exist in production) — and
 `init_app` registers the payment pages."""
 
-from flask import Blueprint, Flask, current_app
+from flask import Flask, current_app
 
 from .gateway import CheckoutRedirect, PaymentError, PaymentGateway
 
 __all__ = ["CheckoutRedirect", "PaymentError", "PaymentGateway", "get_gateway", "init_app"]
-
-bp = Blueprint("payments", __name__, url_prefix="/payments")
 
 
 def get_gateway() -> PaymentGateway:
@@ -23,11 +21,11 @@ def get_gateway() -> PaymentGateway:
 
 
 def init_app(app: Flask) -> None:
-    from . import (  # noqa: F401  (the demo payment pages; POST /webhooks/stripe)
+    from . import (
         stripe_jobs,  # noqa: F401  (registers the Stripe job handlers)
         views,
         webhooks,
     )
 
-    app.register_blueprint(bp)
+    app.register_blueprint(views.bp)  # the demo payment pages
     app.register_blueprint(webhooks.bp)  # CSRF-exempt: the Stripe signature is the check

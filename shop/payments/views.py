@@ -4,13 +4,15 @@ are charged to. What is paid for, and what paying does, comes from the area's De
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Regexp, ValidationError
 
 from ..extensions import db
-from . import bp, demo
+from . import demo
+
+bp = Blueprint("payments", __name__, url_prefix="/payments")
 
 
 class DemoCardForm(FlaskForm):

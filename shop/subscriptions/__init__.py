@@ -1,22 +1,21 @@
-from flask import Blueprint, Flask
-
-bp = Blueprint("subscriptions", __name__)
+from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import (  # noqa: F401  (stripe_events registers its handlers)
-        account_views,  # noqa: F401  (the subscriber's pages under /account/subscriptions)
+    from . import (
+        account_views,  # the subscriber's pages under /account/subscriptions
         accounts,
         demo_sales,
         services,
-        stripe_events,
+        stripe_events,  # noqa: F401  (registers its handlers)
         views,
     )
     from .cli import box_cli
     from .models import PlanKind, SubscriptionStatus
 
     demo_sales.register()
-    app.register_blueprint(bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(account_views.bp)
     app.cli.add_command(box_cli)
     app.jinja_env.globals["box_price_from"] = services.box_price_from
     app.jinja_env.globals["SubscriptionStatus"] = SubscriptionStatus

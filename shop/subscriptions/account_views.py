@@ -6,7 +6,7 @@ when it refuses → flash → redirect. Every URL loads the subscription with ow
 someone else's subscription is the same 404 as one that does not exist.
 """
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -18,11 +18,15 @@ from ..core.money import format_money
 from ..extensions import db
 from ..payments import PaymentError
 from ..shipping.forms import DeliveryAddressForm
-from . import bp, lifecycle
+from . import lifecycle
 from . import manage as actions
 from .lifecycle import SubscriptionError
 from .models import Subscription
 from .overview import overview
+
+# The subscriber's own pages under /account/subscriptions: a blueprint of their own
+# (endpoints "subscriber.manage", "subscriber.skip", ...).
+bp = Blueprint("subscriber", __name__)
 
 REFUSED = (SubscriptionError, PaymentError)
 
@@ -42,7 +46,7 @@ def subscription_overview(sub: Subscription):
 
 
 def _manage_page(sub: Subscription):
-    return redirect(url_for("subscriptions.manage", sub_id=sub.id))
+    return redirect(url_for("subscriber.manage", sub_id=sub.id))
 
 
 def _act(sub: Subscription, action, success, form: FlaskForm | None = None):
@@ -123,7 +127,7 @@ def card(sub_id: int):
     """Off to the provider's card page (the Stripe Customer Portal, or the demo's), which
     brings the subscriber back here. The arrears email links to this URL."""
     sub = owned_or_404(Subscription, sub_id)
-    return_url = email_link("subscriptions.manage", sub_id=sub.id)
+    return_url = email_link("subscriber.manage", sub_id=sub.id)
     try:
         return redirect(actions.card_update_url(sub, return_url=return_url))
     except REFUSED as error:

@@ -30,7 +30,7 @@ def _send(subscription_id: int, subject: str, template: str, build_context) -> b
             template,
             sub=sub,
             country=country_name(sub.ship_country),
-            manage_url=email_link("subscriptions.manage", sub_id=sub.id),
+            manage_url=email_link("subscriber.manage", sub_id=sub.id),
             **build_context(sub),
         )
     except Exception:
@@ -62,7 +62,7 @@ def send_arrears_notice(subscription_id: int) -> bool:
     def context(sub: Subscription) -> dict:
         upcoming = lifecycle.next_payment(sub, utcnow())
         return {
-            "card_url": email_link("subscriptions.card", sub_id=sub.id),
+            "card_url": email_link("subscriber.card", sub_id=sub.id),
             "month": upcoming.month if upcoming else None,
             "amount_pence": sub.total_pence,
         }

@@ -1,7 +1,7 @@
 """/culture-box: the plans; /culture-box/subscribe and /culture-box/gift: choose → review →
 pay → welcome. Subscribing needs an account (the subscriber manages the box from it)."""
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..accounts import services as accounts
@@ -10,11 +10,13 @@ from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
 from ..extensions import db, limiter
 from ..payments import PaymentError, get_gateway
-from . import bp, lifecycle, services, subscribe
+from . import lifecycle, services, subscribe
 from .forms import SubscribeForm
 from .lifecycle import SubscriptionError
 from .models import PlanKind, Subscription, SubscriptionStatus
 from .subscribe import BoxChoice
+
+bp = Blueprint("subscriptions", __name__)
 
 CHOICE_KEY = "box_choice"
 

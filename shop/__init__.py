@@ -32,9 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         accounts,
         blog,
         cart,
-        catalog,
-        checkout,
-        cli,
+        edges,
         jobs,
         models,  # noqa: F401  (registers every table with the metadata)
         notifications,
@@ -51,13 +49,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     notifications.init_app(app)
     security.init_app(app)
     pages.init_app(app)
-    catalog.init_app(app)
     subscriptions.init_app(app)
     blog.init_app(app)
     cart.init_app(app)
-    checkout.init_app(app)
     orders.init_app(app)
     payments.init_app(app)
     accounts.init_app(app)
-    cli.init_app(app)
+    edges.init_app(app)
     return app

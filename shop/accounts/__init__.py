@@ -14,7 +14,7 @@ def render_rate_limited(error: RateLimitExceeded):
 
 
 def init_app(app: Flask) -> None:
-    from . import services, views  # noqa: F401
+    from . import services
 
     # "Remember me": HttpOnly, SameSite=Lax, Secure in production (like the session cookie).
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=30))
@@ -32,5 +32,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(services.user_by_login_token)
 
-    app.register_blueprint(views.bp)
     app.register_error_handler(RateLimitExceeded, render_rate_limited)

@@ -9,7 +9,4 @@ def cart_count() -> int:
 
 
 def init_app(app: Flask) -> None:
-    from . import views  # noqa: F401
-
-    app.register_blueprint(views.bp)
     app.jinja_env.globals["cart_count"] = cart_count

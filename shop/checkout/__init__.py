@@ -1,7 +1,1 @@
-from flask import Flask
-
-
-def init_app(app: Flask) -> None:
-    from . import views  # noqa: F401
-
-    app.register_blueprint(views.bp)
+"""The checkout: delivery details, totals, placing and paying for an order (pages in views.py)."""

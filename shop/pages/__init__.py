@@ -13,8 +13,5 @@ def render_server_error(error: Exception):
 
 
 def init_app(app: Flask) -> None:
-    from . import views  # noqa: F401
-
-    app.register_blueprint(views.bp)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(500, render_server_error)

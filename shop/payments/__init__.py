@@ -21,11 +21,4 @@ def get_gateway() -> PaymentGateway:
 
 
 def init_app(app: Flask) -> None:
-    from . import (
-        stripe_jobs,  # noqa: F401  (registers the Stripe job handlers)
-        views,
-        webhooks,
-    )
-
-    app.register_blueprint(views.bp)  # the demo payment pages
-    app.register_blueprint(webhooks.bp)  # CSRF-exempt: the Stripe signature is the check
+    from . import stripe_jobs  # noqa: F401  (registers the Stripe job handlers)

@@ -1,0 +1,43 @@
+"""The edges, registered in one place: every page blueprint, the Stripe webhook endpoint and
+every command group. Nothing else imports an edge (docs/architecture.md), so an area can
+never reach another area's pages or commands, not even through its own package."""
+
+from flask import Flask
+
+from .accounts import views as accounts
+from .blog import views as blog
+from .cart import views as cart
+from .catalog import views as catalog
+from .checkout import views as checkout
+from .cli import shop_cli
+from .jobs.cli import jobs_cli
+from .orders import views as orders
+from .orders.cli import orders_cli
+from .pages import views as pages
+from .payments import views as demo_payments
+from .payments import webhooks as stripe_webhooks
+from .subscriptions import account_views as subscriber
+from .subscriptions import views as subscriptions
+from .subscriptions.cli import box_cli
+
+BLUEPRINTS = [
+    pages.bp,
+    catalog.bp,
+    subscriptions.bp,
+    subscriber.bp,  # the subscriber's pages under /account/subscriptions
+    blog.bp,
+    cart.bp,
+    checkout.bp,
+    orders.bp,
+    demo_payments.bp,  # refused (404) in production and with Stripe keys
+    stripe_webhooks.bp,  # CSRF-exempt: the Stripe signature is the check
+    accounts.bp,
+]
+COMMANDS = [shop_cli, orders_cli, box_cli, jobs_cli]
+
+
+def init_app(app: Flask) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for group in COMMANDS:
+        app.cli.add_command(group)

@@ -234,6 +234,18 @@ def test_unknown_card_number_is_a_clear_error_and_the_order_waits(seeded, client
     assert the_order(seeded).status is OrderStatus.PENDING_PAYMENT
 
 
+@pytest.mark.parametrize("expiry", ["ab", "1/2/3", "13/30"])
+def test_an_expiry_date_that_is_not_mm_yy_is_a_clear_error(seeded, client, expiry):
+    add(client, "MAG-001")
+    checkout_to_review(client)
+    demo_url = start_payment(client)
+    response = client.post(demo_url, data={"card_number": "4242424242424242", "expiry": expiry, "cvc": "123"})
+    assert response.status_code == 422
+    assert "Please enter the expiry date as MM/YY, like 12/30." in text(response)
+    assert f'value="{expiry}"' in text(response)
+    assert the_order(seeded).status is OrderStatus.PENDING_PAYMENT
+
+
 def test_abandoned_demo_payment_cancels_and_keeps_the_cart(seeded, client):
     add(client, "MASK-MIX-7", 2)
     checkout_to_review(client)

@@ -72,7 +72,7 @@ def test_total_usage_limit_reserved_on_placing_and_released_on_cancel(seeded):
         with pytest.raises(discounts.CodeUsedUp, match="ONCE has been used up"):
             totals("ONCE", email="second@example.com")
         # The first order is abandoned: the use comes back.
-        orders.cancel_unpaid(order, reason="payment abandoned", actor="customer")
+        orders.fail_payment(order, reason="payment abandoned", actor="customer")
         assert db.session.scalar(select(DiscountCode.times_used).where(DiscountCode.code == "ONCE")) == 0
         assert db.session.scalar(select(DiscountRedemption)) is None
         assert totals("ONCE", email="second@example.com").discount_pence == 780

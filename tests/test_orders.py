@@ -182,7 +182,7 @@ def test_payment_functions_are_idempotent(seeded):
 def test_money_arriving_for_a_cancelled_order_is_flagged_for_refund(seeded):
     with seeded.app_context():
         order = place(items(MAG_001=1))
-        orders.cancel_unpaid(order, reason="customer left", actor="customer")
+        orders.fail_payment(order, reason="customer left", actor="customer")
         assert not orders.confirm_payment(order, provider="stripe", reference="cs_9", actor="stripe")
         assert not orders.confirm_payment(order, provider="stripe", reference="cs_9", actor="stripe")
         db.session.commit()

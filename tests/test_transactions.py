@@ -17,6 +17,7 @@ from shop.extensions import db
 from shop.models import Variant
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderEvent, OrderStatus
+from shop.payments import CheckoutRedirect
 from shop.subscriptions import lifecycle
 from shop.subscriptions.models import Subscription, SubscriptionEvent
 from shop.subscriptions.models import SubscriptionStatus as S
@@ -88,25 +89,69 @@ def test_a_refused_payment_leaves_the_replaced_order_pending_and_places_nothing(
         assert str(magazine) not in state[orders.CART_KEY]  # capped: none left
 
 
+class PaymentPages:
+    """A gateway that opens numbered payment pages and remembers which it was asked to close."""
+
+    name = "stripe"
+
+    def __init__(self):
+        self.opened, self.closed = 0, []
+
+    def start_order_payment(self, order, *, attempt, success_url, cancel_url):
+        self.opened += 1
+        return CheckoutRedirect(url=f"https://pay.example/cs_{self.opened}", reference=f"cs_{self.opened}")
+
+    def close_checkout(self, reference):
+        self.closed.append(reference)
+
+
+def urls(order):
+    return "https://shop.example/complete", "https://shop.example/cancelled"
+
+
 def test_the_pending_order_is_reused_or_replaced_by_the_checkout_operation(seeded):
+    gateway = PaymentPages()
     with seeded.app_context():
         cart, entered = items(MASK_MIX_7=1), details()
-        order, pending = operations.order_to_pay(cart, entered, None)
+        order, pending = operations.order_to_pay(cart, entered, None, gateway)
+        operations.start_payment(order, gateway, urls=urls)
         db.session.commit()
-        again, same = operations.order_to_pay(cart, entered, pending)
-        assert again.id == order.id and same == pending
-        other, replaced = operations.order_to_pay(items(MASK_MIX_7=2), entered, pending)
+        again, same = operations.order_to_pay(cart, entered, pending, gateway)
+        assert again.id == order.id and same == pending and gateway.closed == []
+        other, replaced = operations.order_to_pay(items(MASK_MIX_7=2), entered, pending, gateway)
         db.session.commit()
         assert other.id != order.id and replaced.number == other.number
         db.session.refresh(order)
         assert order.status is OrderStatus.CANCELLED
+        assert gateway.closed == ["cs_1"]  # the replaced order's payment page can no longer take money
+
+
+def test_paying_again_closes_the_earlier_page_and_a_second_payment_is_flagged_for_a_refund(seeded):
+    gateway = PaymentPages()
+    with seeded.app_context():
+        order, _ = operations.order_to_pay(items(MASK_MIX_7=1), details(), None, gateway)
+        operations.start_payment(order, gateway, urls=urls)
+        operations.start_payment(order, gateway, urls=urls)  # the back button, then Pay again
+        db.session.commit()
+        assert gateway.closed == ["cs_1"] and order.payment_reference == "cs_2"
+        # Both pages were paid before the first one closed: one payment, one refund to make.
+        assert orders.confirm_payment(order, provider="stripe", reference="cs_2", actor="test")
+        assert not orders.confirm_payment(order, provider="stripe", reference="cs_1", actor="test")
+        assert not orders.confirm_payment(order, provider="stripe", reference="cs_1", actor="test")
+        assert not orders.confirm_payment(order, provider="stripe", reference="cs_2", actor="test")
+        db.session.commit()
+        flagged = db.session.scalars(
+            select(OrderEvent).where(OrderEvent.order_id == order.id, OrderEvent.kind == "late_payment")
+        ).all()
+        assert [(event.reference, "refund needed" in event.reason) for event in flagged] == [("cs_1", True)]
+        assert order.status is OrderStatus.PAID
 
 
 def test_reconcile_checkout_ends_a_paid_checkout_and_forgets_a_cancelled_one(seeded):
     with seeded.app_context():
         paid, cancelled = place(items(MAG_001=1)), place(items(MAG_001=1))
         orders.confirm_payment(paid, provider="demo", reference="demo_paid", actor="test")
-        orders.cancel_unpaid(cancelled, reason="test", actor="test")
+        orders.fail_payment(cancelled, reason="test", actor="test")
         db.session.commit()
         state = {"cart": {"1": 1}, "checkout": {"email": "x"}, "checkout_order": {"number": paid.number}}
         orders.reconcile_checkout(state)

@@ -36,20 +36,26 @@ class PendingCheckout:
 
 
 def order_to_pay(
-    items: dict, details: CheckoutDetails, pending: PendingCheckout | None, *, user_id: int | None = None
+    items: dict,
+    details: CheckoutDetails,
+    pending: PendingCheckout | None,
+    gateway: PaymentGateway,
+    *,
+    user_id: int | None = None,
 ) -> tuple[Order, PendingCheckout]:
     """The order to pay for `items` and `details`: the pending one this visitor already
     placed for the same cart and details, or a new one (a pending order for anything else
-    is cancelled first). Raises CartNotReady, ShippingError, DiscountError or
-    orders.OutOfStock: the caller rolls back, and the old pending order is as it was."""
+    is cancelled first, its payment page closed). Raises CartNotReady, ShippingError,
+    DiscountError or orders.OutOfStock: the caller rolls back, and the old pending order is
+    as it was."""
     wanted = fingerprint(items, details)
-    order = _reusable(pending, wanted)
+    order = _reusable(pending, wanted, gateway)
     if order is None:
         order = place(items, details, user_id=user_id)
     return order, PendingCheckout(order.number, order.access_token, wanted)
 
 
-def _reusable(pending: PendingCheckout | None, wanted: str) -> Order | None:
+def _reusable(pending: PendingCheckout | None, wanted: str, gateway: PaymentGateway) -> Order | None:
     if pending is None:
         return None
     order = orders.order_for_token(pending.number, pending.token)
@@ -57,7 +63,8 @@ def _reusable(pending: PendingCheckout | None, wanted: str) -> Order | None:
         return None
     if pending.fingerprint == wanted:
         return order
-    orders.cancel_unpaid(order, reason=REPLACED, actor="customer")
+    orders.fail_payment(order, reason=REPLACED, actor="customer")
+    gateway.close_checkout(order.payment_reference)
     return None
 
 
@@ -65,11 +72,16 @@ def start_payment(
     order: Order, gateway: PaymentGateway, *, urls: Callable[[Order], tuple[str, str]]
 ) -> CheckoutRedirect:
     """Count a new attempt and open the provider's payment page; `urls(order)` gives the
-    (success, cancel) pages. Raises PaymentError when the provider refuses."""
+    (success, cancel) pages. The earlier attempt's page is closed, so a customer who pays
+    twice (a second tab, the back button) cannot be charged twice. Raises PaymentError when
+    the provider refuses."""
+    earlier = order.payment_reference if order.payment_provider == gateway.name else None
     attempt = orders.begin_payment_attempt(order, provider=gateway.name)
     success_url, cancel_url = urls(order)
     redirect = gateway.start_order_payment(order, attempt=attempt, success_url=success_url, cancel_url=cancel_url)
     orders.record_payment_reference(order, redirect.reference)
+    if earlier and earlier != redirect.reference:
+        gateway.close_checkout(earlier)
     return redirect
 
 

@@ -94,7 +94,9 @@ def pay():
         return redirect(url_for("checkout.details"))
     pending = PendingCheckout.from_dict(session.get(orders.PENDING_KEY))
     try:
-        order, pending = operations.order_to_pay(items, entered, pending, user_id=accounts.current_user_id())
+        order, pending = operations.order_to_pay(
+            items, entered, pending, get_gateway(), user_id=accounts.current_user_id()
+        )
     except CartNotReady as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -117,6 +119,10 @@ def pay():
 
     try:
         redirect_to = operations.start_payment(order, get_gateway(), urls=urls)
+    except orders.OrderError as error:  # paid or cancelled meanwhile (another tab, a webhook)
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("checkout.review"))
     except PaymentError as error:
         # The order stays placed and pending: paying again reuses it with a new attempt.
         db.session.commit()

@@ -331,9 +331,13 @@ def begin_payment_attempt(order: Order, *, provider: str) -> int:
     """Count a new payment attempt (its number makes the provider's idempotency key)."""
     if not order.is_pending:
         raise IllegalTransition(f"Order {order.number} is {order.status.label.lower()}; it cannot be paid.")
+    number = order.number
     order.payment_attempts = (order.payment_attempts or 0) + 1
     order.payment_provider = provider
-    record_event(order, "payment_attempt", actor="customer", reason=f"{provider} attempt {order.payment_attempts}")
+    try:
+        record_event(order, "payment_attempt", actor="customer", reason=f"{provider} attempt {order.payment_attempts}")
+    except StaleDataError as error:  # paid (or cancelled) by a webhook at this very moment
+        raise ConcurrentUpdate(f"Order {number} was changed meanwhile; please check it and try again.") from error
     return order.payment_attempts
 
 
@@ -344,11 +348,12 @@ def record_payment_reference(order: Order, reference: str) -> None:
 
 def confirm_payment(order: Order, *, provider: str, reference: str | None, actor: str) -> bool:
     """pending_payment → paid. A repeat returns False. Money that arrives for an order
-    that was already cancelled or expired is recorded as a `late_payment` event (refund
-    needed) and returns False."""
-    if order.status in PAID_OR_LATER:
-        return False
-    if order.status in RELEASING:
+    that was already cancelled or expired, or a second payment for a paid order (an earlier
+    attempt's page paid too), is recorded as a `late_payment` event (refund needed) and
+    returns False."""
+    if order.status in PAID_OR_LATER and reference in (None, order.payment_reference):
+        return False  # the same payment again
+    if order.status in PAID_OR_LATER or order.status in RELEASING:
         already = db.session.scalar(
             select(func.count())
             .select_from(OrderEvent)
@@ -379,7 +384,8 @@ def confirm_payment(order: Order, *, provider: str, reference: str | None, actor
 
 
 def fail_payment(order: Order, *, reason: str, actor: str) -> bool:
-    """pending_payment → cancelled (stock and discount released). A repeat returns False."""
+    """pending_payment → cancelled (stock and discount released): the payment failed, or the
+    customer gave up or replaced the order. A repeat returns False."""
     if not order.is_pending:
         return False
     transition(order, S.CANCELLED, actor=actor, reason=reason)
@@ -420,12 +426,6 @@ def record_refund(order: Order, *, amount_pence: int, reference: str, actor: str
     if refunded >= order.total_pence and can_move(order.status, S.REFUNDED):
         transition(order, S.REFUNDED, actor=actor, reason="refunded in full")
     return True
-
-
-def cancel_unpaid(order: Order, *, reason: str, actor: str) -> bool:
-    """The customer gave up (or replaced) an unpaid order: cancel it (stock and discount
-    released). A repeat returns False."""
-    return fail_payment(order, reason=reason, actor=actor)
 
 
 # --- Personal data ----------------------------------------------------------------------
@@ -471,6 +471,13 @@ def anonymise_account_orders(user, **_) -> int:
 # --- Operations -------------------------------------------------------------------------
 
 
+def expire_after_minutes(config) -> int:
+    """How long an unpaid order waits before it expires: ORDERS_EXPIRE_AFTER_MINUTES, else as
+    long as its payment page can still be paid (a Stripe Checkout Session lives 24 hours; a
+    demo payment page is paid at once)."""
+    return config.get("ORDERS_EXPIRE_AFTER_MINUTES") or (1500 if config.get("STRIPE_SECRET_KEY") else 90)
+
+
 def expire_stale(older_than_minutes: int, *, now: datetime | None = None) -> list[str]:
     """Expire every order still waiting for payment after `older_than_minutes`, releasing
     its stock. Each order in its own savepoint: one paid or cancelled meanwhile (its
@@ -505,17 +512,13 @@ def order_link(order: Order) -> str:
     return f"{base}/orders/{order.number}?token={order.access_token}"
 
 
-def send_order_confirmation(order: Order) -> bool:
-    """Record the order email (HTML and plain text) as a job in the current transaction.
-    Never raises: a rendering problem must not lose a paid order."""
-    try:
-        return send_email(
-            order.email,
-            f"Your Inspire Me Korea order {order.number}",
-            "order_confirmation",
-            order=order,
-            order_url=order_link(order),
-        )
-    except Exception:  # a template or rendering problem must not lose a paid order either
-        log.exception("Could not build the confirmation email for order %s", order.number)
-        return False
+def send_order_confirmation(order: Order) -> None:
+    """Record the order email (HTML and plain text) as a job in the current transaction: the
+    payment and its email commit together."""
+    send_email(
+        order.email,
+        f"Your Inspire Me Korea order {order.number}",
+        "order_confirmation",
+        order=order,
+        order_url=order_link(order),
+    )

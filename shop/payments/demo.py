@@ -195,8 +195,8 @@ class DemoGateway:
     ) -> CheckoutRedirect:
         return _page("payments.demo_box_page", BOX, sub.id, f"demo_box_{sub.id}_first", success_url, cancel_url)
 
-    def abandon_checkout(self, sub: BillableSubscription) -> None:
-        pass  # the demo page only takes payment for a subscription still pending
+    def close_checkout(self, reference: str | None) -> None:
+        pass  # a demo page takes payment only for what is still waiting for it
 
     def reschedule(self, sub: BillableSubscription, due_at: datetime) -> None:
         pass

@@ -93,6 +93,13 @@ class PaymentGateway(Protocol):
         self, order: PayableOrder, *, attempt: int, success_url: str, cancel_url: str
     ) -> CheckoutRedirect: ...
 
+    def close_checkout(self, reference: str | None) -> None:
+        """The customer started again (an order or a subscription): close the earlier unpaid
+        attempt's payment page so it can no longer take money. Recorded in the caller's
+        transaction and never raises; a page paid anyway is flagged for a refund by the
+        webhook."""
+        ...
+
     # -- the Culture Box ----------------------------------------------------------------
     # The shop decides (shop/subscriptions): what a payment costs (the BoxQuote), which
     # boxes it pays for, and when the next renewal is due (lifecycle.next_payment). The
@@ -113,12 +120,6 @@ class PaymentGateway(Protocol):
         """The first payment: quote.totals.total_pence now for the first plan.months boxes;
         then, unless it is a gift (first_renewal_at None), the same amount every plan.months
         months from first_renewal_at."""
-        ...
-
-    def abandon_checkout(self, sub: BillableSubscription) -> None:
-        """The customer started again: close this unpaid attempt's payment page so it can no
-        longer take money. Best effort: never raises (a page paid anyway is flagged for a
-        refund by the webhook)."""
         ...
 
     def reschedule(self, sub: BillableSubscription, due_at: datetime) -> None:

@@ -27,6 +27,8 @@ from typing import Any
 import stripe
 
 from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PayableOrder, PaymentError
+from .stripe_client import stripe_client
+from .stripe_jobs import expire_checkout_later
 from .stripe_subscriptions import StripeSubscriptions
 
 log = logging.getLogger(__name__)
@@ -84,24 +86,8 @@ class StripeGateway:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, http_client: stripe.HTTPClient | None = None) -> "StripeGateway":
-        """A gateway from the app's settings: key, API base, timeout and retries.
-
-        `http_client` (or the STRIPE_HTTP_CLIENT setting, for tests) replaces the network
-        client; by default requests is used with STRIPE_TIMEOUT_SECONDS as its timeout.
-        """
-        secret_key = config.get("STRIPE_SECRET_KEY")
-        if not secret_key:
-            raise RuntimeError("STRIPE_SECRET_KEY is not set: the Stripe gateway cannot be used")
-        http_client = http_client or config.get("STRIPE_HTTP_CLIENT")
-        if http_client is None:
-            http_client = stripe.RequestsClient(timeout=float(config.get("STRIPE_TIMEOUT_SECONDS", 10)))
-        client = stripe.StripeClient(
-            secret_key,
-            base_addresses={"api": (config.get("STRIPE_API_BASE") or stripe.DEFAULT_API_BASE).rstrip("/")},
-            max_network_retries=int(config.get("STRIPE_MAX_RETRIES", 2)),
-            http_client=http_client,
-        )
-        return cls(client)
+        """A gateway from the app's settings (see stripe_client)."""
+        return cls(stripe_client(config, http_client=http_client))
 
     # -- the PaymentGateway interface -------------------------------------------------
 
@@ -149,8 +135,11 @@ class StripeGateway:
             sub, quote, first_renewal_at=first_renewal_at, success_url=success_url, cancel_url=cancel_url
         )
 
-    def abandon_checkout(self, sub: BillableSubscription) -> None:
-        self.subscriptions.abandon_checkout(sub)
+    def close_checkout(self, reference: str | None) -> None:
+        """Expire an unpaid attempt's Checkout Session (a job, retried while Stripe cannot be
+        reached; Stripe then sends checkout.session.expired)."""
+        if reference:
+            expire_checkout_later(reference)
 
     def reschedule(self, sub: BillableSubscription, due_at: datetime) -> None:
         self.subscriptions.reschedule(sub, due_at)

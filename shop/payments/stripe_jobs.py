@@ -1,8 +1,7 @@
 """Stripe calls a committed change requires, run as jobs (retried until Stripe answers).
 
 The callers record them in their own transaction (`cancel_subscription_later`,
-`expire_checkout_later`, StripeSubscriptions.abandon_checkout); the handlers call Stripe
-from the worker. A refusal that asking again cannot change (the subscription is already
+`expire_checkout_later`); the handlers call Stripe from the worker. A refusal that asking again cannot change (the subscription is already
 cancelled, the session is no longer open) is logged and the job is done; a connection
 error, a rate limit or a Stripe server error raises, so the job is retried with backoff.
 """
@@ -13,17 +12,16 @@ import stripe
 from flask import current_app
 
 from .. import jobs
-from .stripe_gateway import StripeGateway
-from .stripe_subscriptions import EXPIRE_CHECKOUT_JOB
+from .stripe_client import stripe_client
 
 log = logging.getLogger(__name__)
 
 CANCEL_SUBSCRIPTION = "stripe.subscription.cancel"
-EXPIRE_CHECKOUT = EXPIRE_CHECKOUT_JOB
+EXPIRE_CHECKOUT = "stripe.checkout_session.expire"
 
 
 def _client() -> stripe.StripeClient:
-    return StripeGateway.from_config(current_app.config).client
+    return stripe_client(current_app.config)
 
 
 def cancel_subscription_later(stripe_subscription_id: str) -> None:
@@ -49,7 +47,9 @@ def cancel_subscription(stripe_subscription_id: str) -> None:
 
 @jobs.handler(EXPIRE_CHECKOUT)
 def expire_checkout(session_id: str) -> None:
+    # No idempotency key: Stripe would replay a first 500 to every retry. A repeat is
+    # harmless anyway: the session is no longer open, which is logged below.
     try:
-        _client().v1.checkout.sessions.expire(session_id, options={"idempotency_key": f"expire-{session_id}"})
+        _client().v1.checkout.sessions.expire(session_id)
     except stripe.InvalidRequestError as error:  # completed or expired already: nothing to close
         log.warning("Could not expire Checkout Session %s: %s", session_id, error.user_message or error)

@@ -35,16 +35,13 @@ from typing import Any
 
 import stripe
 
-from .. import jobs
 from ..db_types import utcnow
 from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError
 
 log = logging.getLogger(__name__)
 
-EXPIRE_CHECKOUT_JOB = "stripe.checkout_session.expire"  # run by stripe_jobs.expire_checkout
-
 # metadata["purpose"] on Culture Box Checkout Sessions: the webhook dispatches on it, so a
-# Culture Box session never reaches the order handlers (shop/payments/webhooks.py).
+# Culture Box session never reaches the order handlers (shop/payments/stripe_events.py).
 PURPOSE_SUBSCRIPTION = "culture_box"
 PURPOSE_GIFT = "culture_box_gift"
 MIN_TRIAL = timedelta(hours=48)  # Stripe: Checkout subscription_data.trial_end >= 48 h ahead
@@ -236,14 +233,6 @@ class StripeSubscriptions:
             log.error("Stripe answered without a session url for subscription %s", sub.id)
             raise PaymentError(START_REFUSED)
         return CheckoutRedirect(url=answer["url"], reference=answer["id"])
-
-    def abandon_checkout(self, sub: BillableSubscription) -> None:
-        """Expire the unpaid attempt's Checkout Session (Stripe then sends
-        checkout.session.expired), as a job recorded in the caller's transaction, so it
-        is retried while Stripe cannot be reached. A session already completed or
-        expired cannot be expired: that is logged, not raised."""
-        if sub.checkout_reference:
-            jobs.enqueue(EXPIRE_CHECKOUT_JOB, session_id=sub.checkout_reference)
 
     # -- changes to a running subscription --------------------------------------------------
 

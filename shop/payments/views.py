@@ -39,6 +39,8 @@ class DemoCardForm(FlaskForm):
     )
 
     def validate_expiry(self, field):
+        if field.errors:  # not MM/YY: the format's own message says so
+            return
         month, year = (int(part) for part in field.data.replace(" ", "").split("/"))
         today = date.today()
         if (2000 + year, month) < (today.year, today.month):

@@ -128,5 +128,5 @@ def _end_unpaid_attempts(user) -> None:
     checkouts, and an old page left open in another tab cannot take money."""
     query = select(Subscription).where(Subscription.user_id == user.id, Subscription.status == S.PENDING_PAYMENT)
     for earlier in db.session.scalars(query):
-        get_gateway().abandon_checkout(earlier)
+        get_gateway().close_checkout(earlier.checkout_reference)
         lifecycle.end(earlier, actor=ACTOR, reason="replaced by a new checkout")

@@ -113,6 +113,25 @@ def test_capacity_caps_the_run_first_come_first_served(seeded):
         assert box_run.run(jan, run_by="cli").created == 0
 
 
+def test_a_last_box_the_capacity_left_out_is_still_owed(seeded):
+    with seeded.app_context():
+        jan = make_edition(JAN, capacity=1)
+        shipped, waiting = (make_subscription(first_month=JAN, name=name) for name in ("shipped", "waiting"))
+        for sub in (shipped, waiting):  # January is the last box each has paid for
+            lifecycle.cancel_at_period_end(sub, actor="customer")
+        db.session.commit()
+        result = box_run.run(jan, run_by="cli")
+        assert (result.created, result.ended, shipped_names(jan)) == (1, 1, {"shipped"})
+        db.session.refresh(shipped)
+        db.session.refresh(waiting)
+        assert shipped.status is SubscriptionStatus.ENDED
+        assert waiting.status is SubscriptionStatus.ACTIVE  # its box is still owed
+        jan.capacity = 2
+        assert box_run.run(jan, run_by="cli").ended == 1
+        db.session.refresh(waiting)
+        assert waiting.status is SubscriptionStatus.ENDED and shipped_names(jan) == {"shipped", "waiting"}
+
+
 def test_packing_list_has_customs_data_for_parcels_leaving_the_uk(seeded):
     with seeded.app_context():
         jan = make_edition(JAN)

@@ -86,9 +86,14 @@ class Totals:
     vat_pence: int  # UK VAT included in total_pence (0 for an export)
     vat_removed_pence: int  # export: the UK VAT taken off the items and the shipping
     total_pence: int
+    # How these totals were worked out, when they were stored (a subscription's sold price):
+    # read back as stored, even if the territory table has changed since.
+    treatment: VatTreatment | None = None
 
     @property
     def is_export(self) -> bool:
+        if self.treatment is not None:
+            return self.treatment is VatTreatment.EXPORT
         return is_export(self.country_code)
 
     @property

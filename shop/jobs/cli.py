@@ -6,7 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import queue, runner
+from ..extensions import db
+from . import queue, runner, tasks
 
 jobs_cli = AppGroup("jobs", help="The job worker and its failed jobs.")
 
@@ -23,8 +24,6 @@ jobs_cli = AppGroup("jobs", help="The job worker and its failed jobs.")
 )
 def worker_command(threads: int, schedule: bool):
     """Run jobs as they are queued, retry failed attempts, and run the schedule (the Huey consumer)."""
-    from . import tasks
-
     app = current_app._get_current_object()
     huey = queue.get_huey(app)
     if schedule:
@@ -55,6 +54,7 @@ def retry_command(job_ids: tuple[int, ...], retry_all: bool):
         jobs = runner.retry(ids)
     except runner.JobNotRetriable as error:
         raise click.ClickException(str(error)) from None
+    db.session.commit()
     for job in jobs:
         click.echo(f"queued {job.id} ({job.kind})")
     click.echo(f"{len(jobs)} job(s) queued again")

@@ -99,7 +99,8 @@ def _record_failure(job_id: int, error: Exception) -> str:
 
 def redispatch_overdue(now: datetime | None = None, limit: int = 500) -> list[int]:
     """Hand over again the pending jobs that should have run JOBS_REDISPATCH_AFTER seconds
-    ago (the process died between commit and hand-off, or the queue lost them). Commits."""
+    ago (the process died between commit and hand-off, or the queue lost them). They are
+    handed over when the caller commits."""
     now = now or utcnow()
     overdue_before = now - timedelta(seconds=current_app.config["JOBS_REDISPATCH_AFTER"])
     jobs = db.session.scalars(
@@ -112,7 +113,7 @@ def redispatch_overdue(now: datetime | None = None, limit: int = 500) -> list[in
         job.next_attempt_at = now  # not again before another JOBS_REDISPATCH_AFTER
         remember_for_dispatch(job)
     ids = [job.id for job in jobs]
-    db.session.commit()
+    db.session.flush()
     if ids:
         log.warning("Handed %s overdue job(s) to the queue again: %s", len(ids), ids)
     return ids
@@ -120,11 +121,9 @@ def redispatch_overdue(now: datetime | None = None, limit: int = 500) -> list[in
 
 def prune_done(now: datetime | None = None) -> int:
     """Delete the jobs done more than JOBS_KEEP_DONE_DAYS ago (an email job holds the whole
-    message). Failed and pending jobs are kept. Commits; returns how many went."""
+    message). Failed and pending jobs are kept. Returns how many went."""
     before = (now or utcnow()) - timedelta(days=current_app.config["JOBS_KEEP_DONE_DAYS"])
-    deleted = db.session.execute(delete(Job).where(Job.status == JobStatus.DONE, Job.done_at < before)).rowcount
-    db.session.commit()
-    return deleted
+    return db.session.execute(delete(Job).where(Job.status == JobStatus.DONE, Job.done_at < before)).rowcount
 
 
 def failed_jobs() -> list[Job]:
@@ -132,8 +131,8 @@ def failed_jobs() -> list[Job]:
 
 
 def retry(job_ids: Iterable[int]) -> list[Job]:
-    """Give failed (or pending) jobs a fresh set of attempts and run them again. Commits.
-    Raises JobNotRetriable, changing nothing, if an id is unknown or already done."""
+    """Give failed (or pending) jobs a fresh set of attempts; they run once the caller
+    commits. Raises JobNotRetriable, changing nothing, if an id is unknown or already done."""
     jobs = []
     for job_id in job_ids:
         job = db.session.get(Job, job_id)
@@ -148,5 +147,5 @@ def retry(job_ids: Iterable[int]) -> list[Job]:
         job.attempts = 0
         job.next_attempt_at = utcnow()
         remember_for_dispatch(job)
-    db.session.commit()
+    db.session.flush()
     return jobs

@@ -27,20 +27,19 @@ log = logging.getLogger(__name__)
 
 
 def redispatch_lost_jobs() -> list[int]:
-    return runner.redispatch_overdue()
+    ids = runner.redispatch_overdue()
+    db.session.commit()
+    return ids
 
 
 def prune_done_jobs() -> int:
-    return runner.prune_done()
-
-
-def expire_after_minutes(config) -> int:
-    """A Stripe Checkout Session can still be paid for 24 hours; a demo payment page at once."""
-    return config.get("ORDERS_EXPIRE_AFTER_MINUTES") or (1500 if config.get("STRIPE_SECRET_KEY") else 90)
+    deleted = runner.prune_done()
+    db.session.commit()
+    return deleted
 
 
 def expire_stale_orders() -> list[str]:
-    numbers = orders.expire_stale(expire_after_minutes(current_app.config))
+    numbers = orders.expire_stale(orders.expire_after_minutes(current_app.config))
     db.session.commit()
     if numbers:
         log.info("Expired %s unpaid order(s): %s", len(numbers), ", ".join(numbers))

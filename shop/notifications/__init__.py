@@ -63,12 +63,11 @@ def _send_smtp(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send_email(to: str, subject: str, template: str, **context) -> bool:
+def send_email(to: str, subject: str, template: str, **context) -> None:
     """Render the email now (from the state this transaction sees) and record its delivery
-    as a job; it is sent once the caller's transaction commits. Returns True."""
+    as a job; it is sent once the caller's transaction commits."""
     message = build_message(to, subject, template, **context)
     jobs.enqueue(EMAIL_JOB, to=to, subject=subject, message=base64.b64encode(bytes(message)).decode("ascii"))
-    return True
 
 
 @jobs.handler(EMAIL_JOB)

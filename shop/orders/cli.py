@@ -1,6 +1,7 @@
 """`flask orders ...`: operations on orders."""
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -13,13 +14,13 @@ orders_cli = AppGroup("orders", help="Order operations.")
 @click.option(
     "--older-than-minutes",
     type=click.IntRange(min=1),
-    default=90,
-    show_default=True,
-    help="Expire orders still waiting for payment after this many minutes.",
+    help="Expire orders still waiting for payment after this many minutes "
+    "(default: ORDERS_EXPIRE_AFTER_MINUTES, else 1500 with Stripe and 90 with the demo gateway).",
 )
-def expire_stale_command(older_than_minutes: int):
-    """Expire abandoned unpaid orders and give their stock back (safe to run from cron)."""
-    numbers = services.expire_stale(older_than_minutes)
+def expire_stale_command(older_than_minutes: int | None):
+    """Expire abandoned unpaid orders and give their stock back (the worker's schedule does
+    this every 10 minutes; safe to run by hand too)."""
+    numbers = services.expire_stale(older_than_minutes or services.expire_after_minutes(current_app.config))
     db.session.commit()
     for number in numbers:
         click.echo(f"expired {number}")

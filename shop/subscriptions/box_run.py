@@ -91,13 +91,15 @@ def _shipment_count(edition: Edition) -> int:
 
 
 def _end_finished(edition: Edition, now) -> int:
-    """Gifts and cancel-at-period-end subscriptions whose paid boxes are all shipped end now."""
+    """Gifts and cancel-at-period-end subscriptions whose paid boxes are all shipped end now
+    (one whose last box the edition's capacity left out waits for the next run)."""
     last_paid = (
         select(func.max(PaidPeriod.last_month)).where(PaidPeriod.subscription_id == Subscription.id).scalar_subquery()
     )
+    shipped_now = exists().where(Shipment.subscription_id == Subscription.id, Shipment.edition_id == edition.id)
     finishing = and_(
         Subscription.status.in_(ENTITLED_STATUSES),
-        last_paid <= edition.month,
+        (last_paid < edition.month) | ((last_paid == edition.month) & shipped_now),
         (Subscription.cancel_at_period_end.is_(True))
         | Subscription.plan_id.in_(select(Plan.id).where(Plan.kind == PlanKind.GIFT)),
     )

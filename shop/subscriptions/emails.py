@@ -1,11 +1,9 @@
 """The Culture Box's emails: a welcome after the first payment, and the arrears notice.
 
 Both take an id and record the email as a job in the transaction that makes it true
-(a webhook's or the demo gateway's), and never raise: an email must not undo or repeat
-a payment. Links are built on SHOP_BASE_URL, never on a request's Host.
+(a webhook's or the demo gateway's): the payment and its email commit together, and the
+job worker sends it. Links are built on SHOP_BASE_URL, never on a request's Host.
 """
-
-import logging
 
 from ..accounts.services import email_link
 from ..core.addresses import country_name
@@ -16,29 +14,21 @@ from . import lifecycle
 from .models import Subscription
 from .services import edition_for
 
-log = logging.getLogger(__name__)
+
+def _send(subscription_id: int, subject: str, template: str, build_context) -> None:
+    sub = db.session.get(Subscription, subscription_id)
+    send_email(
+        sub.email,
+        subject,
+        template,
+        sub=sub,
+        country=country_name(sub.ship_country),
+        manage_url=email_link("subscriber.manage", sub_id=sub.id),
+        **build_context(sub),
+    )
 
 
-def _send(subscription_id: int, subject: str, template: str, build_context) -> bool:
-    try:
-        sub = db.session.get(Subscription, subscription_id)
-        if sub is None:
-            return False
-        return send_email(
-            sub.email,
-            subject,
-            template,
-            sub=sub,
-            country=country_name(sub.ship_country),
-            manage_url=email_link("subscriber.manage", sub_id=sub.id),
-            **build_context(sub),
-        )
-    except Exception:
-        log.exception("Could not send the %s email for subscription %s", template, subscription_id)
-        return False
-
-
-def send_subscription_confirmation(subscription_id: int) -> bool:
+def send_subscription_confirmation(subscription_id: int) -> None:
     """Thank you: the plan, the first box, what was paid, when the next payment is."""
 
     def context(sub: Subscription) -> dict:
@@ -53,10 +43,10 @@ def send_subscription_confirmation(subscription_id: int) -> bool:
             "amount_pence": sub.total_pence,
         }
 
-    return _send(subscription_id, "Welcome to the Culture Box", "subscription_welcome", context)
+    _send(subscription_id, "Welcome to the Culture Box", "subscription_welcome", context)
 
 
-def send_arrears_notice(subscription_id: int) -> bool:
+def send_arrears_notice(subscription_id: int) -> None:
     """A renewal failed: no box ships until it is paid; the link fixes the card."""
 
     def context(sub: Subscription) -> dict:
@@ -67,4 +57,4 @@ def send_arrears_notice(subscription_id: int) -> bool:
             "amount_pence": sub.total_pence,
         }
 
-    return _send(subscription_id, "Your Culture Box payment didn't go through", "subscription_arrears", context)
+    _send(subscription_id, "Your Culture Box payment didn't go through", "subscription_arrears", context)

@@ -4,8 +4,8 @@ cancel, fix the card.
 Each is one service call: the shop's own change (lifecycle, which writes the event row,
 flushed), then the payment provider told through the gateway. Nothing here commits: the
 view commits once, or rolls back on SubscriptionError or PaymentError, so if the provider
-refuses or cannot be reached the shop's change is undone too and the shop and Stripe
-never disagree about what the subscriber asked for.
+refuses or cannot be reached the shop's change is undone too. The provider is told in the
+request, not by a job, because the subscriber needs its answer (docs/architecture.md).
 """
 
 from datetime import datetime

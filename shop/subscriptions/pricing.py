@@ -70,5 +70,6 @@ def sold_quote(sub: Subscription) -> BoxQuote:
         sub.vat_pence,
         sub.vat_removed_pence,
         sub.total_pence,
+        sub.vat_treatment,
     )
     return BoxQuote(sub.plan, sub.ship_country, sub.shipping_zone_name, sub.first_month, totals)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from shop.accounts import services as accounts
 from shop.accounts.models import ANONYMISED_EMAIL, User
 from shop.cart import services as cart
+from shop.cart.services import CART_KEY
 from shop.checkout import operations
 from shop.checkout import services as checkout
 from shop.extensions import db
@@ -85,8 +86,8 @@ def test_a_refused_payment_leaves_the_replaced_order_pending_and_places_nothing(
         assert [e.kind for e in kept.events] == ["status", "payment_attempt"]  # no cancellation
         assert stock("MASK-MIX-7") == mask_stock  # still reserved for the pending order
     with client.session_transaction() as state:
-        assert state[orders.PENDING_KEY]["number"] == number
-        assert str(magazine) not in state[orders.CART_KEY]  # capped: none left
+        assert state[operations.PENDING_KEY]["number"] == number
+        assert str(magazine) not in state[CART_KEY]  # capped: none left
 
 
 class PaymentPages:
@@ -154,10 +155,10 @@ def test_reconcile_checkout_ends_a_paid_checkout_and_forgets_a_cancelled_one(see
         orders.fail_payment(cancelled, reason="test", actor="test")
         db.session.commit()
         state = {"cart": {"1": 1}, "checkout": {"email": "x"}, "checkout_order": {"number": paid.number}}
-        orders.reconcile_checkout(state)
+        operations.reconcile_checkout(state)
         assert state == {}
         state = {"cart": {"1": 1}, "checkout": {"email": "x"}, "checkout_order": {"number": cancelled.number}}
-        orders.reconcile_checkout(state)
+        operations.reconcile_checkout(state)
         assert state == {"cart": {"1": 1}, "checkout": {"email": "x"}}
 
 

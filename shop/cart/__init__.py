@@ -3,9 +3,9 @@ from flask import Flask, session
 
 def cart_count() -> int:
     """The number of items in the cart, from the session cookie alone (no database)."""
-    from .services import count
+    from .services import CART_KEY, count
 
-    return count(session.get("cart"))
+    return count(session.get(CART_KEY))
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """The cart: variant id → quantity, kept in the signed session cookie (never in process
 memory: the shop runs as several stateless processes). These functions take that mapping
-and change it in place; the views keep it in `session["cart"]`.
+and change it in place; the views keep it in `session[CART_KEY]`.
 """
 
 from collections.abc import MutableMapping
@@ -11,6 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from ..catalog.models import Product, ProductKind, Variant
 from ..extensions import db
+
+CART_KEY = "cart"  # where the cart lives in the session: {variant_id: quantity}
 
 MAX_PER_LINE = 99
 

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..orders import services as orders
+from ..checkout import operations
 from . import services
 
 bp = Blueprint("cart", __name__)
@@ -39,11 +39,11 @@ class RemoveForm(FlaskForm):
 
 def session_items() -> dict:
     """The cart in the session cookie (created on first use)."""
-    return session.setdefault("cart", {})
+    return session.setdefault(services.CART_KEY, {})
 
 
 def _save(items: dict) -> None:
-    session["cart"] = items
+    session[services.CART_KEY] = items
     session.modified = True
 
 
@@ -54,14 +54,14 @@ def _form_errors(form: FlaskForm) -> str:
 
 
 # A paid order empties the cart it was placed from (before any cart page or change).
-bp.before_request(lambda: orders.reconcile_checkout(session))
+bp.before_request(lambda: operations.reconcile_checkout(session))
 
 
 @bp.get("/cart")
 def show():
-    items = dict(session.get("cart") or {})
+    items = dict(session.get(services.CART_KEY) or {})
     cart = services.load(items)
-    if items != (session.get("cart") or {}):
+    if items != (session.get(services.CART_KEY) or {}):
         _save(items)  # lines that left the catalogue are dropped
     return render_template("cart/show.html", cart=cart, update_form=QuantityForm(), remove_form=RemoveForm())
 

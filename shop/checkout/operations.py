@@ -6,15 +6,20 @@ new attempt) instead of placing another; a pending order for anything else is ca
 before the new one is placed; a line that ran out is capped at what is left.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import asdict, dataclass
 
+from ..cart.services import CART_KEY
 from ..orders import services as orders
-from ..orders.models import Order
+from ..orders.models import Order, OrderStatus
 from ..payments import CheckoutRedirect, PaymentGateway
 from .services import CheckoutDetails, fingerprint, place
 
 REPLACED = "replaced by a new checkout (cart or details changed)"
+
+# The visitor's checkout, in their session (the cart itself is the cart's: cart.services.CART_KEY).
+DETAILS_KEY = "checkout"  # the typed checkout details
+PENDING_KEY = "checkout_order"  # {number, token, fingerprint} of the order being paid
 
 
 @dataclass(frozen=True)
@@ -95,3 +100,18 @@ def cap_to_stock(items: dict, variant_id: int, available: int) -> dict:
         else:
             capped.pop(key)
     return capped
+
+
+def reconcile_checkout(state: MutableMapping) -> None:
+    """Once the order being paid is paid, the cart and details have done their job;
+    once it is cancelled or expired, forget it (the cart and details stay). `state` is
+    the visitor's session (any mapping); the cart and checkout pages call this first."""
+    pending = state.get(PENDING_KEY)
+    if not pending:
+        return
+    status = orders.order_status(pending.get("number", ""))
+    if status is None or status in orders.RELEASING:
+        state.pop(PENDING_KEY, None)
+    elif status is not OrderStatus.PENDING_PAYMENT:
+        for key in (PENDING_KEY, CART_KEY, DETAILS_KEY):
+            state.pop(key, None)

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..accounts import services as accounts
 from ..cart import services as cart_services
+from ..cart.services import CART_KEY
 from ..discounts.services import DiscountError
 from ..extensions import db, limiter
 from ..orders import services as orders
@@ -20,15 +21,15 @@ bp = Blueprint("checkout", __name__)
 
 
 def _items() -> dict:
-    return dict(session.get(orders.CART_KEY) or {})
+    return dict(session.get(CART_KEY) or {})
 
 
 def _details() -> CheckoutDetails | None:
-    return CheckoutDetails.from_dict(session.get(orders.DETAILS_KEY))
+    return CheckoutDetails.from_dict(session.get(operations.DETAILS_KEY))
 
 
 # A paid order ends the checkout that placed it; a cancelled or expired one is forgotten.
-bp.before_request(lambda: orders.reconcile_checkout(session))
+bp.before_request(lambda: operations.reconcile_checkout(session))
 
 
 def _checkout_rate_limit() -> str:
@@ -45,13 +46,13 @@ def details():
         flash(" ".join(cart.problems), "error")
         return redirect(url_for("cart.show"))
     # A signed-in customer starts from their email and default address.
-    saved = session.get(orders.DETAILS_KEY) or accounts.checkout_prefill(current_user)
+    saved = session.get(operations.DETAILS_KEY) or accounts.checkout_prefill(current_user)
     form = CheckoutForm(data=saved if request.method == "GET" else None)
     if form.validate_on_submit():
         entered = CheckoutDetails(
             email=form.email.data, address=form.postal_address(), discount_code=(form.discount_code.data or "").upper()
         )
-        session[orders.DETAILS_KEY] = entered.to_dict()  # kept even if it is refused below
+        session[operations.DETAILS_KEY] = entered.to_dict()  # kept even if it is refused below
         try:
             services.price(cart, entered)
         except ShippingError as error:
@@ -92,7 +93,7 @@ def pay():
     items = _items()
     if entered is None:
         return redirect(url_for("checkout.details"))
-    pending = PendingCheckout.from_dict(session.get(orders.PENDING_KEY))
+    pending = PendingCheckout.from_dict(session.get(operations.PENDING_KEY))
     try:
         order, pending = operations.order_to_pay(
             items, entered, pending, get_gateway(), user_id=accounts.current_user_id()
@@ -103,7 +104,7 @@ def pay():
         return redirect(url_for("cart.show"))
     except orders.OutOfStock as error:
         db.session.rollback()
-        session[orders.CART_KEY] = operations.cap_to_stock(items, error.variant_id, error.available)
+        session[CART_KEY] = operations.cap_to_stock(items, error.variant_id, error.available)
         flash(f"{error} Your cart has been updated; please check it and try again.", "error")
         return redirect(url_for("cart.show"))
     except (ShippingError, DiscountError) as error:
@@ -126,11 +127,11 @@ def pay():
     except PaymentError as error:
         # The order stays placed and pending: paying again reuses it with a new attempt.
         db.session.commit()
-        session[orders.PENDING_KEY] = pending.to_dict()
+        session[operations.PENDING_KEY] = pending.to_dict()
         flash(str(error), "error")
         return redirect(url_for("checkout.review"))
     db.session.commit()
-    session[orders.PENDING_KEY] = pending.to_dict()
+    session[operations.PENDING_KEY] = pending.to_dict()
     return redirect(redirect_to.url, code=303)
 
 

@@ -15,7 +15,6 @@ processed webhook event) commits together with the effect, or rolls everything b
 import hmac
 import logging
 import secrets
-from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -302,28 +301,6 @@ def order_for_token(number: str, token: str | None) -> Order | None:
     return order
 
 
-# --- The browser's checkout, as the cart and checkout pages share it ------------------
-
-CART_KEY = "cart"  # {variant_id: quantity}
-DETAILS_KEY = "checkout"  # the typed checkout details
-PENDING_KEY = "checkout_order"  # {number, token, fingerprint} of the order being paid
-
-
-def reconcile_checkout(state: MutableMapping) -> None:
-    """Once the order being paid is paid, the cart and details have done their job;
-    once it is cancelled or expired, forget it (the cart and details stay). `state` is
-    the visitor's session (any mapping)."""
-    pending = state.get(PENDING_KEY)
-    if not pending:
-        return
-    status = order_status(pending.get("number", ""))
-    if status is None or status in RELEASING:
-        state.pop(PENDING_KEY, None)
-    elif status is not S.PENDING_PAYMENT:
-        for key in (PENDING_KEY, CART_KEY, DETAILS_KEY):
-            state.pop(key, None)
-
-
 # --- Payment attempts and facts (called by the gateways) -------------------------------
 
 
@@ -400,6 +377,15 @@ def expire_order(order: Order, *, reason: str, actor: str) -> bool:
     return True
 
 
+def refunded_pence(order: Order) -> int:
+    """What has been refunded on the order so far, by the refund events recorded."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(OrderEvent.amount_pence), 0)).where(
+            OrderEvent.order_id == order.id, OrderEvent.kind == "refund"
+        )
+    )
+
+
 def record_refund(order: Order, *, amount_pence: int, reference: str, actor: str) -> bool:
     """Record a refund once per reference. Refunds adding up to the total move a paid (or
     later) order to refunded; a partial refund is an event only."""
@@ -418,12 +404,7 @@ def record_refund(order: Order, *, amount_pence: int, reference: str, actor: str
         amount_pence=amount_pence,
         reason=f"refund of {amount_pence} pence",
     )
-    refunded = db.session.scalar(
-        select(func.coalesce(func.sum(OrderEvent.amount_pence), 0)).where(
-            OrderEvent.order_id == order.id, OrderEvent.kind == "refund"
-        )
-    )
-    if refunded >= order.total_pence and can_move(order.status, S.REFUNDED):
+    if refunded_pence(order) >= order.total_pence and can_move(order.status, S.REFUNDED):
         transition(order, S.REFUNDED, actor=actor, reason="refunded in full")
     return True
 

@@ -17,14 +17,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..payments.models import ProcessedStripeEvent
 from ..payments.stripe_events import WebhookContext, handles, handles_session
 from ..payments.stripe_gateway import StripeGateway
 from . import services as orders
-from .models import Order, OrderEvent, OrderStatus
+from .models import Order, OrderStatus
 
 log = logging.getLogger(__name__)
 
@@ -199,16 +199,8 @@ def charge_refunded(charge: dict, context: WebhookContext) -> str:
     # the new fact is what Stripe has refunded beyond what the order already records. A
     # repeat, or an older partial refund arriving late, adds nothing.
     refunded = int(charge.get("amount_refunded") or 0)
-    new_refund = refunded - _refunds_recorded(order)
+    new_refund = refunded - orders.refunded_pence(order)
     reference = f"{charge.get('id')}:refunded:{refunded}"
     if new_refund > 0 and orders.record_refund(order, amount_pence=new_refund, reference=reference, actor=ACTOR):
         outcome.append(f"refund of {new_refund} recorded")
     return ", ".join(outcome) or f"no change: order is {order.status.value}"
-
-
-def _refunds_recorded(order: Order) -> int:
-    return db.session.scalar(
-        select(func.coalesce(func.sum(OrderEvent.amount_pence), 0)).where(
-            OrderEvent.order_id == order.id, OrderEvent.kind == "refund"
-        )
-    )

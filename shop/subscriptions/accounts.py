@@ -30,14 +30,7 @@ def export_subscriptions(user: User) -> list[dict]:
             "status": s.status.value,
             "email": s.email,
             "first_month": s.first_month.isoformat(),
-            "ship_to": {
-                "name": s.ship_name,
-                "line1": s.ship_line1,
-                "line2": s.ship_line2,
-                "city": s.ship_city,
-                "postcode": s.ship_postcode,
-                "country": s.ship_country,
-            },
+            "ship_to": s.postal_address.to_dict(),
             "gift_message": s.gift_message,
             "created_at": s.created_at.isoformat(),
         }

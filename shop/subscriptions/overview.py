@@ -67,10 +67,6 @@ class Overview:
         return country_name(self.sub.ship_country)
 
     @property
-    def status(self) -> str:
-        return self.sub.status.value
-
-    @property
     def overdue(self) -> bool:
         return self.sub.status is S.ARREARS
 

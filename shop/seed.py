@@ -14,7 +14,7 @@ import pycountry
 import yaml
 from sqlalchemy import select
 
-from .core.calendar import SHIP_DAY, cutoff_for
+from .core.calendar import cutoff_for, ships_on
 from .extensions import db
 from .models import (
     Author,
@@ -221,7 +221,7 @@ def load_editions(content: Path, added: Counter) -> None:
                 "description": item.get("description", ""),
                 "manifest": item["manifest"],
                 "cutoff_at": cutoff_for(first_day),
-                "ships_on": first_day.replace(day=SHIP_DAY),
+                "ships_on": ships_on(first_day),
                 "capacity": item.get("capacity"),
             }
         )

@@ -5,7 +5,7 @@ from itertools import count
 
 from sqlalchemy import select
 
-from shop.core.calendar import SHIP_DAY, cutoff_for
+from shop.core.calendar import cutoff_for, ships_on
 from shop.extensions import db
 from shop.subscriptions import lifecycle
 from shop.subscriptions.models import Edition, Plan, Subscription
@@ -35,7 +35,7 @@ def make_edition(month: date, capacity: int | None = None, theme: str = "Seollal
     """The edition for `month` with a known manifest (replacing the demo one, if seeded)."""
     edition = db.session.scalar(select(Edition).filter_by(month=month)) or Edition(month=month)
     edition.theme, edition.manifest, edition.capacity = theme, MANIFEST, capacity
-    edition.cutoff_at, edition.ships_on = cutoff_for(month), month.replace(day=SHIP_DAY)
+    edition.cutoff_at, edition.ships_on = cutoff_for(month), ships_on(month)
     db.session.add(edition)
     db.session.commit()
     return edition

@@ -5,6 +5,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..core.addresses import PostalAddress
+from ..shipping.forms import strip
 from .passwords import MAX_LENGTH, MIN_LENGTH
 
 EMAIL = [
@@ -12,10 +13,6 @@ EMAIL = [
     Email("Enter an email address like name@example.com."),
     Length(max=254),
 ]
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 NEW_PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A few unrelated words are easy to remember and hard to guess."
@@ -67,7 +64,8 @@ class ChangeEmailForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """A button that POSTs (confirm a link, sign out, delete an address)."""
+    """A button that POSTs (confirm a link, sign out, delete an address, pause a box): the
+    CSRF token only."""
 
 
 class DeleteAccountForm(FlaskForm):

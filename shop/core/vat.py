@@ -4,8 +4,9 @@ Catalogue prices (and shipping rates) include UK VAT at 20%.
 
 * Sent to the UK VAT area (core/territories.py: Great Britain, Northern Ireland and the Isle
   of Man): the customer pays the VAT-inclusive price and the receipt shows the VAT included.
-* Sent anywhere else (Jersey and Guernsey included): a zero-rated export. The VAT is taken off every line and off the
-  shipping, and the receipt says "Zero-rated export — no UK VAT charged".
+* Sent anywhere else (Jersey and Guernsey included): a zero-rated export. The VAT is taken
+  off every line and off the shipping, and the receipt says "Zero-rated export — no UK VAT
+  charged".
 
 The VAT in a VAT-inclusive amount is gross × 20/120, rounded half-up to the penny. It is
 worked out on each unit price and multiplied by the quantity, so an export's unit price

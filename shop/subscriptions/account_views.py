@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from ..accounts.access import owned_or_404
+from ..accounts.forms import ConfirmForm
 from ..accounts.services import email_link
 from ..core.addresses import country_name
 from ..core.money import format_money
@@ -31,10 +32,6 @@ bp = Blueprint("subscriber", __name__)
 REFUSED = (SubscriptionError, PaymentError)
 
 
-class ActionForm(FlaskForm):
-    """A button that POSTs (pause, resume, cancel): the CSRF token only."""
-
-
 class SkipForm(FlaskForm):
     edition = HiddenField()  # the box the page offered, so a stale page never skips another one
 
@@ -52,7 +49,7 @@ def _manage_page(sub: Subscription):
 def _act(sub: Subscription, action, success, form: FlaskForm | None = None):
     """Run one manage.* action from a button; its refusal is flashed on the manage page.
     `success` is the message, or a function of the action's result giving it."""
-    if not (form or ActionForm()).validate_on_submit():
+    if not (form or ConfirmForm()).validate_on_submit():
         flash("The form expired: please try again.", "error")
         return _manage_page(sub)
     try:
@@ -70,7 +67,7 @@ def _act(sub: Subscription, action, success, form: FlaskForm | None = None):
 @login_required
 def manage(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
-    return render_template("subscriptions/manage.html", o=overview(sub), form=ActionForm(), skip_form=SkipForm())
+    return render_template("subscriptions/manage.html", o=overview(sub), form=ConfirmForm(), skip_form=SkipForm())
 
 
 @bp.post("/account/subscriptions/<int:sub_id>/skip")
@@ -111,7 +108,7 @@ def cancel(sub_id: int):
         o = overview(sub)
         last = f" The {o.last_box.label} box is your last." if o.last_box and not o.last_box_shipped else ""
         return _act(sub, actions.cancel, f"Cancelled: nothing more will be charged.{last}")
-    return render_template("subscriptions/cancel.html", o=overview(sub), form=ActionForm())
+    return render_template("subscriptions/cancel.html", o=overview(sub), form=ConfirmForm())
 
 
 @bp.post("/account/subscriptions/<int:sub_id>/keep")

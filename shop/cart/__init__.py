@@ -1,10 +1,10 @@
 from flask import Flask, session
 
+from .services import CART_KEY, count
+
 
 def cart_count() -> int:
     """The number of items in the cart, from the session cookie alone (no database)."""
-    from .services import CART_KEY, count
-
     return count(session.get(CART_KEY))
 
 

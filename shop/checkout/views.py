@@ -94,10 +94,9 @@ def pay():
     if entered is None:
         return redirect(url_for("checkout.details"))
     pending = PendingCheckout.from_dict(session.get(operations.PENDING_KEY))
+    gateway = get_gateway()
     try:
-        order, pending = operations.order_to_pay(
-            items, entered, pending, get_gateway(), user_id=accounts.current_user_id()
-        )
+        order, pending = operations.order_to_pay(items, entered, pending, gateway, user_id=accounts.current_user_id())
     except CartNotReady as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -119,7 +118,7 @@ def pay():
         )
 
     try:
-        redirect_to = operations.start_payment(order, get_gateway(), urls=urls)
+        redirect_to = operations.start_payment(order, gateway, urls=urls)
     except orders.OrderError as error:  # paid or cancelled meanwhile (another tab, a webhook)
         db.session.rollback()
         flash(str(error), "error")

@@ -60,6 +60,7 @@ class DemoPurchase:
     payable: bool  # False once paid or ended: the page sends the customer on
     then: str = ""  # what recurs after this payment, e.g. ", then the same every month"
     overdue: bool = False  # the card page: a renewal is waiting for the new card
+    saves_card: bool = False  # the card is kept for renewals (so the card that fails at renewal is taken)
     retry_url: str | None = None  # where a declined card sends the customer (default: back)
     retry_note: str = ""  # what the customer keeps after a declined card
 
@@ -103,7 +104,7 @@ def normalise_card(number: str) -> str:
 
 def accept_card(number: str, *, renewing: bool = False) -> str:
     """The card, if it pays now; CardDeclined or DemoCardError (safe to show) if not.
-    `renewing`: the Culture Box, which also takes the card that fails at renewal."""
+    `renewing`: the card is kept for renewals, so the card that fails at renewal is taken too."""
     card = normalise_card(number)
     if card == DECLINED_CARD:
         raise CardDeclined(DECLINED_MESSAGE)

@@ -74,7 +74,7 @@ def _payment_page(state: str, purpose: str, template: str):
     form = DemoCardForm()
     if form.validate_on_submit():
         try:
-            card = demo.accept_card(form.card_number.data, renewing=purpose == demo.BOX)
+            card = demo.accept_card(form.card_number.data, renewing=purchase.saves_card)
         except demo.CardDeclined as error:
             sale.decline(data["subject"], reason="card declined (demo card 4000 0000 0000 0002)")
             db.session.commit()
@@ -126,7 +126,7 @@ def demo_card_page(state: str):
     form = DemoCardForm()
     if form.validate_on_submit():
         try:
-            card = demo.accept_card(form.card_number.data, renewing=True)
+            card = demo.accept_card(form.card_number.data, renewing=purchase.saves_card)
             paid = sale.pay(data["subject"], reference="", card=card)
         except (demo.CardDeclined, demo.DemoCardError) as error:
             db.session.commit()  # the new card is kept even when the overdue payment fails again

@@ -65,6 +65,7 @@ class FirstPayment:
             amount_pence=amount(sub),
             payable=sub.status is S.PENDING_PAYMENT,
             then=then,
+            saves_card=True,  # remembered on the subscription (provider_customer_id)
             retry_note="Your choices are still here: try again with another card.",
         )
 
@@ -108,7 +109,11 @@ class CardUpdate:
         if sub is None:
             return None
         return demo.DemoPurchase(
-            title=sub.plan.name, amount_pence=amount(sub), payable=True, overdue=sub.status is S.ARREARS
+            title=sub.plan.name,
+            amount_pence=amount(sub),
+            payable=True,
+            overdue=sub.status is S.ARREARS,
+            saves_card=True,
         )
 
     def pay(self, subject_id: int, *, reference: str, card: str, now: datetime | None = None) -> bool:

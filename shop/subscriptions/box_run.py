@@ -8,7 +8,6 @@ idempotent: a unique (subscription, edition) constraint plus NOT EXISTS means ru
 again creates only what is missing, e.g. for a subscriber who paid their arrears since.
 """
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from typing import IO
@@ -16,6 +15,7 @@ from typing import IO
 from sqlalchemy import and_, exists, func, insert, literal, select
 
 from ..core.addresses import ADDRESS_COLUMNS, country_name
+from ..core.spreadsheet import write_csv
 from ..core.territories import needs_customs_form
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
@@ -129,8 +129,6 @@ PACKING_LIST_COLUMNS = [
 def write_packing_list(edition: Edition, out: IO[str]) -> int:
     """CSV of every shipment of the edition; parcels that leave the UK customs territory
     (core/territories.py) carry their CN22/CN23 data."""
-    writer = csv.writer(out)
-    writer.writerow(PACKING_LIST_COLUMNS)
     contents = "; ".join(f"{i['description']} (HS {i['hs_code']})" for i in edition.manifest)
     value = f"{edition.customs_value_pence / 100:.2f}"
     origins = ",".join(sorted({i["origin_country"] for i in edition.manifest}))
@@ -143,11 +141,11 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
         .where(Shipment.edition_id == edition.id)
         .order_by(Shipment.ship_country, Shipment.id)
     )
-    count = 0
-    for shipment, plan_name in rows:
-        export = needs_customs_form(shipment.ship_country)
-        writer.writerow(
-            [
+
+    def lines():
+        for shipment, plan_name in rows:
+            export = needs_customs_form(shipment.ship_country)
+            yield [
                 shipment.id,
                 edition.code,
                 plan_name,
@@ -163,9 +161,8 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
                 edition.weight_g,
                 origins if export else "",
             ]
-        )
-        count += 1
-    return count
+
+    return write_csv(out, PACKING_LIST_COLUMNS, lines())
 
 
 def _country_name(code: str) -> str:

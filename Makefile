@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := shop
+# Where `make run` and `make prod` listen: `make run PORT=8000`.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
-.PHONY: run test lint format setup bench clean
+.PHONY: run prod test lint format setup bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +25,21 @@ setup: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask shop seed
 
-## Set up (virtualenv, migrations, demo content) and serve the shop on http://127.0.0.1:5000,
-## with the job worker (emails, Stripe calls, the schedule) beside it, stopped on exit
+## Set up (virtualenv, migrations, demo content) and serve the shop on http://$(HOST):$(PORT),
+## with the job worker (emails, Stripe calls, the schedule) beside it, stopped on exit.
+## Emailed links use SHOP_BASE_URL, which follows the port unless it is set.
 run: setup
+	export SHOP_BASE_URL=$${SHOP_BASE_URL:-http://$(HOST):$(PORT)}; \
 	$(BIN)/flask jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## Production-style, on one machine: migrations, then gunicorn (gunicorn.conf.py), the job
+## worker and the scheduler as separate processes, stopped together (the Procfile's processes).
+prod: $(VENV)/.installed
+	$(BIN)/flask db upgrade
+	$(BIN)/flask jobs worker --no-schedule & worker=$$!; $(BIN)/flask jobs scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	PORT=$(PORT) HOST=$(HOST) $(BIN)/gunicorn --config gunicorn.conf.py 'shop:create_app()'
 
 ## Run the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: $(VENV)/.installed-dev

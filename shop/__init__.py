@@ -30,9 +30,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import (
         accounts,
+        assets,
         blog,
         cart,
         edges,
+        http_caching,
         jobs,
         models,  # noqa: F401  (registers every table with the metadata)
         notifications,
@@ -48,6 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     notifications.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
+    http_caching.init_app(app)
     pages.init_app(app)
     subscriptions.init_app(app)
     blog.init_app(app)

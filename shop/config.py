@@ -41,6 +41,10 @@ def from_environment(instance_path: str) -> dict:
         "SHOP_BASE_URL": env.get("SHOP_BASE_URL", DEV_BASE_URL),
         # How many proxies (load balancers) sit in front of the app and set X-Forwarded-*.
         "PROXY_HOPS": int(env.get("PROXY_HOPS", "0")),
+        # Strict-Transport-Security in production: how long browsers remember to use https only,
+        # and whether to ask to be on the browsers' preload list (hard to undo: opt in).
+        "HSTS_MAX_AGE": int(env.get("HSTS_MAX_AGE", str(2 * 365 * 24 * 3600))),
+        "HSTS_PRELOAD": env.get("HSTS_PRELOAD", "false").lower() == "true",
         "SHOP_CONTENT_DIR": env.get("SHOP_CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content")),
         "POSTS_PER_PAGE": int(env.get("POSTS_PER_PAGE", "6")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,

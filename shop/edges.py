@@ -10,6 +10,7 @@ from .cart import views as cart
 from .catalog import views as catalog
 from .checkout import views as checkout
 from .cli import shop_cli
+from .health import bp as health
 from .jobs.cli import jobs_cli
 from .orders import views as orders
 from .orders.cli import orders_cli
@@ -32,6 +33,7 @@ BLUEPRINTS = [
     demo_payments.bp,  # refused (404) in production and with Stripe keys
     stripe_webhooks.bp,  # CSRF-exempt: the Stripe signature is the check
     accounts.bp,
+    health,  # GET /health for the load balancer
 ]
 COMMANDS = [shop_cli, orders_cli, box_cli, jobs_cli]
 

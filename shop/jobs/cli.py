@@ -1,4 +1,4 @@
-"""`flask jobs ...`: the worker, and the failed jobs."""
+"""`flask jobs ...`: the worker, the scheduler, and the failed jobs."""
 
 import logging
 
@@ -20,14 +20,24 @@ jobs_cli = AppGroup("jobs", help="The job worker and its failed jobs.")
     "--schedule/--no-schedule",
     default=True,
     show_default=True,
-    help="Also run the scheduled work (one worker of the shop should).",
+    help="Also run the schedule (for one process only: in production, `flask jobs scheduler` does).",
 )
 def worker_command(threads: int, schedule: bool):
     """Run jobs as they are queued, retry failed attempts, and run the schedule (the Huey consumer)."""
+    _consume(threads=threads, schedule=schedule)
+
+
+@jobs_cli.command("scheduler")
+def scheduler_command():
+    """Run the schedule (and jobs, one at a time): exactly one such process per shop."""
+    _consume(threads=1, schedule=True)
+
+
+def _consume(threads: int, schedule: bool) -> None:
     app = current_app._get_current_object()
     huey = queue.get_huey(app)
-    if schedule:
-        tasks.register(huey, app)
+    # Every consumer knows the scheduled tasks, whichever process put them in the queue.
+    tasks.register(huey, app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     huey.create_consumer(workers=threads, worker_type="thread", periodic=schedule).run()
 

@@ -126,3 +126,8 @@ def install_session_hooks() -> None:
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
         _hooks_installed = True
+
+
+def pending(app: Flask) -> int:
+    """How many messages wait in the queue; raises if the queue's storage cannot be reached."""
+    return get_huey(app).pending_count()

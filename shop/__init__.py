@@ -45,9 +45,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         subscriptions,
         templating,
     )
+    from .core import images
 
     jobs.init_app(app)
     templating.init_app(app)
+    images.init_app(app)
     notifications.init_app(app)
     security.init_app(app)
     assets.init_app(app)

@@ -48,6 +48,9 @@ def from_environment(instance_path: str) -> dict:
         "SHOP_CONTENT_DIR": env.get("SHOP_CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content")),
         "POSTS_PER_PAGE": int(env.get("POSTS_PER_PAGE", "6")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Uploaded pictures (core/images.py): where they are kept, and the largest accepted.
+        **({"MEDIA_FOLDER": env["MEDIA_FOLDER"]} if env.get("MEDIA_FOLDER") else {}),
+        "MEDIA_MAX_BYTES": int(env.get("MEDIA_MAX_BYTES", str(5 * 1024 * 1024))),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Email: SMTP when MAIL_SERVER is set, else written to MAIL_OUTBOX_DIR (instance/outbox/).

@@ -14,6 +14,7 @@ from .health import bp as health
 from .jobs.cli import jobs_cli
 from .orders import views as orders
 from .orders.cli import orders_cli
+from .pages import media
 from .pages import views as pages
 from .payments import views as demo_payments
 from .payments import webhooks as stripe_webhooks
@@ -23,6 +24,7 @@ from .subscriptions.cli import box_cli
 
 BLUEPRINTS = [
     pages.bp,
+    media.bp,  # uploaded pictures, from MEDIA_FOLDER
     catalog.bp,
     subscriptions.bp,
     subscriber.bp,  # the subscriber's pages under /account/subscriptions

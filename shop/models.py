@@ -2,7 +2,7 @@
 
 from .accounts.models import Address, User
 from .blog.models import Author, Post, Tag, post_tag
-from .catalog.models import Category, Product, ProductImage, ProductKind, Variant
+from .catalog.models import Category, Product, ProductImage, ProductKind, StockMovement, Variant
 from .discounts.models import DiscountCode, DiscountKind, DiscountRedemption
 from .jobs.models import Job, JobStatus
 from .orders.models import Order, OrderEvent, OrderLine, OrderStatus, VatTreatment
@@ -31,6 +31,7 @@ __all__ = [
     "ProductImage",
     "ProductKind",
     "ShippingZone",
+    "StockMovement",
     "Tag",
     "Variant",
     "ZoneCountry",

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import utcnow
@@ -36,7 +36,9 @@ class Post(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     excerpt: Mapped[str] = mapped_column(Text, default="")
     body_markdown: Mapped[str] = mapped_column(Text)
-    hero_image: Mapped[str | None] = mapped_column(String(255))  # relative to static/
+    # A file under static/, or an upload's name in MEDIA_FOLDER written at hero_widths.
+    hero_image: Mapped[str | None] = mapped_column(String(255))
+    hero_widths: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
     hero_alt: Mapped[str] = mapped_column(String(255), default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("author.id"), index=True)
     published_at: Mapped[datetime | None] = mapped_column(index=True)  # None: a draft

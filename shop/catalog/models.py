@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import enum_by_value, utcnow
@@ -107,10 +107,29 @@ class Variant(db.Model):
 
 
 class ProductImage(db.Model):
+    """A picture of a product: a file the shop ships (path relative to static/, no widths)
+    or an upload (path is its name in MEDIA_FOLDER, written at `widths`; core/images.py)."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
-    path: Mapped[str] = mapped_column(String(255))  # relative to static/
+    path: Mapped[str] = mapped_column(String(255))
     alt: Mapped[str] = mapped_column(String(255))
     position: Mapped[int] = mapped_column(default=0)
+    widths: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+class StockMovement(db.Model):
+    """The stock ledger: every change made by hand to a variant's stock, who made it, by how
+    much and why, with the stock it left."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id"), index=True)
+    change: Mapped[int]
+    stock_after: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    variant: Mapped[Variant] = relationship()

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.addresses import AddressColumns
+from ..core.carriers import CARRIERS, tracking_url
 from ..core.vat import VatTreatment
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
@@ -175,8 +176,18 @@ class BoxRun(db.Model):
     shipments_created: Mapped[int]
 
 
+class ShipmentStatus(enum.Enum):
+    PACKING = "packing"  # created by the box run, not handed to the carrier yet
+    SHIPPED = "shipped"  # with the carrier: a tracking number, and the subscriber told
+
+    @property
+    def label(self) -> str:
+        return {"packing": "Being packed", "shipped": "Shipped"}[self.value]
+
+
 class Shipment(AddressColumns, db.Model):
-    """One box for one subscription and one edition, with the address it goes to."""
+    """One box for one subscription and one edition, with the address it goes to. Its
+    status moves only through fulfilment.transition."""
 
     __table_args__ = (UniqueConstraint("subscription_id", "edition_id"),)
 
@@ -184,9 +195,26 @@ class Shipment(AddressColumns, db.Model):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"))
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id"), index=True)
     box_run_id: Mapped[int] = mapped_column(ForeignKey("box_run.id"), index=True)
+    status: Mapped[ShipmentStatus] = mapped_column(
+        enum_by_value(ShipmentStatus), default=ShipmentStatus.PACKING, server_default=ShipmentStatus.PACKING.value
+    )
+    carrier: Mapped[str | None] = mapped_column(String(40))  # a code from core/carriers.py
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     shipped_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     subscription: Mapped[Subscription] = relationship()
     edition: Mapped[Edition] = relationship()
+
+    @property
+    def is_shipped(self) -> bool:
+        return self.status is ShipmentStatus.SHIPPED
+
+    @property
+    def carrier_name(self) -> str:
+        carrier = CARRIERS.get(self.carrier or "")
+        return carrier.name if carrier else ""
+
+    @property
+    def tracking_url(self) -> str | None:
+        return tracking_url(self.carrier, self.tracking_number)

@@ -143,11 +143,20 @@ def test_the_webhook_needs_no_csrf_token_but_a_signature(shop):
     assert state(shop, order_id)["status"] is OrderStatus.PAID
 
 
+def test_a_timestamp_a_little_ahead_of_our_clock_is_accepted(shop, client):
+    order_id = placed_order(shop)
+    body, headers = signed(
+        event("checkout.session.completed", session_for(shop, order_id)), timestamp=int(time.time()) + 60
+    )
+    assert client.post(URL, data=body, headers=headers).status_code == 200
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
         pytest.param(lambda payload: signed(payload, secret="whsec_someone_else"), id="wrong-secret"),
         pytest.param(lambda payload: signed(payload, timestamp=int(time.time()) - 600), id="stale-timestamp"),
+        pytest.param(lambda payload: signed(payload, timestamp=int(time.time()) + 3600), id="future-timestamp"),
         pytest.param(lambda payload: (signed(payload)[0], {"Content-Type": "application/json"}), id="no-signature"),
         pytest.param(
             lambda payload: (signed(payload)[0].replace('"paid"', '"PAID"'), signed(payload)[1]),

@@ -12,6 +12,7 @@ never falls through to the order handlers.
 """
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +20,10 @@ import stripe
 
 from .models import ProcessedStripeEvent
 
-SIGNATURE_TOLERANCE_SECONDS = 300  # Stripe's own default: older signed payloads are replays
+# Stripe's own default: a payload signed longer ago is a replay. Stripe's library refuses only
+# the past; a timestamp this far ahead is refused too, so a payload signed "in the future"
+# cannot be replayed for longer.
+SIGNATURE_TOLERANCE_SECONDS = 300
 
 SESSION_EVENT_TYPES = (
     "checkout.session.completed",
@@ -82,12 +86,19 @@ def handler_for(event_type: str) -> Handler | None:
     return HANDLERS.get(event_type)
 
 
+def _signed_at(signature_header: str) -> int:
+    """The t= of a header that verify_header has already parsed and accepted."""
+    return int(dict(part.split("=", 1) for part in signature_header.split(",") if "=" in part)["t"])
+
+
 def verify_event(payload: bytes, signature_header: str | None, secret: str) -> dict:
     """The event, if the payload is signed with `secret`, recent and well formed."""
     if not secret:
         raise InvalidWebhook("STRIPE_WEBHOOK_SECRET is not set")
     try:
         stripe.WebhookSignature.verify_header(payload, signature_header, secret, SIGNATURE_TOLERANCE_SECONDS)
+        if _signed_at(signature_header) > time.time() + SIGNATURE_TOLERANCE_SECONDS:
+            raise InvalidWebhook("signature: the timestamp is in the future")
         event = json.loads(payload)
     except stripe.SignatureVerificationError as error:
         raise InvalidWebhook(f"signature: {error.user_message or error}") from None

@@ -5,6 +5,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from .core.forms import LARGEST_ID
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -47,7 +50,17 @@ def strict_transport_security(config) -> str:
     return value + "; preload" if config["HSTS_PRELOAD"] else value
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number no row can have is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint is registered: routes bind their converters when added.
+    app.url_map.converters["int"] = RowIdConverter
     app.after_request(add_security_headers)
     if hops := app.config.get("PROXY_HOPS"):
         # Trust X-Forwarded-For/Proto/Host from exactly that many proxies, so rate limits

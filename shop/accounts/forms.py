@@ -1,10 +1,10 @@
 """Account forms. Passwords are never echoed back into a re-rendered form."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..core.addresses import PostalAddress
+from ..core.forms import ShopForm
 from ..shipping.forms import strip
 from .passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -18,7 +18,7 @@ EMAIL = [
 NEW_PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A few unrelated words are easy to remember and hard to guess."
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(ShopForm):
     name = StringField("Your name", validators=[Optional(), Length(max=120)])
     email = EmailField("Email address", validators=EMAIL, filters=[strip])
     password = PasswordField(
@@ -31,17 +31,17 @@ class RegisterForm(FlaskForm):
     order_token = HiddenField()
 
 
-class SignInForm(FlaskForm):
+class SignInForm(ShopForm):
     email = EmailField("Email address", validators=EMAIL, filters=[strip])
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
     remember = BooleanField("Keep me signed in on this device for 30 days")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(ShopForm):
     email = EmailField("Email address", validators=EMAIL, filters=[strip])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(ShopForm):
     password = PasswordField(
         "New password",
         validators=[DataRequired("Choose a new password."), Length(max=MAX_LENGTH)],
@@ -49,7 +49,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(ShopForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
     new_password = PasswordField(
         "New password",
@@ -58,21 +58,21 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(ShopForm):
     new_email = EmailField("New email address", validators=EMAIL, filters=[strip])
     password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ShopForm):
     """A button that POSTs (confirm a link, sign out, delete an address, pause a box): the
     CSRF token only."""
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(ShopForm):
     password = PasswordField("Your password", validators=[DataRequired("Enter your password to delete your account.")])
 
 
-class AddressForm(FlaskForm):
+class AddressForm(ShopForm):
     name = StringField(
         "Full name", validators=[DataRequired("Enter the name of the person receiving the parcel."), Length(max=120)]
     )

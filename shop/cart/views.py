@@ -1,18 +1,20 @@
 """/cart: add from a product page, change quantities, remove lines. Thin: form → service → redirect."""
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from ..checkout import operations
+from ..core.forms import ShopForm, row_id
 from . import services
 
 bp = Blueprint("cart", __name__)
 
 
-class AddToCartForm(FlaskForm):
-    variant_id = IntegerField("Size", validators=[InputRequired()])
+class AddToCartForm(ShopForm):
+    variant_id = IntegerField(
+        "Size", validators=[InputRequired("Please choose a size."), row_id("That size is not available.")]
+    )
     quantity = IntegerField(
         "Quantity",
         default=1,
@@ -23,7 +25,7 @@ class AddToCartForm(FlaskForm):
     )
 
 
-class QuantityForm(FlaskForm):
+class QuantityForm(ShopForm):
     quantity = IntegerField(
         "Quantity",
         validators=[
@@ -33,7 +35,7 @@ class QuantityForm(FlaskForm):
     )
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(ShopForm):
     pass
 
 
@@ -47,7 +49,7 @@ def _save(items: dict) -> None:
     session.modified = True
 
 
-def _form_errors(form: FlaskForm) -> str:
+def _form_errors(form: ShopForm) -> str:
     if form.errors.get("csrf_token"):
         return "The form expired: please try again."
     return " ".join(message for messages in form.errors.values() for message in messages)

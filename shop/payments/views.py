@@ -5,17 +5,17 @@ are charged to. What is paid for, and what paying does, comes from the area's De
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Regexp, ValidationError
 
+from ..core.forms import ShopForm
 from ..extensions import db
 from . import demo
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 
 
-class DemoCardForm(FlaskForm):
+class DemoCardForm(ShopForm):
     card_number = StringField(
         "Card number",
         validators=[InputRequired("Please enter the card number.")],
@@ -47,7 +47,7 @@ class DemoCardForm(FlaskForm):
             raise ValidationError("This card has expired: use any date in the future.")
 
 
-class CancelForm(FlaskForm):
+class CancelForm(ShopForm):
     pass
 
 

@@ -1,11 +1,11 @@
 """The delivery address as a form: the fields every parcel needs, shared by the cart's
 checkout and the Culture Box (subscribing, gifting, moving house)."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..core.addresses import PostalAddress, postcode_required
+from ..core.forms import ShopForm
 from .services import country_choices
 
 
@@ -13,7 +13,7 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class DeliveryAddressForm(FlaskForm):
+class DeliveryAddressForm(ShopForm):
     class Meta:
         csrf_time_limit = None  # a form left open for hours still submits
 

@@ -8,13 +8,13 @@ someone else's subscription is the same 404 as one that does not exist.
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from ..accounts.access import owned_or_404
 from ..accounts.forms import ConfirmForm
 from ..accounts.services import email_link
 from ..core.addresses import country_name
+from ..core.forms import ShopForm
 from ..core.money import format_money
 from ..extensions import db
 from ..payments import PaymentError
@@ -32,7 +32,7 @@ bp = Blueprint("subscriber", __name__)
 REFUSED = (SubscriptionError, PaymentError)
 
 
-class SkipForm(FlaskForm):
+class SkipForm(ShopForm):
     edition = HiddenField()  # the box the page offered, so a stale page never skips another one
 
 
@@ -46,7 +46,7 @@ def _manage_page(sub: Subscription):
     return redirect(url_for("subscriber.manage", sub_id=sub.id))
 
 
-def _act(sub: Subscription, action, success, form: FlaskForm | None = None):
+def _act(sub: Subscription, action, success, form: ShopForm | None = None):
     """Run one manage.* action from a button; its refusal is flashed on the manage page.
     `success` is the message, or a function of the action's result giving it."""
     if not (form or ConfirmForm()).validate_on_submit():

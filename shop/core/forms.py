@@ -1,0 +1,41 @@
+"""The base of every form the shop shows: text that no person types is refused per field.
+
+A NUL byte cannot be stored in a PostgreSQL text column (the driver raises, and the page would
+fail), and other control characters have no place in a name, an address or a code. Such a
+field gets an error on the re-rendered form, what was typed elsewhere is kept, and no other
+validator (which might query the database with it) runs.
+"""
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms.validators import NumberRange
+
+# The largest id an INTEGER column holds on PostgreSQL: a bigger number from a request is not a
+# row, and asking the database for it fails ("integer out of range") instead of finding none.
+LARGEST_ID = 2**31 - 1
+
+
+def row_id(message: str) -> NumberRange:
+    """A validator for an id taken from a form: a positive number a database row could have."""
+    return NumberRange(1, LARGEST_ID, message)
+
+
+# C0 controls and DEL, except tab, line feed and carriage return (a textarea's own).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTER_ERROR = "Please remove the invisible control characters from this field."
+
+
+def has_control_characters(value) -> bool:
+    values = value if isinstance(value, list | tuple) else [value]
+    return any(isinstance(item, str) and CONTROL_CHARACTERS.search(item) for item in values)
+
+
+class ShopForm(FlaskForm):
+    def validate(self, extra_validators=None) -> bool:
+        unprintable = [field for field in self if has_control_characters(field.raw_data or field.data)]
+        if not unprintable:
+            return super().validate(extra_validators)
+        for field in self:
+            field.errors = [CONTROL_CHARACTER_ERROR] if field in unprintable else []
+        return False

@@ -99,3 +99,59 @@ def test_twenty_buyers_for_the_last_five_units(seeded, database_url):
     assert outcomes.count("sold out") == BUYERS - UNITS
     assert final_stock == 0
     assert lowest_seen[0] >= 0
+
+
+CHECKOUTS = 10
+
+
+def test_ten_parallel_checkouts_by_one_customer_get_a_once_per_customer_code_once(seeded, real_commits):
+    """The same email presses Pay in ten tabs at once with a code allowed once per customer."""
+    from shop.discounts import services as discounts
+    from shop.discounts.models import DiscountKind, DiscountRedemption
+
+    from .commerce import add_code
+
+    with seeded.app_context():
+        add_code("ONEEACH", DiscountKind.PERCENTAGE, percent_off=10, per_customer_limit=1)
+        drafts = [
+            checkout.draft_order(
+                checkout.price(
+                    cart.load({str(variant("MASK-MIX-7").id): 1}),
+                    details("DE", email="same@example.com", discount_code="ONEEACH"),
+                )
+            )
+            for _ in range(CHECKOUTS)
+        ]
+        db.session.rollback()
+
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(CHECKOUTS)
+
+    def tab(draft) -> None:
+        with seeded.app_context():
+            try:
+                start.wait()
+                orders.place_order(draft)
+                db.session.commit()
+                outcomes.append("placed")
+            except discounts.CodeAlreadyUsed:
+                db.session.rollback()
+                outcomes.append("already used")
+            except BaseException as error:  # noqa: BLE001  (reported below)
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=tab, args=(draft,)) for draft in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert not errors, errors
+    assert outcomes.count("placed") == 1 and outcomes.count("already used") == CHECKOUTS - 1
+    with seeded.app_context():
+        redemptions = db.session.scalar(db.select(db.func.count()).select_from(DiscountRedemption))
+        code = db.session.scalar(db.select(discounts.DiscountCode).where(discounts.DiscountCode.code == "ONEEACH"))
+        assert redemptions == 1 and code.times_used == 1

@@ -3,7 +3,10 @@
 Uses are *reserved when an order is placed*, in the order's own transaction: a
 conditional UPDATE bumps the code's counter only while it is under its total limit (so
 two customers racing for the last use cannot both get it), and a redemption row records
-the order and the customer's email (for the per-customer limit). If the order is
+the order and the customer's email (for the per-customer limit). That UPDATE also locks the
+code's row until the transaction ends, so the per-customer count taken after it sees every
+redemption committed before: one customer's parallel checkouts queue there and only as many
+as the limit allows get the code. If the order is
 cancelled or expires before it is paid, the reservation is released (row deleted,
 counter decremented). A paid, later refunded order keeps its use.
 """
@@ -99,8 +102,9 @@ def discount_amount(discount: DiscountCode, country_code: str, items_pence: int,
 
 
 def reserve(discount: DiscountCode, *, order_id: int, email: str, amount_pence: int) -> None:
-    """Count one use for a placed order, in the caller's transaction. Raises CodeUsedUp
-    if the last use went to someone else in the meantime."""
+    """Count one use for a placed order, in the caller's transaction. Raises CodeUsedUp if the
+    last use went to someone else in the meantime, CodeAlreadyUsed if this customer's other
+    checkout took their last use; either way the caller rolls back."""
     result = db.session.execute(
         update(DiscountCode)
         .where(
@@ -112,6 +116,9 @@ def reserve(discount: DiscountCode, *, order_id: int, email: str, amount_pence: 
     )
     if result.rowcount != 1:
         raise CodeUsedUp(f"Sorry, the code {discount.code} has just been used up.")
+    # Counted after the UPDATE, under its row lock (a new statement, so a fresh snapshot).
+    if discount.per_customer_limit is not None and uses_by(discount, email) >= discount.per_customer_limit:
+        raise CodeAlreadyUsed(f"You have already used the code {discount.code}.")
     db.session.add(
         DiscountRedemption(
             discount_id=discount.id, order_id=order_id, email=email.strip().lower(), amount_pence=amount_pence

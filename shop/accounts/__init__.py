@@ -30,6 +30,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
-    login_manager.user_loader(services.user_by_login_token)
+    login_manager.user_loader(services.user_by_session_token)
 
     app.register_error_handler(RateLimitExceeded, render_rate_limited)

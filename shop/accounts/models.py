@@ -17,17 +17,16 @@ ANONYMISED_EMAIL = "deleted-customer@anonymised.invalid"
 ANONYMISED_LINE = "[removed]"
 
 
-def new_login_token() -> str:
-    return secrets.token_urlsafe(24)
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, db.Model):
     """A customer (or, with is_admin, someone who runs the shop).
 
     `email` is stored normalised (trimmed, lower case), so the unique constraint is
-    case-insensitive on every database. `login_token` is what the session and the
-    "remember me" cookie carry instead of the id: changing or resetting the password
-    gives a new one, which signs every other device out.
+    case-insensitive on every database. The session and the "remember me" cookie carry
+    the token of one of the user's LoginSessions, never the id.
     """
 
     __tablename__ = "user_account"
@@ -36,7 +35,6 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)
     email_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -45,8 +43,15 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", order_by="(Address.is_default.desc(), Address.id)"
     )
 
+    login_sessions: Mapped[list["LoginSession"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    # The LoginSession this request is signed in with (set when it is opened or loaded).
+    session_token = None
+
     def get_id(self) -> str:  # Flask-Login: what the session and remember cookie hold
-        return self.login_token
+        if not self.session_token:
+            raise RuntimeError("Open a login session (accounts.services.open_session) before signing in")
+        return self.session_token
 
     @property
     def email_confirmed(self) -> bool:
@@ -55,6 +60,18 @@ class User(UserMixin, db.Model):
     @property
     def default_address(self) -> "Address | None":
         return next((a for a in self.addresses if a.is_default), None)
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. Signing out deletes its row, so a copy of its cookie taken
+    before is worth nothing after; "sign out everywhere" and a new password delete them all."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")
 
 
 class Address(AddressColumns, db.Model):

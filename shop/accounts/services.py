@@ -7,14 +7,14 @@ from datetime import datetime
 
 from blinker import Namespace
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ..core.addresses import PostalAddress, country_name, is_country
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import send_email
 from . import tokens
-from .models import Address, User, new_login_token
+from .models import Address, LoginSession, User
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
 # Accounts sit below the areas that hold a customer's data (orders, subscriptions): they
@@ -184,10 +184,38 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def user_by_login_token(token: str) -> User | None:
+# ---- login sessions: one row per signed-in browser ----------------------------------------
+
+
+def open_session(user: User) -> str:
+    """A new login session for the user; its token goes in the cookie (User.get_id)."""
+    login = LoginSession(user=user)
+    db.session.add(login)
+    db.session.flush()
+    user.session_token = login.token
+    return login.token
+
+
+def user_by_session_token(token: str) -> User | None:
+    """Flask-Login's user loader: the user of an open login session, or None once it is closed."""
     if not token:
         return None
-    return db.session.scalar(select(User).where(User.login_token == token))
+    user = db.session.scalar(select(User).join(LoginSession).where(LoginSession.token == token))
+    if user is not None:
+        user.session_token = token
+    return user
+
+
+def close_session(token: str | None) -> None:
+    """Sign one browser out, on the server: its cookie no longer signs anyone in."""
+    if token:
+        db.session.execute(delete(LoginSession).where(LoginSession.token == token))
+
+
+def close_all_sessions(user: User) -> None:
+    """Sign the user out of every browser and remembered device."""
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.session.expire(user, ["login_sessions"])
 
 
 # ---- password reset and change ---------------------------------------------------------
@@ -241,7 +269,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Use
 
 def _set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
-    user.login_token = new_login_token()  # signs out every other session and remembered device
+    close_all_sessions(user)  # every other browser and remembered device is signed out
 
 
 # ---- email change ----------------------------------------------------------------------

@@ -62,6 +62,7 @@ def start_session(user, *, remember: bool = False) -> None:
     kept = {key: value for key, value in session.items() if key not in AUTH_SESSION_KEYS}
     session.clear()
     session.update(kept)
+    services.open_session(user)  # flushed: the caller commits
     login_user(user, remember=remember)
 
 
@@ -107,8 +108,8 @@ def register():
             db.session.rollback()
             error = _apply_error(form, exc)
         else:
-            db.session.commit()
             start_session(user)
+            db.session.commit()
             flash(f"Welcome! We've sent a link to {user.email}: open it to confirm your email address.", "success")
             return redirect(target or url_for("accounts.account"))
     return render_template("accounts/register.html", form=form, error=error, next=target)
@@ -133,8 +134,8 @@ def sign_in():
             g.sign_in_failed = True
             error = exc.message
         else:
-            db.session.commit()
             start_session(user, remember=form.remember.data)
+            db.session.commit()
             flash("You're signed in. Welcome back!", "success")
             return redirect(target or url_for("accounts.account"))
     return render_template("accounts/sign_in.html", form=form, error=error, next=target)
@@ -144,11 +145,30 @@ def sign_in():
 def sign_out():
     form = ConfirmForm()
     if form.validate_on_submit():
-        logout_user()
-        # A shared computer must not keep anything of the last person: the session goes whole.
-        session.clear()
+        if current_user.is_authenticated:
+            services.close_session(current_user.session_token)
+            db.session.commit()
+        _end_browser_session()
         flash("You're signed out.", "info")
     return redirect(url_for("pages.home"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.close_all_sessions(_me())
+        db.session.commit()
+        _end_browser_session()
+        flash("You're signed out on every device, this one included.", "info")
+    return redirect(url_for("pages.home"))
+
+
+def _end_browser_session() -> None:
+    logout_user()
+    # A shared computer must not keep anything of the last person: the session goes whole.
+    session.clear()
 
 
 # ---- email confirmation ------------------------------------------------------------------
@@ -229,8 +249,8 @@ def reset_password(token: str):
             db.session.rollback()
             error = _apply_error(form, exc)
         else:
-            db.session.commit()
             start_session(user)
+            db.session.commit()
             flash("Your password is changed and you're signed in.", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/reset_password.html", form=form, error=error)
@@ -347,11 +367,11 @@ def change_password():
             db.session.rollback()
             error = _apply_error(form, exc)
         else:
-            db.session.commit()
-            # The login token changed: other devices are signed out, not this one (and if this
-            # device was remembered, it gets a new remember cookie).
+            # Every login session was closed: other devices are signed out, this one gets a new
+            # session (and, if it was remembered, a new remember cookie).
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             start_session(user, remember=remembered)
+            db.session.commit()
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form, error=error)
@@ -417,8 +437,7 @@ def delete_account():
             error = _apply_error(form, exc)
         else:
             db.session.commit()
-            logout_user()
-            session.clear()
+            _end_browser_session()
             flash("Your account and personal details are deleted. Thank you for shopping with us.", "success")
             return redirect(url_for("pages.home"))
     return render_template("accounts/delete_account.html", form=form, error=error)

@@ -2,7 +2,7 @@
 
 OWNED lists them all. A route under /account (or in the accounts blueprint) that is in
 neither OWNED nor PUBLIC fails `test_every_account_route_is_listed`, so a new page
-cannot ship without being tried here. Issue 5 adds its subscription URLs to OWNED.
+cannot ship without being tried here. The subscriber's pages are in OWNED too.
 """
 
 from collections.abc import Callable
@@ -55,6 +55,7 @@ OWNED = [
     Owned("accounts.export_data", "GET", lambda w: "/account/data", 200, kind="self"),
     Owned("accounts.delete_account", "GET", lambda w: "/account/delete", 200, kind="self"),
     Owned("accounts.resend_confirmation", "POST", lambda w: "/account/confirm-email/resend", 302, kind="self"),
+    Owned("accounts.sign_out_everywhere", "POST", lambda w: "/account/sign-out-everywhere", 302, kind="self"),
     Owned("accounts.address_new", "GET", lambda w: "/account/addresses/new", 200, kind="self"),
     Owned("accounts.address_edit", "GET", lambda w: f"/account/addresses/{w['address']}/edit", 200),
     Owned(

@@ -5,7 +5,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from shop import create_app
-from shop.accounts.models import User
+from shop.accounts.models import LoginSession, User
 from shop.accounts.services import SIGN_IN_FAILED
 from shop.extensions import db
 
@@ -149,7 +149,7 @@ def test_session_is_renewed_on_sign_in_and_keeps_the_cart(app, client):
         assert session["checkout"] == {"country": "KR"}
         assert session.get("csrf_token") != "planted-by-an-attacker"
         with app.app_context():
-            assert session["_user_id"] == db.session.scalar(select(User.login_token))
+            assert session["_user_id"] == db.session.scalar(select(LoginSession.token))
 
 
 def test_sign_out_forgets_the_whole_session(app, client):

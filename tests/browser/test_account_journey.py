@@ -63,7 +63,7 @@ def test_register_add_an_address_and_see_it_in_the_account(page, live_server, re
     assert_accessible(page)
     snapshot(page, request, "account")
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(live_server + "/")
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")).to_be_visible()
 

@@ -4,7 +4,7 @@ A row per signed-in browser replaces the per-user login token; everyone signed i
 this migration signs in again once.
 
 Revision ID: be5413bf7a6e
-Revises: 80aee1d4d436
+Revises: 6084ec116a26
 Create Date: 2026-11-30 07:00:29.664405
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "be5413bf7a6e"
-down_revision = "80aee1d4d436"
+down_revision = "6084ec116a26"
 branch_labels = None
 depends_on = None
 

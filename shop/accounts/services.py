@@ -147,6 +147,23 @@ def register(email: str, password: str, *, name: str = "", order_number: str = "
     return user
 
 
+def tell_owner_of_registration_attempt(email: str) -> None:
+    """Someone tried to create an account with an email that has one. The page says the same
+    as for a new account (nobody learns which emails are customers'); the owner is told here,
+    with the way back in."""
+    user = user_by_email(email)
+    if user is None:
+        return
+    send_email(
+        user.email,
+        "You already have an account with us",
+        "account_exists",
+        user=user,
+        sign_in_link=email_link("accounts.sign_in"),
+        reset_link=email_link("accounts.forgot_password"),
+    )
+
+
 def send_confirmation(user: User) -> None:
     token = tokens.make("confirm", {"u": user.id, "e": user.email})
     send_email(

@@ -30,6 +30,10 @@ bp = Blueprint("accounts", __name__)
 
 # Session keys that belong to the signed-in identity; everything else (the cart, the
 # checkout in progress, flashes) is the visitor's and survives signing in.
+# Who registered in this browser, and where they were going: the confirmation link opened
+# here signs them in and takes them on.
+REGISTERED_KEY = "registered_email"
+REGISTERED_NEXT_KEY = "registered_next"
 AUTH_SESSION_KEYS = {"_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "csrf_token"}
 
 
@@ -96,23 +100,40 @@ def register():
         form.order_token.data = request.args.get("token", "")
     error = None
     if form.validate_on_submit():
+        refused = None
         try:
-            user = services.register(
+            services.register(
                 form.email.data,
                 form.password.data,
                 name=form.name.data or "",
                 order_number=form.order.data or "",
                 order_token=form.order_token.data or "",
             )
+        except services.EmailTaken:
+            # The same answer as for a new account: the page never tells whose email has one.
+            db.session.rollback()
+            services.tell_owner_of_registration_attempt(form.email.data)
         except services.AccountError as exc:
             db.session.rollback()
-            error = _apply_error(form, exc)
+            refused = exc
+        if refused is not None:
+            error = _apply_error(form, refused)
         else:
-            start_session(user)
             db.session.commit()
-            flash(f"Welcome! We've sent a link to {user.email}: open it to confirm your email address.", "success")
-            return redirect(target or url_for("accounts.account"))
+            session[REGISTERED_KEY] = services.normalise_email(form.email.data)
+            session[REGISTERED_NEXT_KEY] = target
+            return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form, error=error, next=target)
+
+
+@bp.get("/account/register/check-email")
+def check_email():
+    """After registering: open the link we sent. A new account is signed in once its email
+    is confirmed, so the page is the same whether or not the email already had an account."""
+    email = session.get(REGISTERED_KEY)
+    if not email:
+        return redirect(url_for("accounts.register"))
+    return render_template("accounts/check_email.html", email=email)
 
 
 @bp.route("/account/sign-in", methods=["GET", "POST"])
@@ -194,8 +215,16 @@ def _confirm_link(token: str, confirm, *, heading: str, button: str, done: str):
         except services.LinkInvalid as exc:
             db.session.rollback()
             return render_template("accounts/link_invalid.html", message=exc.message), 400
+        # Confirmed in the browser that registered (it typed the password): sign in there and
+        # carry on where registering began. Anywhere else, signing in is the next step.
+        registered_here = not current_user.is_authenticated and session.get(REGISTERED_KEY) == user.email
+        if registered_here:
+            start_session(user)
         db.session.commit()
         flash(done.format(email=user.email), "success")
+        if registered_here:
+            session.pop(REGISTERED_KEY, None)
+            return redirect(_safe_next(session.pop(REGISTERED_NEXT_KEY, None)) or url_for("accounts.account"))
         return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
     return render_template("accounts/confirm.html", form=form, heading=heading, button=button)
 

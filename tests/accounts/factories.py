@@ -67,3 +67,10 @@ def link_in(message) -> str:
     match = re.search(r"http://localhost(/\S+)", text)
     assert match, f"no link in: {text}"
     return match.group(1)
+
+
+def confirm_registration(app: Flask, client, email: str):
+    """Open the confirmation link the shop emailed after registering, in the same browser,
+    which signs the new customer in; returns the response (a redirect onwards)."""
+    [message] = emails_to(app, email, "Confirm your email")
+    return client.post(link_in(message))

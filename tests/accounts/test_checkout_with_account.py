@@ -7,7 +7,7 @@ from shop.extensions import db
 from shop.orders.models import Order
 
 from ..commerce import variant
-from .factories import PASSWORD, make_address, make_user, sign_in
+from .factories import PASSWORD, confirm_registration, make_address, make_user, sign_in
 
 GERMAN = {
     "email": "jana@example.com",
@@ -95,6 +95,7 @@ def test_the_confirmation_page_offers_an_account_with_the_email_filled_in(seeded
         "/account/register",
         data={"email": "jana@example.com", "password": PASSWORD, "order": number, "order_token": token},
     )
+    confirm_registration(seeded, client, "jana@example.com")
     assert f"Order {number}" in client.get("/account").text
 
 

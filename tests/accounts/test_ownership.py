@@ -18,6 +18,7 @@ from .test_orders_in_account import make_order
 # Pages anyone may open: they act on the visitor's own session or on a signed token.
 PUBLIC = {
     "accounts.register",
+    "accounts.check_email",
     "accounts.sign_in",
     "accounts.sign_out",
     "accounts.forgot_password",

@@ -9,7 +9,7 @@ from shop.accounts.models import LoginSession, User
 from shop.accounts.services import SIGN_IN_FAILED
 from shop.extensions import db
 
-from .factories import PASSWORD, emails_to, make_user, sign_in
+from .factories import PASSWORD, confirm_registration, emails_to, make_user, sign_in
 
 
 def count_users() -> int:
@@ -22,33 +22,50 @@ def register(client, **overrides):
     return client.post("/account/register", data=data)
 
 
-def test_register_creates_a_signed_in_unconfirmed_account_and_emails_a_link(app, client):
+def test_register_creates_an_unconfirmed_account_whose_emailed_link_signs_in_here(app, client):
     response = register(client)
-    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert response.status_code == 302 and response.headers["Location"] == "/account/register/check-email"
+    page = client.get(response.headers["Location"]).text
+    assert "Check your email" in page and "min-ji@example.com" in page
+    assert client.get("/account").status_code == 302  # not signed in until the email is proven
     with app.app_context():
         user = db.session.scalar(select(User))
         assert user.email == "min-ji@example.com"  # stored normalised
         assert user.password_hash.startswith("$argon2id$")
         assert PASSWORD not in user.password_hash
         assert user.email_confirmed_at is None and user.is_admin is False
+    assert confirm_registration(app, client, "min-ji@example.com").headers["Location"] == "/account"
     page = client.get("/account")
     assert page.status_code == 200
     assert "Signed in as <strong>min-ji@example.com</strong>" in page.text
-    assert "Please confirm your email address" in page.text
-    assert len(emails_to(app, "min-ji@example.com", "Confirm your email")) == 1
+    assert "Please confirm your email address" not in page.text
+
+
+def test_the_link_opened_in_another_browser_confirms_but_asks_to_sign_in(app, client):
+    register(client)
+    elsewhere = app.test_client()
+    response = confirm_registration(app, elsewhere, "min-ji@example.com")
+    assert response.headers["Location"] == "/account/sign-in"
+    assert elsewhere.get("/account").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User)).email_confirmed_at is not None
 
 
 @pytest.mark.parametrize("email", ["min-ji@example.com", "MIN-JI@EXAMPLE.COM", "  Min-ji@example.com "])
-def test_register_refuses_an_email_already_used_in_any_case(app, client, email):
+def test_an_email_that_has_an_account_gets_the_same_answer_and_its_owner_an_email(app, client, email):
     with app.app_context():
         make_user("min-ji@example.com")
-    response = register(client, email=email)
-    assert response.status_code == 200
-    assert "An account with this email already exists" in response.text
-    assert 'value="Min-ji Kim"' in response.text  # typed data kept
-    assert PASSWORD not in response.text  # passwords are never echoed back
+    existing = register(client, email=email)
+    new = register(app.test_client(), email="someone-new@example.com")
+    assert existing.status_code == new.status_code == 302
+    assert existing.headers["Location"] == new.headers["Location"] == "/account/register/check-email"
+    assert "already" not in client.get(existing.headers["Location"]).text.replace("If you already have", "")
+    [notice] = emails_to(app, "min-ji@example.com", "You already have an account")
+    body = notice.get_body(preferencelist=("plain",)).get_content()
+    assert "/account/sign-in" in body and "/account/forgot-password" in body
+    assert emails_to(app, "min-ji@example.com", "Confirm your email") == []
     with app.app_context():
-        assert count_users() == 1
+        assert count_users() == 2  # the existing one and someone-new
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from ..accounts.factories import emails_to, link_in
 from .conftest import assert_accessible, snapshot
 
 pytestmark = pytest.mark.browser
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 
 
-def test_register_add_an_address_and_see_it_in_the_account(page, live_server, request):
+def test_register_add_an_address_and_see_it_in_the_account(page, live_server, app, request):
     page.goto(live_server + "/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
@@ -39,9 +40,15 @@ def test_register_add_an_address_and_see_it_in_the_account(page, live_server, re
     page.get_by_label("Choose a password").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
 
+    # The same answer whoever owns the email: the emailed link, opened here, signs in.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert_accessible(page)
+    [message] = emails_to(app, "min-ji@example.com", "Confirm your email")
+    page.goto(live_server + link_in(message))
+    page.get_by_role("button", name="Confirm my email address").click()
     expect(page).to_have_url(live_server + "/account")
     expect(page.get_by_role("heading", level=1)).to_have_text("My account")
-    expect(page.get_by_text("Please confirm your email address.")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("min-ji@example.com is confirmed")
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Account")).to_be_visible()
     assert_accessible(page)
 
@@ -68,7 +75,7 @@ def test_register_add_an_address_and_see_it_in_the_account(page, live_server, re
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")).to_be_visible()
 
 
-def test_guest_order_then_create_an_account_and_find_the_order(page, live_server, request):
+def test_guest_order_then_create_an_account_and_find_the_order(page, live_server, app, request):
     """A guest buys with the demo gateway, creates an account from the confirmation page
     (email already filled in) and finds the order in /account."""
     page.goto(live_server + "/products/magazine-issue-1-hallyu")
@@ -104,6 +111,10 @@ def test_guest_order_then_create_an_account_and_find_the_order(page, live_server
     assert_accessible(page)
     page.get_by_label("Choose a password").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    [message] = emails_to(app, "ji-woo@example.com", "Confirm your email")
+    page.goto(live_server + link_in(message))
+    page.get_by_role("button", name="Confirm my email address").click()
 
     expect(page).to_have_url(live_server + "/account")
     orders = page.locator("#orders")

@@ -13,6 +13,7 @@ from shop.extensions import db
 from shop.subscriptions import box_run
 from shop.subscriptions.models import Edition, Shipment, Subscription
 
+from ..accounts.factories import emails_to, link_in
 from .conftest import assert_accessible, snapshot
 
 pytestmark = pytest.mark.browser
@@ -36,6 +37,10 @@ def test_subscribe_to_canada_then_skip_the_next_box(page, live_server, app, requ
         page.get_by_label("Email address").fill("ji-woo@example.com")
         page.get_by_label("Choose a password").fill(PASSWORD)
         page.get_by_role("button", name="Create my account").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+        [message] = emails_to(app, "ji-woo@example.com", "Confirm your email")
+        page.goto(live_server + link_in(message))
+        page.get_by_role("button", name="Confirm my email address").click()
 
         expect(page.get_by_role("heading", level=1)).to_have_text("Subscribe to the Culture Box")
         expect(page.get_by_label("Monthly")).to_be_checked()

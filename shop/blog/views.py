@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, current_app, render_template, request
 
+from ..core.forms import page_number
 from ..extensions import db
 from . import services
 from .markdown import render_markdown
@@ -10,7 +11,7 @@ bp = Blueprint("blog", __name__)
 
 @bp.get("/blog")
 def index():
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=page_number)
     posts = services.published_page(page, current_app.config["POSTS_PER_PAGE"])
     return render_template("blog/index.html", posts=posts, tag=None)
 
@@ -18,7 +19,7 @@ def index():
 @bp.get("/blog/tag/<slug>")
 def tag(slug: str):
     found = db.first_or_404(db.select(Tag).filter_by(slug=slug))
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=page_number)
     posts = services.published_page(page, current_app.config["POSTS_PER_PAGE"], tag=found)
     return render_template("blog/index.html", posts=posts, tag=found)
 

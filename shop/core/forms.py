@@ -21,6 +21,15 @@ def row_id(message: str) -> NumberRange:
     return NumberRange(1, LARGEST_ID, message)
 
 
+def page_number(text: str) -> int:
+    """`request.args.get("page", 1, type=page_number)`: a page a list could have, else the
+    default (Flask falls back to it on ValueError). A huge page would overflow the OFFSET."""
+    number = int(text)
+    if not 1 <= number <= 100_000:
+        raise ValueError(text)
+    return number
+
+
 # C0 controls and DEL, except tab, line feed and carriage return (a textarea's own).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_CHARACTER_ERROR = "Please remove the invisible control characters from this field."

@@ -84,6 +84,8 @@ def from_environment(instance_path: str) -> dict:
         # Unpaid orders expire after this (the worker's schedule); unset: 1500 with Stripe (a
         # Checkout Session lives 24 hours), 90 with the demo gateway.
         "ORDERS_EXPIRE_AFTER_MINUTES": int(env.get("ORDERS_EXPIRE_AFTER_MINUTES", "0")) or None,
+        # How many days before a Culture Box renewal its reminder email goes out.
+        "BOX_REMINDER_DAYS": int(env.get("BOX_REMINDER_DAYS", "5")),
     }
 
 

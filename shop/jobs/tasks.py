@@ -6,6 +6,7 @@ runs in its own app context and commits once; only the worker imports this modul
 | every minute      | hand over again the jobs the queue lost |
 | every 10 minutes  | expire unpaid orders (`flask orders expire-stale`), see expire_after_minutes |
 | daily at 09:05    | demo gateway only: take the Culture Box renewals due today (`flask box demo-renew`) |
+| daily at 10:00    | remind Culture Box subscribers of a renewal due within BOX_REMINDER_DAYS (prepaid terms, new prices) |
 | daily at 03:30    | delete the jobs done more than JOBS_KEEP_DONE_DAYS ago |
 """
 
@@ -20,7 +21,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..orders import services as orders
 from ..payments import demo
-from ..subscriptions import demo_sales
+from ..subscriptions import demo_sales, reminders
 from . import runner
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,20 @@ def take_demo_renewals(on: date | None = None) -> demo_sales.RenewalReport | Non
     return report
 
 
+def remind_renewals() -> list[int]:
+    """Every gateway: the reminder is the shop's, whoever takes the payment."""
+    sent = reminders.send_due(days=current_app.config["BOX_REMINDER_DAYS"])
+    db.session.commit()
+    if sent:
+        log.info("Renewal reminders sent: %s", len(sent))
+    return sent
+
+
 SCHEDULE: list[tuple[str, crontab, Callable]] = [
     ("redispatch_lost_jobs", crontab(minute="*"), redispatch_lost_jobs),
     ("expire_stale_orders", crontab(minute="*/10"), expire_stale_orders),
     ("take_demo_renewals", crontab(minute="5", hour="9"), take_demo_renewals),
+    ("remind_renewals", crontab(minute="0", hour="10"), remind_renewals),
     ("prune_done_jobs", crontab(minute="30", hour="3"), prune_done_jobs),
 ]
 

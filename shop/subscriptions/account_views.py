@@ -1,12 +1,13 @@
-"""The subscriber's own pages in their account: see a subscription, skip the next box, pause
-and resume, move house, cancel at the end of the paid period, fix the card.
+"""The subscriber's own pages in their account: see a subscription, skip the next box (and
+undo it), pause and resume, move house, cancel at the end of the paid period, fix the card,
+print a payment's receipt.
 
 Thin views: form → manage.* (which tells the payment provider) → one commit, or a rollback
 when it refuses → flash → redirect. Every URL loads the subscription with owned_or_404, so
 someone else's subscription is the same 404 as one that does not exist.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from wtforms import HiddenField
 
@@ -22,7 +23,7 @@ from ..shipping.forms import DeliveryAddressForm
 from . import lifecycle
 from . import manage as actions
 from .lifecycle import SubscriptionError
-from .models import Subscription
+from .models import PaidPeriod, Subscription
 from .overview import overview
 
 # The subscriber's own pages under /account/subscriptions: a blueprint of their own
@@ -82,6 +83,31 @@ def skip(sub_id: int):
         return f"Done: you'll skip the {edition.month:%B %Y} box.{later}"
 
     return _act(sub, lambda s: actions.skip_next_box(s, offered=form.edition.data or ""), skipped, form)
+
+
+@bp.post("/account/subscriptions/<int:sub_id>/skip/undo")
+@login_required
+def undo_skip(sub_id: int):
+    sub = owned_or_404(Subscription, sub_id)
+    form = SkipForm()
+
+    def undone(edition) -> str:
+        return f"Done: the {edition.month:%B %Y} box is back on, and will be sent to you."
+
+    return _act(sub, lambda s: actions.undo_skip(s, form.edition.data or ""), undone, form)
+
+
+@bp.get("/account/subscriptions/<int:sub_id>/payments/<int:period_id>")
+@login_required
+def receipt(sub_id: int, period_id: int):
+    """One payment's receipt, to print or keep: what it paid for, its VAT."""
+    sub = owned_or_404(Subscription, sub_id)
+    period = db.session.get(PaidPeriod, period_id)
+    if period is None or period.subscription_id != sub.id:
+        abort(404)
+    return render_template(
+        "subscriptions/receipt.html", sub=sub, period=period, boxes=lifecycle.boxes_bought(sub, period)
+    )
 
 
 @bp.post("/account/subscriptions/<int:sub_id>/pause")

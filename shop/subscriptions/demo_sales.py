@@ -38,8 +38,9 @@ def _charge(sub: Subscription, paid_at: datetime) -> bool:
     """Take one renewal at `paid_at` from the subscriber's saved demo card."""
     if not demo.renewal_pays(sub.provider_customer_id):
         return not lifecycle.mark_arrears(sub, actor=ACTOR, reason="renewal declined (demo card ending 0341)")
+    recovered = sub.status is S.ARREARS
     month = lifecycle.month_for_payment(sub, paid_at)
-    lifecycle.record_payment(
+    period = lifecycle.record_payment(
         sub,
         reference=f"demo_renewal_{sub.id}_{month:%Y-%m}",
         first_month=month,
@@ -47,6 +48,8 @@ def _charge(sub: Subscription, paid_at: datetime) -> bool:
         actor=ACTOR,
         paid_at=paid_at,
     )
+    if period is not None:
+        emails.send_payment_receipt(sub.id, period, recovered=recovered)
     return True
 
 
@@ -121,6 +124,7 @@ class CardUpdate:
         sub = db.session.get(Subscription, subject_id)
         sub.provider_customer_id = demo.customer_reference(card)
         lifecycle.record(sub, "card", actor="customer", detail=f"demo card ending {card[-4:]}")
+        emails.send_card_updated(sub.id, card_hint=f"ending {card[-4:]}")
         if sub.status is not S.ARREARS:
             return False
         _charge(sub, now or utcnow())

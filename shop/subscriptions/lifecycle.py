@@ -18,6 +18,7 @@ from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
 from .models import Edition, PaidPeriod, Shipment, Skip, Subscription, SubscriptionEvent
 from .models import SubscriptionStatus as S
+from .pricing import split_payment
 from .services import first_box_month
 
 ALLOWED_MOVES: dict[S, set[S]] = {
@@ -122,12 +123,18 @@ def record_payment(
     last_month = first_month
     for _ in range(sub.plan.months - 1):
         last_month = _not_skipped(add_months(last_month, 1), skipped)
+    split = split_payment(sub, amount_pence)
     period = PaidPeriod(
         subscription=sub,
         reference=reference,
         first_month=first_month,
         last_month=last_month,
         amount_pence=amount_pence,
+        box_pence=split.box_pence,
+        shipping_pence=split.shipping_pence,
+        vat_pence=split.vat_pence,
+        vat_removed_pence=split.vat_removed_pence,
+        vat_treatment=split.treatment,
         paid_at=paid_at or utcnow(),
     )
     db.session.add(period)
@@ -195,6 +202,17 @@ def paid_months(sub: Subscription) -> list[date]:
     return months
 
 
+def boxes_bought(sub: Subscription, period: PaidPeriod) -> list[date]:
+    """The boxes one payment pays for: its months, less the ones skipped."""
+    skipped = skipped_months(sub)
+    months, month = [], period.first_month
+    while month <= period.last_month:
+        if month not in skipped:
+            months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
 def shipped_months(sub: Subscription) -> set[date]:
     query = (
         select(Edition.month)
@@ -235,6 +253,32 @@ def skip(sub: Subscription, edition: Edition, *, actor: str, now: datetime | Non
     record(sub, "skip", actor=actor, detail=edition.code)
     db.session.flush()
     return row
+
+
+def unskip(sub: Subscription, edition: Edition, *, actor: str, now: datetime | None = None) -> None:
+    """Take a skip back until the box's cutoff: the exact reverse of skip(), so the paid
+    periods it moved a month later move back and the box is sent after all."""
+    now = now or utcnow()
+    row = db.session.scalar(select(Skip).filter_by(subscription_id=sub.id, edition_id=edition.id))
+    if row is None:
+        raise SubscriptionError(f"The {edition.month:%B %Y} box is not skipped.")
+    if sub.status is S.ENDED:
+        raise SubscriptionError("This subscription has ended.")
+    if now > edition.cutoff_at:
+        raise SubscriptionError(
+            f"The {edition.month:%B} box has passed its cutoff, so the skip can no longer be undone."
+        )
+    if edition.month in shipped_months(sub):
+        raise SubscriptionError(f"The {edition.month:%B} box is already being packed.")
+    for period in sub.periods:
+        if period.first_month > edition.month:
+            period.first_month = add_months(period.first_month, -1)
+            period.last_month = add_months(period.last_month, -1)
+        elif period.last_month >= edition.month:
+            period.last_month = add_months(period.last_month, -1)
+    db.session.delete(row)
+    record(sub, "unskip", actor=actor, detail=edition.code)
+    db.session.flush()
 
 
 def pause(sub: Subscription, *, actor: str) -> None:

@@ -1,8 +1,10 @@
-"""What a subscriber does from their account: skip a box, pause, resume, move house,
-cancel, fix the card.
+"""What a subscriber does from their account: skip a box (and undo it), pause, resume,
+move house, cancel, fix the card. The back office calls the same functions.
 
 Each is one service call: the shop's own change (lifecycle, which writes the event row,
-flushed), then the payment provider told through the gateway. Nothing here commits: the
+flushed), then the payment provider told through the gateway, then the email that tells
+the subscriber (a job in the same transaction). `actor` says who acted: ACTOR (the
+subscriber, "you" in the email) or anyone else (the shop: "we"). Nothing here commits: the
 view commits once, or rolls back on SubscriptionError or PaymentError, so if the provider
 refuses or cannot be reached the shop's change is undone too. The provider is told in the
 request, not by a job, because the subscriber needs its answer (docs/architecture.md).
@@ -20,7 +22,7 @@ from ..extensions import db
 from ..payments import get_gateway
 from ..shipping import services as shipping
 from ..templating import london_datetime
-from . import box_run, lifecycle
+from . import box_run, emails, lifecycle
 from .lifecycle import SubscriptionError
 from .models import Edition, Skip, Subscription
 from .models import SubscriptionStatus as S
@@ -29,6 +31,11 @@ from .services import first_box_month
 
 ACTOR = "customer"
 NOTHING_TO_SKIP = "There is no upcoming box you can skip just now."
+
+
+def by_shop(actor: str) -> bool:
+    """Whether the email says the shop made the change ("we") rather than the subscriber."""
+    return actor != ACTOR
 
 
 def _tell_provider_next_renewal(sub: Subscription, now: datetime) -> None:
@@ -69,6 +76,23 @@ def skip_next_box(
         raise SubscriptionError(NOTHING_TO_SKIP)
     lifecycle.skip(sub, edition, actor=actor, now=now)
     _tell_provider_next_renewal(sub, now)
+    emails.send_skipped(sub.id, edition, by_shop=by_shop(actor))
+    return edition
+
+
+def undo_skip(sub: Subscription, code: str, *, now: datetime | None = None, actor: str = ACTOR) -> Edition:
+    """Take back the skip of the box of edition `code` ("2027-02"), until its cutoff: the
+    box is sent after all, the paid boxes move back, and the next renewal with them."""
+    now = now or utcnow()
+    try:
+        edition = box_run.edition_by_code(code)
+    except box_run.BoxRunError:
+        edition = None
+    if edition is None:
+        raise SubscriptionError("That box is not skipped.")
+    lifecycle.unskip(sub, edition, actor=actor, now=now)
+    _tell_provider_next_renewal(sub, now)
+    emails.send_skip_undone(sub.id, edition, by_shop=by_shop(actor))
     return edition
 
 
@@ -92,6 +116,7 @@ def pause(sub: Subscription, *, actor: str = ACTOR) -> None:
         raise SubscriptionError("A gift is paid for already: there is nothing to pause.")
     lifecycle.pause(sub, actor=actor)
     get_gateway().pause(sub)
+    emails.send_paused(sub.id, by_shop=by_shop(actor))
 
 
 def resume(sub: Subscription, *, now: datetime | None = None, actor: str = ACTOR) -> None:
@@ -100,6 +125,7 @@ def resume(sub: Subscription, *, now: datetime | None = None, actor: str = ACTOR
     upcoming = lifecycle.next_payment(sub, now)
     if upcoming is not None:
         get_gateway().resume(sub, upcoming.due_at)
+    emails.send_resumed(sub.id, by_shop=by_shop(actor))
 
 
 def requote(sub: Subscription, country_code: str) -> BoxQuote:
@@ -122,6 +148,7 @@ def change_address(sub: Subscription, address: PostalAddress, *, actor: str = AC
             "This gift's shipping was paid for its original destination. To send it to another "
             "region, please contact us."
         )
+    old_address = sub.postal_address
     before = f"{sub.ship_city}, {sub.ship_country}"
     sub.postal_address = address
     lifecycle.record(sub, "address", actor=actor, detail=f"{before} -> {sub.ship_city}, {sub.ship_country}")
@@ -130,6 +157,9 @@ def change_address(sub: Subscription, address: PostalAddress, *, actor: str = AC
     db.session.flush()
     if sub.plan.renews and new_quote.totals.total_pence != old_quote.totals.total_pence:
         get_gateway().change_amount(sub, new_quote)
+    emails.send_address_changed(
+        sub.id, old_address=old_address, old_price=old_quote, new_price=sold_quote(sub), by_shop=by_shop(actor)
+    )
     return new_quote
 
 
@@ -138,6 +168,7 @@ def cancel(sub: Subscription, *, actor: str = ACTOR) -> None:
     lifecycle.cancel_at_period_end(sub, actor=actor)
     if sub.plan.renews:
         get_gateway().cancel_at_period_end(sub)
+    emails.send_cancelled(sub.id, by_shop=by_shop(actor))
 
 
 def keep(sub: Subscription, *, actor: str = ACTOR) -> None:
@@ -145,6 +176,7 @@ def keep(sub: Subscription, *, actor: str = ACTOR) -> None:
     lifecycle.keep(sub, actor=actor)
     if sub.plan.renews:
         get_gateway().keep_renewing(sub)
+    emails.send_kept(sub.id, by_shop=by_shop(actor))
 
 
 def card_update_url(sub: Subscription, *, return_url: str) -> str:

@@ -137,9 +137,20 @@ class PaidPeriod(db.Model):
     first_month: Mapped[date]
     last_month: Mapped[date]
     amount_pence: Mapped[int]
+    # What the amount was made of, as the subscription was priced when it was paid
+    # (pricing.split_payment): the receipt shows these, whatever the price is later.
+    box_pence: Mapped[int] = mapped_column(default=0, server_default="0")
+    shipping_pence: Mapped[int] = mapped_column(default=0, server_default="0")
+    vat_pence: Mapped[int] = mapped_column(default=0, server_default="0")  # UK VAT included in amount_pence
+    vat_removed_pence: Mapped[int] = mapped_column(default=0, server_default="0")  # export: VAT taken off
+    vat_treatment: Mapped[VatTreatment | None] = mapped_column(enum_by_value(VatTreatment))
     paid_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     subscription: Mapped[Subscription] = relationship(back_populates="periods")
+
+    @property
+    def is_export(self) -> bool:
+        return self.vat_treatment is VatTreatment.EXPORT
 
 
 class Skip(db.Model):

@@ -15,7 +15,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from . import lifecycle, manage
 from .lifecycle import NextPayment, SubscriptionError
-from .models import Edition, PlanKind, Shipment, Subscription
+from .models import Edition, PaidPeriod, PlanKind, Shipment, Subscription
 from .models import SubscriptionStatus as S
 from .pricing import BoxQuote, sold_quote
 
@@ -47,6 +47,19 @@ class Overview:
     shipments: list[Shipment] = field(default_factory=list)  # newest first
     skippable: Edition | None = None
     closed_box: Box | None = None  # the next box, when its cutoff has passed (why it can't be skipped)
+
+    @property
+    def payments(self) -> list[tuple[PaidPeriod, list[date]]]:
+        """Every payment, newest first, with the boxes it bought (for its receipt)."""
+        periods = sorted(self.sub.periods, key=lambda p: (p.paid_at, p.id), reverse=True)
+        return [(p, lifecycle.boxes_bought(self.sub, p)) for p in periods]
+
+    @property
+    def undoable(self) -> list[Box]:
+        """Skipped boxes whose skip can still be taken back (before their cutoff)."""
+        if self.sub.status is S.ENDED:
+            return []
+        return [b for b in self.skipped if b.edition is not None and b.edition.cutoff_at >= self.now]
 
     # -- what it is ---------------------------------------------------------------------
     @property

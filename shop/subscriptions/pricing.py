@@ -73,3 +73,29 @@ def sold_quote(sub: Subscription) -> BoxQuote:
         sub.vat_treatment,
     )
     return BoxQuote(sub.plan, sub.ship_country, sub.shipping_zone_name, sub.first_month, totals)
+
+
+@dataclass(frozen=True)
+class PaymentSplit:
+    box_pence: int
+    shipping_pence: int
+    vat_pence: int
+    vat_removed_pence: int
+    treatment: VatTreatment
+
+
+def split_payment(sub: Subscription, amount_pence: int) -> PaymentSplit:
+    """What `amount_pence` paid for `sub` is made of, by its stored price: exactly that
+    price's figures when it is the full amount, else each figure in proportion (a
+    discounted or prorated payment), the rounding left in the box so the parts add up."""
+    total = sub.total_pence
+    if amount_pence == total or total <= 0:
+        return PaymentSplit(sub.box_pence, sub.shipping_pence, sub.vat_pence, sub.vat_removed_pence, sub.vat_treatment)
+
+    def share(part: int) -> int:
+        return (2 * part * amount_pence + total) // (2 * total)  # half-up, integers only
+
+    shipping = share(sub.shipping_pence)
+    return PaymentSplit(
+        amount_pence - shipping, shipping, share(sub.vat_pence), share(sub.vat_removed_pence), sub.vat_treatment
+    )

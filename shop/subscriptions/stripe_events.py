@@ -9,7 +9,8 @@ log and the transaction are handled there).
 | checkout.session.expired / async_payment_failed (gift) | a subscription still pending payment ends |
 | invoice.paid | a paid period (reference: the invoice id); first payment or renewal by billing_reason |
 | invoice.payment_failed | arrears, and the arrears email with the card link |
-| customer.subscription.updated | a cancellation made in the Customer Portal; status canceled = deleted |
+| customer.subscription.updated | a cancellation (or taking it back) made in the Customer Portal, and its email; a new default card, and its email; status canceled = deleted |
+| customer.updated | a new default card for the customer's invoices (the Customer Portal), and its email |
 | customer.subscription.deleted | ends after the boxes already paid for, or now if there are none |
 
 Every effect is conditional: a paid period's reference is unique (lifecycle.record_payment
@@ -158,6 +159,7 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
                 cancel_subscription_later(sub.provider_subscription_id)
         return "refused: the subscription has ended (flagged for a refund)"
     first = not sub.periods
+    recovered = sub.status is S.ARREARS
     period = lifecycle.record_payment(
         sub,
         reference=reference,
@@ -171,6 +173,8 @@ def _pay(sub: Subscription, *, reference: str, amount_pence: int, paid_at: datet
         return f"no change: payment {reference} already recorded"
     if first:
         emails.send_subscription_confirmation(sub.id)
+    else:
+        emails.send_payment_receipt(sub.id, period, recovered=recovered)
     return f"paid: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}"
 
 
@@ -299,16 +303,53 @@ def subscription_updated(obj: dict, context: WebhookContext) -> str:
         return "ignored: no subscription"
     if obj.get("status") == "canceled":
         return _end_or_wind_down(sub, "Stripe subscription canceled")
+    card = _card_changed(sub, obj, context, "default_payment_method")
     cancelling = bool(obj.get("cancel_at_period_end") or obj.get("cancel_at"))
     if sub.status is S.ENDED or cancelling == sub.cancel_at_period_end:
-        return "no change"
+        return card or "no change"
+    # Made by the subscriber in the Customer Portal: the email says "you".
     if cancelling:
         lifecycle.cancel_at_period_end(sub, actor=ACTOR)
+        emails.send_cancelled(sub.id)
         return "set to end after its paid boxes (cancelled at Stripe)"
     if _older_than_last_cancel(sub, context.event.get("created")):
         return "ignored: older than the cancellation"  # an update from before it, delivered late
     lifecycle.keep(sub, actor=ACTOR)
+    emails.send_kept(sub.id)
     return "cancellation taken back at Stripe"
+
+
+def _card_changed(sub: Subscription, obj: dict, context: WebhookContext, field: str) -> str:
+    """A new default card (the subscriber changed it in the Customer Portal): recorded and
+    emailed. `previous_attributes` names the fields the event changed."""
+    previous = (context.event.get("data") or {}).get("previous_attributes") or {}
+    if field == "default_payment_method":
+        changed = "default_payment_method" in previous and obj.get("default_payment_method")
+    else:  # customer.updated
+        before = previous.get("invoice_settings") or {}
+        changed = "default_payment_method" in before and (obj.get("invoice_settings") or {}).get(
+            "default_payment_method"
+        )
+    if not changed or sub.status is S.ENDED:
+        return ""
+    lifecycle.record(sub, "card", actor=ACTOR, detail=f"new default payment method {changed}")
+    emails.send_card_updated(sub.id)
+    return "card updated"
+
+
+@handles("customer.updated")
+def customer_updated(customer: dict, context: WebhookContext) -> str:
+    """The Customer Portal sets the customer's default card for invoices: tell the
+    subscriber of each running subscription it pays for."""
+    subs = db.session.scalars(
+        select(Subscription).where(
+            Subscription.provider_customer_id == customer.get("id"),
+            Subscription.provider == PROVIDER,
+            Subscription.status != S.ENDED,
+        )
+    ).all()
+    outcomes = [_card_changed(sub, customer, context, "invoice_settings") for sub in subs]
+    return "; ".join(o for o in outcomes if o) or "no change"
 
 
 def _older_than_last_cancel(sub: Subscription, created: int | None) -> bool:

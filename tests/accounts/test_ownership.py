@@ -94,6 +94,16 @@ OWNED += [
         302,
         data=lambda w: {"edition": w["skippable"]},
     ),
+    Owned(
+        "subscriber.undo_skip",
+        "POST",
+        lambda w: f"/account/subscriptions/{w['subscription']}/skip/undo",
+        302,
+        data=lambda w: {"edition": w["skippable"]},
+    ),
+    Owned(
+        "subscriber.receipt", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/payments/{w['period']}", 200
+    ),
     Owned("subscriber.pause", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/pause", 302),
     Owned("subscriber.resume", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/resume", 302),
     Owned("subscriber.cancel", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/cancel", 200),
@@ -164,7 +174,7 @@ def owned_subscription(app, owner) -> dict:
     sub.user_id = owner.id
     db.session.commit()
     skippable = skippable_edition(sub)
-    return {"subscription": sub.id, "skippable": skippable.code if skippable else ""}
+    return {"subscription": sub.id, "skippable": skippable.code if skippable else "", "period": sub.periods[0].id}
 
 
 def request(client, entry: Owned, world: dict):

@@ -18,6 +18,7 @@ from shop.subscriptions.models import Edition, Shipment, Subscription
 from shop.subscriptions.models import SubscriptionStatus as S
 
 from ..accounts.factories import make_user, sign_in
+from ..accounts.factories import outbox as messages
 from ..box_factories import make_edition, make_subscription
 from ..stripe_support import SECRET_KEY, WEBHOOK_SECRET, event, new_id, signed, stripe_object
 from .support import BillingHTTPClient, CheckoutSubscription
@@ -238,7 +239,12 @@ def test_a_renewal_adds_the_next_month_and_the_next_run_ships_it(shop, client, e
         (renewal, next_month, next_month),
     ]
     assert [e[2] for e in after["events"] if e[0] == "paid"][-1].endswith("(subscription_cycle)")
-    assert len(outbox(shop)) == 1  # the welcome only: a renewal sends no welcome
+    # The welcome, then one receipt for the renewal (delivered twice, emailed once), no second welcome
+    subjects = sorted(m["Subject"] for m in outbox(shop))
+    assert subjects == ["Receipt for your Culture Box payment", "Welcome to the Culture Box"]
+    [mail] = [m for m in messages(shop) if m["Subject"].startswith("Receipt")]
+    receipt = mail.get_body(preferencelist=("plain",)).get_content()
+    assert f"The {next_month:%B %Y} box" in receipt
     assert run_box(shop, editions[0]) == {sub_id}
     assert run_box(shop, editions[1]) == {sub_id}
 
@@ -369,6 +375,28 @@ def test_cancelling_in_the_customer_portal_ends_after_the_paid_boxes(shop, clien
     after = state(shop, sub_id)
     assert (after["status"], after["cancel_at_period_end"]) == (S.ACTIVE, True)
     assert [e[0] for e in after["events"]].count("cancel") == 1
+    [mail] = [m for m in messages(shop) if m["Subject"] == "Your Culture Box is cancelled"]  # once, not twice
+    assert "Nothing more will be charged" in mail.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_new_card_in_the_customer_portal_is_emailed_once(shop, client, editions):
+    sub_id, stripe_sub = paid_subscription(shop, client)
+    customer = stripe_object(
+        "customer", id=stripe_sub.customer, invoice_settings={"default_payment_method": new_id("pm")}
+    )
+    changed = event("customer.updated", customer)
+    changed["data"]["previous_attributes"] = {"invoice_settings": {"default_payment_method": None}}
+    body, headers = signed(changed)
+    outcome = client.post(URL, data=body, headers=headers).get_json()["outcome"]
+    body, headers = signed(changed)  # the same event delivered again
+    again = client.post(URL, data=body, headers=headers).get_json()
+    unrelated = deliver(client, "customer.updated", customer)["outcome"]  # no card change: a name, say
+
+    assert outcome == "card updated" and unrelated == "no change"
+    assert again.get("outcome") != "card updated"
+    assert [e[0] for e in state(shop, sub_id)["events"]].count("card") == 1
+    [mail] = [m for m in messages(shop) if m["Subject"] == "Your Culture Box card is updated"]
+    assert "You've updated the card" in mail.get_body(preferencelist=("plain",)).get_content()
 
 
 def test_taking_the_cancellation_back_in_the_portal_keeps_renewing_but_a_late_old_update_does_not(

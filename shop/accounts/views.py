@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db, limiter
 from ..orders.accounts import user_orders
 from ..shipping.services import countries_not_shipped, country_choices
-from ..subscriptions.accounts import user_subscriptions
+from ..subscriptions.accounts import orders_and_payments, user_subscriptions
 from . import services
 from .access import owned_or_404
 from .forms import (
@@ -293,7 +293,7 @@ def reset_password(token: str):
 def account():
     return render_template(
         "accounts/account.html",
-        orders=user_orders(current_user),
+        orders=orders_and_payments(user_orders(current_user), current_user),
         addresses=current_user.addresses,
         subscriptions=user_subscriptions(current_user),
         no_ship=countries_not_shipped(),

@@ -22,6 +22,7 @@ from ..payments import PaymentError
 from ..shipping.forms import DeliveryAddressForm
 from . import lifecycle
 from . import manage as actions
+from .forms import CancelForm
 from .lifecycle import SubscriptionError
 from .models import PaidPeriod, Subscription
 from .overview import overview
@@ -129,12 +130,29 @@ def resume(sub_id: int):
 @bp.route("/account/subscriptions/<int:sub_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(sub_id: int):
+    """Why (optional), then, once, a skip or a pause instead; then the cancellation."""
     sub = owned_or_404(Subscription, sub_id)
-    if request.method == "POST":
-        o = overview(sub)
-        last = f" The {o.last_box.label} box is your last." if o.last_box and not o.last_box_shipped else ""
-        return _act(sub, actions.cancel, f"Cancelled: nothing more will be charged.{last}")
-    return render_template("subscriptions/cancel.html", o=overview(sub), form=ConfirmForm())
+    form = CancelForm()
+    if request.method == "GET":
+        return render_template("subscriptions/cancel.html", o=overview(sub), form=form)
+    if not form.validate_on_submit():
+        return render_template("subscriptions/cancel.html", o=overview(sub), form=form), 422
+    if not form.offer_seen.data:
+        offer = actions.offer_alternatives(sub)
+        if offer is not None:
+            db.session.commit()  # offered once: the offer is recorded
+            return render_template(
+                "subscriptions/cancel_offer.html", o=overview(sub), form=form, offer=offer, skip_form=SkipForm()
+            )
+    o = overview(sub)
+    last = f" The {o.last_box.label} box is your last." if o.last_box and not o.last_box_shipped else ""
+    reason, note = form.reason.data or None, form.note.data or ""
+    return _act(
+        sub,
+        lambda s: actions.cancel(s, reason=reason, note=note),
+        f"Cancelled: nothing more will be charged.{last}",
+        form,
+    )
 
 
 @bp.post("/account/subscriptions/<int:sub_id>/keep")

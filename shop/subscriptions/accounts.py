@@ -1,15 +1,19 @@
-"""Where Culture Box subscriptions meet customer accounts: the account page's list, the
-customer's data download, and what deleting an account does to them (manage.close_account).
+"""Where Culture Box subscriptions meet customer accounts: the account page's list (and its
+payments beside the orders), the customer's data download, and what
+deleting an account does to them (manage.close_account).
 Accounts sit below subscriptions, so `connect()` hooks this area to their signals."""
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..extensions import db
-from . import manage
-from .models import Subscription
+from . import lifecycle, manage
+from .models import PaidPeriod, Subscription
 
 
 def user_subscriptions(user: User) -> list[Subscription]:
@@ -21,6 +25,44 @@ def user_subscriptions(user: User) -> list[Subscription]:
         .options(selectinload(Subscription.plan), selectinload(Subscription.periods))
     )
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class BoxPayment:
+    """One Culture Box payment, for the account's list of orders and payments."""
+
+    period: PaidPeriod
+    subscription: Subscription
+    boxes: list[date]
+
+    @property
+    def paid_at(self) -> datetime:
+        return self.period.paid_at
+
+
+def box_payments(user: User) -> list[BoxPayment]:
+    """Every payment of the customer's subscriptions, newest first."""
+    query = (
+        select(PaidPeriod)
+        .join(PaidPeriod.subscription)
+        .where(Subscription.user_id == user.id)
+        .options(contains_eager(PaidPeriod.subscription).selectinload(Subscription.plan))
+        .order_by(PaidPeriod.paid_at.desc(), PaidPeriod.id.desc())
+    )
+    return [
+        BoxPayment(period, period.subscription, lifecycle.boxes_bought(period.subscription, period))
+        for period in db.session.scalars(query)
+    ]
+
+
+def orders_and_payments(orders: list, user: User) -> list:
+    """The account's orders and box payments in one list, newest first (an order by when it
+    was placed, a payment by when it was taken)."""
+    return sorted(
+        [*orders, *box_payments(user)],
+        key=lambda item: item.paid_at if isinstance(item, BoxPayment) else item.created_at,
+        reverse=True,
+    )
 
 
 def export_subscriptions(user: User) -> list[dict]:

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, insert, literal, select, update
 from ..core.calendar import add_months, billing_at, month_of
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
+from . import address_book
 from .models import Edition, PaidPeriod, Shipment, Skip, Subscription, SubscriptionEvent
 from .models import SubscriptionStatus as S
 from .pricing import split_payment
@@ -140,6 +141,8 @@ def record_payment(
     db.session.add(period)
     detail = f"{reference}: {period.first_month:%Y-%m} to {period.last_month:%Y-%m}" + (f" ({note})" if note else "")
     record(sub, "paid", actor=actor, detail=detail)
+    if sub.status is S.PENDING_PAYMENT:
+        address_book.remember_address(sub)  # the address they subscribed with fills the checkout
     if sub.status in (S.PENDING_PAYMENT, S.ARREARS):
         transition(sub, S.ACTIVE, actor=actor, reason=f"payment {reference}")
     db.session.flush()
@@ -298,13 +301,16 @@ def mark_arrears(sub: Subscription, *, actor: str, reason: str) -> bool:
     return True
 
 
-def cancel_at_period_end(sub: Subscription, *, actor: str) -> None:
+def cancel_at_period_end(sub: Subscription, *, actor: str, reason: str | None = None, note: str = "") -> None:
+    """`reason`: a churn.REASONS code the subscriber chose (optional), `note` their words."""
     if sub.status is S.ENDED:
         raise SubscriptionError("This subscription has already ended.")
     if sub.cancel_at_period_end:
         raise SubscriptionError("This subscription is already set to end after its paid boxes.")
     sub.cancel_at_period_end = True
-    record(sub, "cancel", actor=actor, detail="ends after the last paid box")
+    sub.cancel_reason, sub.cancel_note = reason or None, (note or "").strip()[:300] or None
+    why = f"; reason: {reason}" + (f" ({sub.cancel_note})" if sub.cancel_note else "") if reason else ""
+    record(sub, "cancel", actor=actor, detail=f"ends after the last paid box{why}")
     db.session.flush()
 
 
@@ -315,6 +321,7 @@ def keep(sub: Subscription, *, actor: str) -> None:
     if not sub.cancel_at_period_end:
         raise SubscriptionError("This subscription is not cancelled.")
     sub.cancel_at_period_end = False
+    sub.cancel_reason = sub.cancel_note = None  # no longer a reason anyone left (the event keeps it)
     record(sub, "keep", actor=actor, detail="cancellation taken back")
     db.session.flush()
 

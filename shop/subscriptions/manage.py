@@ -10,6 +10,7 @@ refuses or cannot be reached the shop's change is undone too. The provider is to
 request, not by a job, because the subscriber needs its answer (docs/architecture.md).
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from ..extensions import db
 from ..payments import get_gateway
 from ..shipping import services as shipping
 from ..templating import london_datetime
-from . import box_run, emails, lifecycle
+from . import address_book, box_run, churn, emails, lifecycle
 from .lifecycle import SubscriptionError
 from .models import Edition, Skip, Subscription
 from .models import SubscriptionStatus as S
@@ -154,6 +155,7 @@ def change_address(sub: Subscription, address: PostalAddress, *, actor: str = AC
     lifecycle.record(sub, "address", actor=actor, detail=f"{before} -> {sub.ship_city}, {sub.ship_country}")
     if sub.plan.renews:
         sell_at(sub, new_quote)
+    address_book.remember_address(sub)
     db.session.flush()
     if sub.plan.renews and new_quote.totals.total_pence != old_quote.totals.total_pence:
         get_gateway().change_amount(sub, new_quote)
@@ -163,9 +165,40 @@ def change_address(sub: Subscription, address: PostalAddress, *, actor: str = AC
     return new_quote
 
 
-def cancel(sub: Subscription, *, actor: str = ACTOR) -> None:
-    """End after the boxes already paid for; nothing more is charged."""
-    lifecycle.cancel_at_period_end(sub, actor=actor)
+@dataclass(frozen=True)
+class Alternatives:
+    """What a subscriber about to cancel is offered instead, once: skip the next box, pause."""
+
+    skip: Edition | None
+    pause: bool
+
+
+def alternatives_to_cancelling(sub: Subscription, now: datetime | None = None) -> Alternatives | None:
+    """A skip or a pause to offer instead of cancelling, or None: nothing is possible, or
+    it has been offered before (it is offered once)."""
+    if sub.status is not S.ACTIVE or not sub.plan.renews or sub.cancel_at_period_end:
+        return None
+    if churn.offered_alternatives(sub):
+        return None
+    offer = Alternatives(skip=skippable_edition(sub, now), pause=True)
+    return offer
+
+
+def offer_alternatives(sub: Subscription, now: datetime | None = None) -> Alternatives | None:
+    """Make the offer (recorded, so it is made once), or None if there is none to make."""
+    offer = alternatives_to_cancelling(sub, now)
+    if offer is not None:
+        lifecycle.record(sub, "retention_offer", actor=ACTOR, detail=offer.skip.code if offer.skip else "pause")
+        db.session.flush()
+    return offer
+
+
+def cancel(sub: Subscription, *, actor: str = ACTOR, reason: str | None = None, note: str = "") -> None:
+    """End after the boxes already paid for; nothing more is charged. `reason` (optional) is
+    one of churn.REASONS; `note` says more (for "other")."""
+    if reason is not None and reason not in churn.REASONS:
+        raise SubscriptionError("Please choose one of the reasons, or none.")
+    lifecycle.cancel_at_period_end(sub, actor=actor, reason=reason, note=note if reason == churn.OTHER else "")
     if sub.plan.renews:
         get_gateway().cancel_at_period_end(sub)
     emails.send_cancelled(sub.id, by_shop=by_shop(actor))

@@ -95,6 +95,9 @@ class Subscription(AddressColumns, db.Model):
     first_month: Mapped[date]  # the first edition this subscription gets
     gift_message: Mapped[str | None] = mapped_column(Text)
     cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    # Why they cancelled (churn.REASONS; optional), while the cancellation stands.
+    cancel_reason: Mapped[str | None] = mapped_column(String(40), index=True)
+    cancel_note: Mapped[str | None] = mapped_column(String(300))  # "something else", in their words
     provider: Mapped[str | None] = mapped_column(String(20))  # "stripe" or "demo"
     provider_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     # The payment page of the first payment (a Checkout Session id), until it is paid.

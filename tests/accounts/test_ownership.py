@@ -107,7 +107,13 @@ OWNED += [
     Owned("subscriber.pause", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/pause", 302),
     Owned("subscriber.resume", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/resume", 302),
     Owned("subscriber.cancel", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/cancel", 200),
-    Owned("subscriber.cancel", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/cancel", 302),
+    Owned(
+        "subscriber.cancel",
+        "POST",
+        lambda w: f"/account/subscriptions/{w['subscription']}/cancel",
+        302,
+        data=lambda w: {"offer_seen": "1"},
+    ),
     Owned("subscriber.keep", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/keep", 302),
     Owned("subscriber.address", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/address", 200),
     Owned(

@@ -206,7 +206,20 @@ def test_cancel_confirms_the_last_box_then_the_page_says_it_ends_and_no_next_pay
         assert "the payment of £70.47 on 1 May 2027 won't be taken" in confirm
         with seeded.app_context():
             assert load(sub_id).cancel_at_period_end is False  # the GET changed nothing
-        page = text(client.post(f"/account/subscriptions/{sub_id}/cancel", follow_redirects=True).text)
+        # Once, a skip or a pause is offered instead; nothing is cancelled yet
+        offer = text(client.post(f"/account/subscriptions/{sub_id}/cancel", data={"reason": "too_much"}).text)
+        assert "Would a break do instead?" in offer
+        assert "Skip the February box instead" in offer and "Pause instead" in offer
+        with seeded.app_context():
+            assert load(sub_id).cancel_at_period_end is False
+        assert gateway.calls == []
+        page = text(
+            client.post(
+                f"/account/subscriptions/{sub_id}/cancel",
+                data={"reason": "too_much", "offer_seen": "1"},
+                follow_redirects=True,
+            ).text
+        )
     assert "Cancelled: nothing more will be charged. The April 2027 box is your last." in page
     assert "No more payments" in page and "Your subscription ends after the April 2027 box" in page
     assert "on 1 May 2027" not in page
@@ -222,7 +235,7 @@ def test_keeping_a_cancelled_subscription_brings_the_next_payment_back(seeded, c
     with time_machine.travel(BEFORE_FEB_CUTOFF, tick=False):
         signed_in(client)
         assert "Keep my subscription" not in client.get(f"/account/subscriptions/{sub_id}").text
-        client.post(f"/account/subscriptions/{sub_id}/cancel")
+        client.post(f"/account/subscriptions/{sub_id}/cancel", data={"offer_seen": "1"})
         page = text(client.post(f"/account/subscriptions/{sub_id}/keep", follow_redirects=True).text)
         assert "Glad you're staying" in page
         assert "£70.47 on 1 May 2027" in page and "Keep my subscription" not in page
@@ -392,7 +405,9 @@ def test_a_refusal_from_the_payment_provider_is_shown_and_changes_nothing(seeded
     with time_machine.travel(BEFORE_FEB_CUTOFF, tick=False):
         signed_in(client)
         for action in ("pause", "cancel"):
-            response = client.post(f"/account/subscriptions/{sub_id}/{action}", follow_redirects=True)
+            response = client.post(
+                f"/account/subscriptions/{sub_id}/{action}", data={"offer_seen": "1"}, follow_redirects=True
+            )
             assert "We couldn&#39;t reach our payment provider. Please try again in a few minutes." in response.text
         skipped = client.post(
             f"/account/subscriptions/{sub_id}/skip", data={"edition": "2027-02"}, follow_redirects=True

@@ -136,7 +136,7 @@ def test_pause_resume_cancel_keep_each_send_one_email(seeded, client, gateway):
         signed_in(client)
         client.post(f"/account/subscriptions/{sub_id}/pause")
         client.post(f"/account/subscriptions/{sub_id}/resume")
-        client.post(f"/account/subscriptions/{sub_id}/cancel")
+        client.post(f"/account/subscriptions/{sub_id}/cancel", data={"offer_seen": "1"})
         client.post(f"/account/subscriptions/{sub_id}/keep")
     paused = only_mail(seeded, "Your Culture Box is paused")
     assert "You've paused your Culture Box (3 months prepaid)" in paused

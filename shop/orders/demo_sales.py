@@ -2,10 +2,17 @@
 gateway itself knows cards and amounts, not orders). Card outcomes go through the same
 order services as Stripe's webhooks."""
 
+from collections.abc import Callable
+
 from flask import url_for
 
 from ..payments import demo
 from . import services as orders
+from .models import Order
+
+# Orders not placed from the cart (an item added to a Culture Box) say so here: a declined
+# card then sends the customer back to the page they paid from, not to the cart's checkout.
+NOT_FROM_THE_CART: list[Callable[[Order], bool]] = []
 
 
 class OrderSale:
@@ -13,12 +20,15 @@ class OrderSale:
         order = orders.order_by_id(subject_id)
         if order is None:
             return None
+        from_cart = not any(check(order) for check in NOT_FROM_THE_CART)
         return demo.DemoPurchase(
             title=f"Order {order.number}",
             amount_pence=order.total_pence,
             payable=order.is_pending,
-            retry_url=url_for("checkout.details"),
-            retry_note="Your cart and details are still here: check them and try again with another card.",
+            retry_url=url_for("checkout.details") if from_cart else None,
+            retry_note="Your cart and details are still here: check them and try again with another card."
+            if from_cart
+            else "Nothing was added: try again with another card.",
         )
 
     def pay(self, subject_id: int, *, reference: str, card: str) -> bool:

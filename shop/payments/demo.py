@@ -199,6 +199,9 @@ class DemoGateway:
     def close_checkout(self, reference: str | None) -> None:
         pass  # a demo page takes payment only for what is still waiting for it
 
+    def refund_order(self, order: PayableOrder, *, reason: str) -> str | None:
+        return f"demo_refund_{order.number}"  # no money moved, so it is settled at once
+
     def reschedule(self, sub: BillableSubscription, due_at: datetime) -> None:
         pass
 

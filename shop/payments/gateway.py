@@ -32,6 +32,7 @@ class PayableOrder(Protocol):
     shipping_pence: int
     discount_pence: int
     total_pence: int
+    payment_reference: str | None  # the provider's id of the attempt that paid (a Checkout Session)
 
     @property
     def lines(self) -> Sequence[ChargedLine]: ...
@@ -98,6 +99,12 @@ class PaymentGateway(Protocol):
         attempt's payment page so it can no longer take money. Recorded in the caller's
         transaction and never raises; a page paid anyway is flagged for a refund by the
         webhook."""
+        ...
+
+    def refund_order(self, order: PayableOrder, *, reason: str) -> str | None:
+        """Give back all of a paid order. Returns the refund's reference when it is settled at
+        once (the demo), or None when the provider confirms it later (Stripe: a job asks for
+        it, and charge.refunded records it). Recorded in the caller's transaction."""
         ...
 
     # -- the Culture Box ----------------------------------------------------------------

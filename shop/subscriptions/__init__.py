@@ -2,8 +2,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import (
+    from . import (  # noqa: F401  (addons registers its hook on lifecycle)
         accounts,
+        addons,
         demo_sales,
         services,
         stripe_events,  # noqa: F401  (registers its handlers)

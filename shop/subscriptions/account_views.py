@@ -7,20 +7,22 @@ when it refuses → flash → redirect. Every URL loads the subscription with ow
 someone else's subscription is the same 404 as one that does not exist.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
-from wtforms import HiddenField
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms import HiddenField, IntegerField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..accounts.access import owned_or_404
 from ..accounts.forms import ConfirmForm
 from ..accounts.services import email_link
 from ..core.addresses import country_name
-from ..core.forms import ShopForm
+from ..core.forms import ShopForm, row_id
 from ..core.money import format_money
 from ..extensions import db
+from ..orders.services import OrderError
 from ..payments import PaymentError
 from ..shipping.forms import DeliveryAddressForm
-from . import lifecycle
+from . import addons, lifecycle
 from . import manage as actions
 from .forms import CancelForm
 from .lifecycle import SubscriptionError
@@ -36,6 +38,21 @@ REFUSED = (SubscriptionError, PaymentError)
 
 class SkipForm(ShopForm):
     edition = HiddenField()  # the box the page offered, so a stale page never skips another one
+
+
+class AddToBoxForm(ShopForm):
+    variant_id = IntegerField(validators=[InputRequired(), row_id("That item is not available.")])
+    quantity = IntegerField(default=1, validators=[Optional(), NumberRange(1, addons.MAX_QUANTITY)])
+    back = HiddenField()  # the page the button was on, to come back to if paying is abandoned
+
+
+@bp.app_template_global("next_boxes_for_extras")
+def next_boxes_for_extras() -> list:
+    """The boxes the signed-in customer could add an item to (product pages, post cards);
+    worked out once per request."""
+    if "next_boxes_for_extras" not in g:
+        g.next_boxes_for_extras = addons.next_boxes_for(current_user.id if current_user.is_authenticated else None)
+    return g.next_boxes_for_extras
 
 
 @bp.app_template_global("subscription_overview")
@@ -109,6 +126,36 @@ def receipt(sub_id: int, period_id: int):
     return render_template(
         "subscriptions/receipt.html", sub=sub, period=period, boxes=lifecycle.boxes_bought(sub, period)
     )
+
+
+@bp.post("/account/subscriptions/<int:sub_id>/add")
+@login_required
+def add_to_box(sub_id: int):
+    """Add a one-off item to the next box: its order is placed and paid at once (no shipping)."""
+    sub = owned_or_404(Subscription, sub_id)
+    form = AddToBoxForm()
+    back = (
+        form.back.data
+        if form.back.data and form.back.data.startswith("/") and not form.back.data.startswith("//")
+        else None
+    )
+    back = back or url_for("subscriber.manage", sub_id=sub.id)
+    if not form.validate_on_submit():
+        flash("Please choose how many to add (1 to 10).", "error")
+        return redirect(back)
+    try:
+        order, _ = addons.add_to_next_box(sub, form.variant_id.data, form.quantity.data or 1)
+        redirect_to = addons.start_payment(
+            order,
+            success_url=url_for("checkout.complete", number=order.number, token=order.access_token, _external=True),
+            cancel_url=request.host_url.rstrip("/") + back,
+        )
+    except (SubscriptionError, PaymentError, OrderError) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    db.session.commit()
+    return redirect(redirect_to.url, code=303)
 
 
 @bp.post("/account/subscriptions/<int:sub_id>/pause")

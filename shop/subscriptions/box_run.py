@@ -19,8 +19,9 @@ from ..core.spreadsheet import write_csv
 from ..core.territories import needs_customs_form
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
-from . import lifecycle
-from .models import BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription
+from ..orders.models import Order, OrderLine
+from . import addons, lifecycle
+from .models import BoxAddOn, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription
 from .models import SubscriptionStatus as S
 
 ENTITLED_STATUSES = (S.ACTIVE, S.PAUSED, S.ARREARS)
@@ -81,7 +82,9 @@ def run(edition: Edition, *, run_by: str) -> BoxRunResult:
     db.session.execute(insert(Shipment).from_select(columns, candidates))
     total = _shipment_count(edition)
     created = box_run.shipments_created = total - already
+    addons.pack_into(edition)  # paid extras travel in this run's boxes
     ended = _end_finished(edition, now)
+    addons.refund_unsent()  # extras of subscriptions that just ended with no box left to take them
     db.session.flush()
     return BoxRunResult(edition=edition, created=created, total=total, ended=ended)
 
@@ -128,12 +131,11 @@ PACKING_LIST_COLUMNS = [
 
 def write_packing_list(edition: Edition, out: IO[str]) -> int:
     """CSV of every shipment of the edition; parcels that leave the UK customs territory
-    (core/territories.py) carry their CN22/CN23 data."""
+    (core/territories.py) carry their CN22/CN23 data. Items a subscriber added to their box
+    follow their parcel's row, one row per item, with its own customs line (the parcel's
+    form, CN22 or CN23, counts them in)."""
     contents = "; ".join(f"{i['description']} (HS {i['hs_code']})" for i in edition.manifest)
-    value = f"{edition.customs_value_pence / 100:.2f}"
     origins = ",".join(sorted({i["origin_country"] for i in edition.manifest}))
-    # A CN22 covers parcels declared at up to £270; above that a CN23 is needed.
-    form = "CN22" if edition.customs_value_pence <= 27000 else "CN23"
     rows = db.session.execute(
         select(Shipment, Plan.name)
         .join(Shipment.subscription)
@@ -141,10 +143,15 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
         .where(Shipment.edition_id == edition.id)
         .order_by(Shipment.ship_country, Shipment.id)
     )
+    extras = _extras_by_shipment(edition)
 
     def lines():
         for shipment, plan_name in rows:
             export = needs_customs_form(shipment.ship_country)
+            added = extras.get(shipment.id, [])
+            declared = edition.customs_value_pence + sum(line.line_total_pence for _, line in added)
+            # A CN22 covers parcels declared at up to £270; above that a CN23 is needed.
+            form = "CN22" if declared <= 27000 else "CN23"
             yield [
                 shipment.id,
                 edition.code,
@@ -157,12 +164,45 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
                 _country_name(shipment.ship_country),
                 form if export else "",
                 contents if export else "",
-                value if export else "",
+                f"{edition.customs_value_pence / 100:.2f}" if export else "",
                 edition.weight_g,
                 origins if export else "",
             ]
+            for number, line in added:
+                yield [
+                    shipment.id,
+                    edition.code,
+                    f"+ add-on, order {number}: {line.quantity} × {line.name} ({line.sku})",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    form if export else "",
+                    f"{line.customs_description} (HS {line.hs_code})" if export else "",
+                    f"{line.line_total_pence / 100:.2f}" if export else "",
+                    line.weight_g * line.quantity,
+                    line.origin_country if export else "",
+                ]
 
     return write_csv(out, PACKING_LIST_COLUMNS, lines())
+
+
+def _extras_by_shipment(edition: Edition) -> dict[int, list[tuple[str, OrderLine]]]:
+    """The add-on order lines packed into each shipment of the edition."""
+    rows = db.session.execute(
+        select(BoxAddOn.shipment_id, Order.number, OrderLine)
+        .join(Shipment, Shipment.id == BoxAddOn.shipment_id)
+        .join(Order, Order.id == BoxAddOn.order_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Shipment.edition_id == edition.id)
+        .order_by(BoxAddOn.id, OrderLine.id)
+    )
+    extras: dict[int, list[tuple[str, OrderLine]]] = {}
+    for shipment_id, number, line in rows:
+        extras.setdefault(shipment_id, []).append((number, line))
+    return extras
 
 
 def _country_name(code: str) -> str:

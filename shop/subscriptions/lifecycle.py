@@ -8,6 +8,7 @@ gateway, a Stripe webhook) owns the transaction, so an event id, a payment and i
 status change are stored together or not at all.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -39,6 +40,15 @@ class StateError(SubscriptionError):
     pass
 
 
+# What else must happen when a subscription ends (e.g. refunding add-ons no box took):
+# registered by the modules that own it, run in the same transaction.
+_ENDED_HOOKS: list[Callable[[Subscription], None]] = []
+
+
+def when_ended(hook: Callable[[Subscription], None]) -> None:
+    _ENDED_HOOKS.append(hook)
+
+
 def record(sub: Subscription, kind: str, *, actor: str, detail: str = "") -> None:
     db.session.add(SubscriptionEvent(subscription=sub, kind=kind, actor=actor, detail=detail))
 
@@ -58,6 +68,9 @@ def transition(sub: Subscription, to: S, *, actor: str, reason: str = "") -> Non
     )
     sub.status = to
     db.session.flush()
+    if to is S.ENDED:
+        for hook in _ENDED_HOOKS:
+            hook(sub)
 
 
 def allowed_from(to: S) -> frozenset[S]:

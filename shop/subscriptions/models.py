@@ -9,6 +9,7 @@ from ..core.carriers import CARRIERS, tracking_url
 from ..core.vat import VatTreatment
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
+from ..orders.models import Order
 
 
 class PlanKind(enum.Enum):
@@ -232,3 +233,20 @@ class Shipment(AddressColumns, db.Model):
     @property
     def tracking_url(self) -> str | None:
         return tracking_url(self.carrier, self.tracking_number)
+
+
+class BoxAddOn(db.Model):
+    """A one-off item a subscriber added to their next box: an order of its own (paid at
+    once, no shipping: it travels in the box). The box run puts it in the subscription's
+    next shipment (shipment_id); if the subscription ends first, the order is refunded."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), unique=True)
+    month: Mapped[date]  # the box it was added to when bought (the box run takes the next one that ships)
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipment.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subscription: Mapped[Subscription] = relationship()
+    order: Mapped[Order] = relationship()
+    shipment: Mapped[Shipment | None] = relationship()

@@ -6,7 +6,8 @@ one-off payment: Stripe Checkout or the demo page, with the order's confirmation
 priced for the subscription's address with shipping 0, plus a `BoxAddOn` row tying it to
 the subscription. The box run puts every paid add-on into the subscription's shipment of
 that run (the order moves to packed) and the packing list shows it under the parcel with
-its customs line. If the subscription ends before a box takes it, the order is refunded.
+its customs line; when the box is marked shipped, so is the order. If the subscription
+ends before a box takes it, the order is refunded.
 Nothing here commits.
 """
 
@@ -25,7 +26,7 @@ from ..orders import demo_sales
 from ..orders import services as orders
 from ..orders.models import Order, OrderEvent, OrderStatus
 from ..payments import CheckoutRedirect, PaymentGateway, get_gateway
-from . import lifecycle
+from . import fulfilment, lifecycle
 from .lifecycle import SubscriptionError
 from .models import BoxAddOn, Edition, PlanKind, Shipment, Subscription
 from .models import SubscriptionStatus as S
@@ -220,9 +221,19 @@ def _subscription_ended(sub: Subscription) -> None:
     refund_unsent(sub.id)
 
 
+def _box_shipped(shipment: Shipment, **_) -> None:
+    """The box left with its carrier: so did the items packed in it."""
+    for addon in db.session.scalars(select(BoxAddOn).where(BoxAddOn.shipment_id == shipment.id)):
+        if orders.can_move(addon.order.status, OrderStatus.SHIPPED):
+            orders.transition(
+                addon.order, OrderStatus.SHIPPED, actor="box shipped", reason=f"in Culture Box #{shipment.id}"
+            )
+
+
 def is_add_on(order: Order) -> bool:
     return db.session.scalar(select(BoxAddOn.id).where(BoxAddOn.order_id == order.id)) is not None
 
 
 lifecycle.when_ended(_subscription_ended)
+fulfilment.shipment_shipped.connect(_box_shipped)
 demo_sales.NOT_FROM_THE_CART.append(is_add_on)

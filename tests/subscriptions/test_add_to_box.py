@@ -13,7 +13,7 @@ from shop.catalog.models import Variant
 from shop.extensions import db
 from shop.jobs.models import Job
 from shop.orders.models import Order, OrderEvent, OrderStatus
-from shop.subscriptions import box_run, lifecycle, manage
+from shop.subscriptions import box_run, fulfilment, lifecycle, manage
 from shop.subscriptions.models import BoxAddOn, Edition
 
 from ..accounts.factories import outbox
@@ -96,6 +96,10 @@ def test_the_box_run_packs_it_once_and_the_packing_list_shows_its_customs_line(s
         box_run.write_packing_list(feb, out)
         number = addon.order.number
         unit = addon.order.lines[0].line_total_pence
+        # the box leaves with its carrier: so does the magazine in it
+        fulfilment.mark_shipped(addon.shipment, "royal-mail", "RR123456789GB", actor="test")
+        db.session.commit()
+        assert addon.order.status is OrderStatus.SHIPPED
     rows = out.getvalue().splitlines()
     extras = [row for row in rows if "add-on" in row]
     assert len(extras) == 1

@@ -104,6 +104,13 @@ OWNED += [
     Owned(
         "subscriber.receipt", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/payments/{w['period']}", 200
     ),
+    Owned(
+        "subscriber.add_to_box",
+        "POST",
+        lambda w: f"/account/subscriptions/{w['subscription']}/add",
+        302,  # no catalogue in this world: refused with the reason, back to the page
+        data=lambda w: {"variant_id": "999999", "quantity": "1"},
+    ),
     Owned("subscriber.pause", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/pause", 302),
     Owned("subscriber.resume", "POST", lambda w: f"/account/subscriptions/{w['subscription']}/resume", 302),
     Owned("subscriber.cancel", "GET", lambda w: f"/account/subscriptions/{w['subscription']}/cancel", 200),

@@ -133,7 +133,7 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
     """CSV of every shipment of the edition; parcels that leave the UK customs territory
     (core/territories.py) carry their CN22/CN23 data. Items a subscriber added to their box
     follow their parcel's row, one row per item, with its own customs line (the parcel's
-    form, CN22 or CN23, counts them in)."""
+    form, CN22 or CN23, counts them in). Returns how many parcels it lists."""
     contents = "; ".join(f"{i['description']} (HS {i['hs_code']})" for i in edition.manifest)
     origins = ",".join(sorted({i["origin_country"] for i in edition.manifest}))
     rows = db.session.execute(
@@ -144,9 +144,12 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
         .order_by(Shipment.ship_country, Shipment.id)
     )
     extras = _extras_by_shipment(edition)
+    parcels = 0
 
     def lines():
+        nonlocal parcels
         for shipment, plan_name in rows:
+            parcels += 1
             export = needs_customs_form(shipment.ship_country)
             added = extras.get(shipment.id, [])
             declared = edition.customs_value_pence + sum(line.line_total_pence for _, line in added)
@@ -186,7 +189,8 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
                     line.origin_country if export else "",
                 ]
 
-    return write_csv(out, PACKING_LIST_COLUMNS, lines())
+    write_csv(out, PACKING_LIST_COLUMNS, lines())
+    return parcels
 
 
 def _extras_by_shipment(edition: Edition) -> dict[int, list[tuple[str, OrderLine]]]:

@@ -1,6 +1,7 @@
 """`flask box ...`: running the Culture Box."""
 
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..payments import demo
-from . import box_run, demo_sales
+from . import box_run, demo_sales, reminders
 
 box_cli = AppGroup("box", help="Run the Culture Box: editions, the monthly box run, packing lists.")
 
@@ -77,3 +78,19 @@ def demo_renew_command(on):
     for line in report.failed:
         click.echo(f"declined  {line}")
     click.echo(f"{on:%Y-%m-%d}: {len(report.paid)} renewals paid, {len(report.failed)} declined.")
+
+
+@box_cli.command("remind")
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Send the reminders as on this day, at 10:00 UTC (default: now).",
+)
+def remind_command(on):
+    """Email the renewal reminders due (as the worker does daily): BOX_REMINDER_DAYS before a
+    prepaid renewal, or a monthly one whose price changed. Each is sent once."""
+    now = on.replace(hour=10, tzinfo=UTC) if on else None
+    sent = reminders.send_due(now, days=current_app.config["BOX_REMINDER_DAYS"])
+    db.session.commit()
+    click.echo(f"{len(sent)} renewal reminder{'s' if len(sent) != 1 else ''} sent.")

@@ -285,3 +285,14 @@ def test_each_payment_has_a_printable_receipt_with_its_vat(seeded, client, gatew
     assert fr_split[1] == 0 and fr_split[2] > 0
     assert f"VAT removed: export £{fr_split[2] / 100:.2f} taken off" in receipt
     assert f"Total paid £{fr_split[0] / 100:.2f}" in receipt and "Zero-rated export" in receipt
+
+
+def test_flask_box_remind_sends_the_reminders_due_once(seeded, gateway):
+    with seeded.app_context():
+        sub_id = owned_subscription("prepaid-3", first_month=FEB)
+    runner = seeded.test_cli_runner()
+    first = runner.invoke(args=["box", "remind", "--date", "2027-04-27"])
+    again = runner.invoke(args=["box", "remind", "--date", "2027-04-27"])
+    assert first.exit_code == 0 and first.output.strip() == "1 renewal reminder sent."
+    assert again.output.strip() == "0 renewal reminders sent."
+    assert f"/account/subscriptions/{sub_id}/cancel" in only_mail(seeded, "renews on 1 May")

@@ -162,6 +162,18 @@ def start_payment(
     return redirect
 
 
+def waiting(sub: Subscription) -> list[Order]:
+    """The paid add-on orders no box has taken yet, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Order)
+            .join(BoxAddOn, BoxAddOn.order_id == Order.id)
+            .where(BoxAddOn.subscription_id == sub.id, BoxAddOn.shipment_id.is_(None), Order.status == OrderStatus.PAID)
+            .order_by(Order.id)
+        )
+    )
+
+
 # -- the box run ------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from ..core.addresses import country_name
 from ..core.calendar import LONDON, month_of
 from ..db_types import utcnow
 from ..extensions import db
-from . import lifecycle, manage
+from . import addons, lifecycle, manage
 from .lifecycle import NextPayment, SubscriptionError
 from .models import Edition, PaidPeriod, PlanKind, Shipment, Subscription
 from .models import SubscriptionStatus as S
@@ -53,6 +53,11 @@ class Overview:
         """Every payment, newest first, with the boxes it bought (for its receipt)."""
         periods = sorted(self.sub.periods, key=lambda p: (p.paid_at, p.id), reverse=True)
         return [(p, lifecycle.boxes_bought(self.sub, p)) for p in periods]
+
+    @property
+    def extras(self) -> list:
+        """Items added to the next box, paid and waiting for it (their orders)."""
+        return addons.waiting(self.sub)
 
     @property
     def undoable(self) -> list[Box]:

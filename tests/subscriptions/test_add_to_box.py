@@ -75,6 +75,9 @@ def test_a_subscriber_adds_a_magazine_to_the_next_box_and_pays_once(seeded, clie
         assert paid == 1
         number = order.number
     assert len([m for m in outbox(seeded) if number in m["Subject"]]) == 1  # the order's confirmation
+    with time_machine.travel(BEFORE_FEB_CUTOFF, tick=False):
+        page = text(client.get(f"/account/subscriptions/{sub_id}").text)
+    assert "Also in it: 2 × Inspire Me Korea Magazine — Issue 1: Hallyu (" in page and f"order {number}" in page
 
 
 def test_the_box_run_packs_it_once_and_the_packing_list_shows_its_customs_line(seeded, client, gateway):

@@ -134,11 +134,8 @@ def add_to_box(sub_id: int):
     """Add a one-off item to the next box: its order is placed and paid at once (no shipping)."""
     sub = owned_or_404(Subscription, sub_id)
     form = AddToBoxForm()
-    back = (
-        form.back.data
-        if form.back.data and form.back.data.startswith("/") and not form.back.data.startswith("//")
-        else None
-    )
+    wanted = form.back.data or ""  # a path on this site only: never another host
+    back = wanted if wanted.startswith("/") and not wanted.startswith("//") and "\\" not in wanted else None
     back = back or url_for("subscriber.manage", sub_id=sub.id)
     if not form.validate_on_submit():
         flash("Please choose how many to add (1 to 10).", "error")

@@ -77,6 +77,7 @@ def _ids(model, key: str) -> dict:
 def load_shipping(content: Path, added: Counter) -> None:
     data = _yaml(content, "shipping.yaml")
     zones = data["zones"]
+    existing_zones = set(db.session.scalars(select(ShippingZone.code)))
     _add_missing(
         ShippingZone,
         added,
@@ -92,6 +93,7 @@ def load_shipping(content: Path, added: Counter) -> None:
         ],
     )
     zone_ids = _ids(ShippingZone, "code")
+    # Weight bands only for zones this run created: a band the owner removed stays removed.
     _add_missing(
         ParcelRate,
         added,
@@ -103,6 +105,7 @@ def load_shipping(content: Path, added: Counter) -> None:
                 "price_pence": band["price_pence"],
             }
             for zone in zones
+            if zone["code"] not in existing_zones
             for band in zone["parcel_rates"]
         ],
     )
@@ -135,6 +138,9 @@ def load_catalog(content: Path, added: Counter) -> None:
         ],
     )
     category_ids = _ids(Category, "slug")
+    # Pictures and variants come with a product the seed creates, never later: a picture the
+    # owner removed or a SKU they renamed does not come back on the next deploy.
+    products_before = set(db.session.scalars(select(Product.slug)))
     _add_missing(
         Product,
         added,
@@ -155,7 +161,7 @@ def load_catalog(content: Path, added: Counter) -> None:
         ],
     )
     product_ids = _ids(Product, "slug")
-    items = [item for cat in categories for item in cat["products"]]
+    items = [item for cat in categories for item in cat["products"] if item["slug"] not in products_before]
     _add_missing(
         ProductImage,
         added,

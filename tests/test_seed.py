@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.extensions import db
-from shop.models import Plan, Post, Product, Variant, ZoneCountry
+from shop.models import ParcelRate, Plan, Post, Product, Variant, ZoneCountry
 from shop.seed import SeedError, load_all
 
 
@@ -66,3 +66,21 @@ def test_seed_refuses_a_country_code_yaml_turned_into_a_boolean(app, tmp_path):
     )
     with app.app_context(), pytest.raises(SeedError, match="False"):
         load_all(str(tmp_path))
+
+
+def test_seed_never_brings_back_a_picture_a_variant_or_a_weight_band_the_owner_removed(seeded):
+    with seeded.app_context():
+        product = db.session.scalar(select(Product).filter_by(slug="sheet-mask-set"))
+        removed_picture = product.images[0].path
+        db.session.delete(product.images[0])
+        db.session.scalar(select(Variant).filter_by(sku="MASK-MIX-7")).sku = "MASK-SEVEN"
+        band = db.session.scalar(select(ParcelRate).order_by(ParcelRate.id).limit(1))
+        zone_id, weight = band.zone_id, band.max_weight_g
+        db.session.delete(band)
+        db.session.commit()
+
+        load_all(seeded.config["SHOP_CONTENT_DIR"])
+
+        assert removed_picture not in {image.path for image in product.images}
+        assert db.session.scalar(select(Variant).filter_by(sku="MASK-MIX-7")) is None
+        assert db.session.scalar(select(ParcelRate).filter_by(zone_id=zone_id, max_weight_g=weight)) is None

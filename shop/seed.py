@@ -267,6 +267,7 @@ def load_blog(content: Path, added: Counter) -> None:
             Post(
                 slug=doc["slug"],
                 title=doc["title"],
+                seo_title=doc.get("seo_title"),
                 excerpt=doc["excerpt"],
                 body_markdown=doc.content,
                 hero_image=doc.get("hero_image"),

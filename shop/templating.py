@@ -1,11 +1,14 @@
 """Jinja filters and globals shared by every template."""
 
 from datetime import datetime
+from pathlib import Path, PurePosixPath
 
-from flask import Flask
+from flask import Flask, current_app, url_for
 from markupsafe import Markup
 
+from .core.addresses import country_name
 from .core.calendar import LONDON
+from .core.images import image_src
 from .core.money import format_money
 
 
@@ -27,9 +30,33 @@ def london_datetime(value: datetime | None) -> str:
     return f"{local.day} {local:%B, %H:%M}"
 
 
+DEFAULT_SOCIAL_IMAGE = "img/og-default.png"
+
+
+def social_image(path: str | None) -> str:
+    """The picture a link preview shows for an image under static/: its PNG twin when there is
+    one (link previews do not show SVG), else the shop's default card."""
+    if path:
+        png = str(PurePosixPath(path).with_suffix(".png"))
+        if (Path(current_app.static_folder) / png).is_file():
+            return png
+    return DEFAULT_SOCIAL_IMAGE
+
+
+def social_image_url(path: str | None, widths: list[int] | None = None) -> str:
+    """The absolute URL of a link preview's picture: an upload at its largest useful width,
+    else the PNG twin of a shipped picture (or the default card)."""
+    if path and widths:
+        return image_src(path, widths, 1280, external=True)
+    return url_for("static", filename=social_image(path), _external=True)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["london_datetime"] = london_datetime
+    app.jinja_env.filters["social_image"] = social_image
+    app.jinja_env.globals["social_image_url"] = social_image_url
+    app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.globals["shop_name"] = "Inspire Me Korea"
     app.jinja_env.globals["Markup"] = Markup

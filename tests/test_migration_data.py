@@ -157,3 +157,46 @@ def test_saved_addresses_keep_their_values_in_the_shared_address_columns(backend
         "0113",
         True,
     )
+
+
+BEFORE_FILM_FIXES = "be5413bf7a6e"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_published_film_article_gets_its_typos_fixed_and_its_seo_title(backend, tmp_path):
+    source = (
+        "Kim Su-jin (Son Ye-jin) and Choi Chul-soo (Joong Woo-sung) fall deeply in love. "
+        "the movie hit a distinct cord with the sentiments. If Song-Joong-ki’s beautiful puppy eyes… "
+        "Soon Yi (Park Bo-young) moves back to to a cottage. Yong-goo (Ryu Seong-ryong), a father. "
+        "Starring Han Hyo-joo and So Ji-yub, the film.\n\n[[product:culture-box]]\n"
+    )
+    with empty_database(backend, tmp_path) as url:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade(revision=BEFORE_FILM_FIXES)
+            with db.engine.begin() as conn:
+                _insert(conn, "author", id=1, slug="faye-broadbent", name="Faye Broadbent", bio="")
+                _insert(
+                    conn,
+                    "post",
+                    id=1,
+                    slug="top-5-korean-movies-that-make-you-cry",
+                    title="Top 5 Korean Movies That Are Guaranteed To Make You Cry",
+                    excerpt="",
+                    body_markdown=source,
+                    hero_alt="",
+                    author_id=1,
+                    updated_at="2024-01-19 09:00:00",
+                )
+            upgrade()
+            with db.engine.connect() as conn:
+                body, seo_title = conn.execute(text("SELECT body_markdown, seo_title FROM post")).one()
+            db.engine.dispose()
+    assert seo_title == "Top 5 Sad Films That Are Guaranteed To Make You Cry"
+    assert body.startswith(
+        "Kim Su-jin (Son Ye-jin) and Choi Chul-soo (Jung Woo-sung) fall deeply in love. "
+        "the movie hit a distinct chord with the sentiments. If Song Joong-ki’s beautiful puppy eyes… "
+        "Soon Yi (Park Bo-young) moves back to a cottage. Yong-goo (Ryu Seung-ryong), a father. "
+        "Starring Han Hyo-joo and So Ji-sub, the film.\n\n[[product:culture-box]]"
+    )
+    assert "[Inspire Me Korea magazines](/shop/magazines)" in body and body.endswith("[[product:sheet-mask-set]]\n")

@@ -16,7 +16,7 @@ def test_home_leads_with_the_culture_box_and_shows_products_posts_and_instagram(
     for featured in ["The Culture Box", "Sheet Mask Set", "Issue 1: Hallyu"]:
         assert featured in html
     assert "Top 5 Korean Movies That Are Guaranteed To Make You Cry" in html
-    assert "Follow us on Instagram" in html
+    assert "Follow Us on Instagram!" in html
     assert "pick Jjimdak (braised chicken" in html
     assert "#CherryBlossoms" in html
 

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from blinker import Namespace
-from flask import current_app, url_for
 from sqlalchemy import delete, func, select
 
 from ..core.addresses import PostalAddress, country_name, is_country
 from ..db_types import utcnow
 from ..extensions import db
-from ..notifications import send_email
+from ..notifications import email_link, send_email
 from . import tokens
 from .models import Address, LoginSession, User
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
@@ -111,14 +110,6 @@ def _check_password(password: str, email: str, field: str = "password") -> None:
     problem = password_problem(password, email)
     if problem:
         raise WeakPassword(problem, field=field)
-
-
-def email_link(endpoint: str, **values) -> str:
-    """An absolute link for an email, always on SHOP_BASE_URL: never built from the
-    request's Host header, which an attacker could set (password-reset poisoning)."""
-    base = current_app.config["SHOP_BASE_URL"].rstrip("/")
-    with current_app.test_request_context("/", base_url=base):
-        return url_for(endpoint, _external=True, **values)
 
 
 def _email_taken(email: str, except_user_id: int | None = None) -> bool:

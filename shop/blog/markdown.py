@@ -1,7 +1,7 @@
 """Post bodies: CommonMark rendered by markdown-it, sanitised by nh3, then product embeds.
 
 A paragraph that holds only `[[product:some-slug]]` becomes a live product card
-(price and stock read at render time). Embeds are expanded after sanitising, from
+(price and stock read at render time), or in the feed a link to the product. Embeds are expanded after sanitising, from
 our own template, so the sanitiser never has to trust the card's markup.
 """
 
@@ -60,6 +60,20 @@ def _product_card(match: re.Match) -> str:
     return render_template("catalog/_embed.html", product=product)
 
 
+def _product_link(match: re.Match) -> str:
+    product = catalog.product_by_slug(match.group(1))
+    if product is None:
+        return ""
+    return render_template("catalog/_embed_link.html", product=product)
+
+
 def render_markdown(text: str) -> Markup:
     html = sanitise(_markdown.render(text))
     return Markup(EMBED.sub(_product_card, html))
+
+
+def render_markdown_for_feed(text: str) -> Markup:
+    """The post for feed readers: product cards become plain links (no forms: a feed reader
+    cannot post them), with absolute URLs."""
+    html = sanitise(_markdown.render(text))
+    return Markup(EMBED.sub(_product_link, html))

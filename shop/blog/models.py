@@ -34,6 +34,8 @@ class Post(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(160), unique=True)
     title: Mapped[str] = mapped_column(String(200))
+    # What search engines and link previews show (<title>, og:title), when it differs.
+    seo_title: Mapped[str | None] = mapped_column(String(200))
     excerpt: Mapped[str] = mapped_column(Text, default="")
     body_markdown: Mapped[str] = mapped_column(Text)
     # A file under static/, or an upload's name in MEDIA_FOLDER written at hero_widths.
@@ -46,3 +48,7 @@ class Post(db.Model):
 
     author: Mapped[Author] = relationship(back_populates="posts")
     tags: Mapped[list[Tag]] = relationship(secondary=post_tag, order_by=Tag.name)
+
+    @property
+    def page_title(self) -> str:
+        return self.seo_title or self.title

@@ -1,14 +1,17 @@
 """Reading the blog: published posts only, newest first."""
 
+import re
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from ..catalog import services as catalog
+from ..catalog.models import Product
 from ..db_types import utcnow
 from ..extensions import db
-from .models import Post, Tag
+from .models import Author, Post, Tag
 
 
 def _published(now: datetime | None = None) -> Select:
@@ -34,3 +37,47 @@ def latest_posts(limit: int = 3) -> list[Post]:
 
 def published_post(slug: str) -> Post | None:
     return db.session.scalar(_published().where(Post.slug == slug))
+
+
+def related_posts(post: Post, limit: int = 3) -> list[Post]:
+    """Other published posts, those sharing most tags with this one first, then the newest."""
+    others = [p for p in db.session.scalars(_published().where(Post.id != post.id).limit(50))]
+    tag_ids = {tag.id for tag in post.tags}
+    others.sort(key=lambda p: -len(tag_ids & {tag.id for tag in p.tags}))  # stable: newest first within a tie
+    return others[:limit]
+
+
+EMBED_SLUG = re.compile(r"\[\[product:([a-z0-9-]+)\]\]")
+# What a post's text points at in the shop: product cards, product links and category links.
+_MENTIONS = re.compile(
+    r"\[\[product:(?P<embed>[a-z0-9-]+)\]\]|\(/products/(?P<product>[a-z0-9-]+)\)|\(/shop/(?P<category>[a-z0-9-]+)\)"
+)
+
+
+def mentioned_products(post: Post) -> list[Product]:
+    """The products the post's text mentions, in the order it mentions them (a category link
+    stands for the products in it)."""
+    found: list[Product] = []
+    for match in _MENTIONS.finditer(post.body_markdown):
+        if match["category"]:
+            products = catalog.products_in_category_slug(match["category"])
+        else:
+            product = catalog.product_by_slug(match["embed"] or match["product"])
+            products = [product] if product else []
+        found.extend(p for p in products if p not in found)
+    return found
+
+
+def related_products(post: Post, limit: int = 4) -> list[Product]:
+    """Products to show under a post: what it mentions, then the featured ones, leaving out
+    those already shown as a card in the text."""
+    carded = set(EMBED_SLUG.findall(post.body_markdown))
+    chosen = [p for p in mentioned_products(post) if p.slug not in carded]
+    chosen += [
+        p for p in catalog.featured_products(limit=limit + len(carded)) if p not in chosen and p.slug not in carded
+    ]
+    return chosen[:limit]
+
+
+def author_by_slug(slug: str) -> Author | None:
+    return db.session.scalar(select(Author).where(Author.slug == slug))

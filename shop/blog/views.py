@@ -2,8 +2,8 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from ..core.forms import page_number
 from ..extensions import db
-from . import services
-from .markdown import render_markdown
+from . import instagram, services
+from .markdown import render_markdown, render_markdown_for_feed
 from .models import Tag
 
 bp = Blueprint("blog", __name__)
@@ -29,11 +29,19 @@ def post(slug: str):
     found = services.published_post(slug)
     if found is None:
         abort(404)
-    return render_template("blog/post.html", post=found, body=render_markdown(found.body_markdown))
+    return render_template(
+        "blog/post.html",
+        post=found,
+        body=render_markdown(found.body_markdown),
+        related_posts=services.related_posts(found),
+        related_products=services.related_products(found),
+        instagram=instagram.load(current_app.config["SHOP_CONTENT_DIR"]),
+    )
 
 
 @bp.get("/feed.xml")
 def feed():
     posts = services.latest_posts(limit=20)
-    xml = render_template("blog/feed.xml", posts=posts)
+    updated = max((post.updated_at for post in posts), default=None)
+    xml = render_template("blog/feed.xml", posts=posts, updated=updated, feed_html=render_markdown_for_feed)
     return current_app.response_class(xml, mimetype="application/atom+xml")

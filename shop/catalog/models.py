@@ -37,6 +37,8 @@ class Product(db.Model):
     is_featured: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the product's page last changed (the sitemap's lastmod).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     category: Mapped[Category] = relationship(back_populates="products")
     variants: Mapped[list["Variant"]] = relationship(

@@ -43,3 +43,8 @@ def choose_variant(product: Product, sku: str | None) -> Variant | None:
     if sku in by_sku:
         return by_sku[sku]
     return next((v for v in product.variants if not v.is_sold_out), None) or next(iter(product.variants), None)
+
+
+def products_in_category_slug(slug: str) -> list[Product]:
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    return active_products(category) if category is not None else []

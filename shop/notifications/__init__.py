@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, url_for
 
 from .. import jobs
 
@@ -26,7 +26,18 @@ log = logging.getLogger(__name__)
 EMAIL_JOB = "email.send"
 
 
-def build_message(to: str, subject: str, template: str, **context) -> EmailMessage:
+def email_link(endpoint: str, **values) -> str:
+    """An absolute link for an email, always on SHOP_BASE_URL: never built from the
+    request's Host header, which an attacker could set (password-reset poisoning)."""
+    base = current_app.config["SHOP_BASE_URL"].rstrip("/")
+    with current_app.test_request_context("/", base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+def build_message(
+    to: str, subject: str, template: str, headers: dict[str, str] | None = None, **context
+) -> EmailMessage:
+    """The message; `headers` adds to the standard ones (Reply-To, List-Unsubscribe, …)."""
     config = current_app.config
     message = EmailMessage()
     message["Subject"] = subject
@@ -34,6 +45,8 @@ def build_message(to: str, subject: str, template: str, **context) -> EmailMessa
     message["To"] = to
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].split("@")[-1])
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(render_template(f"emails/{template}.txt", **context))
     message.add_alternative(render_template(f"emails/{template}.html", **context), subtype="html")
     return message
@@ -63,10 +76,11 @@ def _send_smtp(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send_email(to: str, subject: str, template: str, **context) -> None:
+def send_email(to: str, subject: str, template: str, headers: dict[str, str] | None = None, **context) -> None:
     """Render the email now (from the state this transaction sees) and record its delivery
-    as a job; it is sent once the caller's transaction commits."""
-    message = build_message(to, subject, template, **context)
+    as a job; it is sent once the caller's transaction commits. `headers` adds headers
+    such as Reply-To or List-Unsubscribe."""
+    message = build_message(to, subject, template, headers=headers, **context)
     jobs.enqueue(EMAIL_JOB, to=to, subject=subject, message=base64.b64encode(bytes(message)).decode("ascii"))
 
 
@@ -91,3 +105,4 @@ def deliver(to: str, subject: str, message: str) -> None:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("MAIL_OUTBOX_DIR", str(Path(app.instance_path) / "outbox"))
+    app.jinja_env.globals["email_link"] = email_link  # the links in every email's footer

@@ -13,5 +13,8 @@ def render_server_error(error: Exception):
 
 
 def init_app(app: Flask) -> None:
+    # Where the contact form's messages go, and how often one visitor may send one.
+    app.config.setdefault("CONTACT_EMAIL", app.config["MAIL_FROM"])
+    app.config.setdefault("CONTACT_RATE_LIMIT", "5 per hour")
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(500, render_server_error)

@@ -107,3 +107,13 @@ def quote(country_code: str, items: Iterable[ParcelItem]) -> ShippingQuote:
             f"to {zone.name}. Please split it into smaller orders."
         )
     return ShippingQuote(code, zone.code, zone.name, weight, band.price_pence, f"Tracked parcel — {zone.name}")
+
+
+def zones_with_rates() -> list[ShippingZone]:
+    """Every zone with its parcel weight bands and countries, for the delivery page."""
+    query = (
+        select(ShippingZone)
+        .options(selectinload(ShippingZone.parcel_rates), selectinload(ShippingZone.countries))
+        .order_by(ShippingZone.position)
+    )
+    return list(db.session.scalars(query))

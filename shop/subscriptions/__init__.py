@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
 
     demo_sales.register()
     app.jinja_env.globals["box_price_from"] = services.box_price_from
+    app.jinja_env.globals["box_plans"] = services.active_plans  # the plan buttons on product cards in posts
     app.jinja_env.globals["SubscriptionStatus"] = SubscriptionStatus
     app.jinja_env.globals["PlanKind"] = PlanKind
     accounts.connect()

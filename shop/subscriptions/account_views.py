@@ -14,12 +14,12 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..accounts.access import owned_or_404
 from ..accounts.forms import ConfirmForm
-from ..accounts.services import email_link
 from ..core.addresses import country_name
 from ..core.forms import ShopForm, row_id
 from ..core.money import format_money
 from ..extensions import db
 from ..orders.services import OrderError
+from ..notifications import email_link
 from ..payments import PaymentError
 from ..shipping.forms import DeliveryAddressForm
 from . import addons, lifecycle

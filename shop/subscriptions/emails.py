@@ -20,12 +20,11 @@ the email says "we" rather than "you".
 
 from datetime import date
 
-from ..accounts.services import email_link
 from ..core.addresses import PostalAddress, country_name
 from ..core.calendar import add_months
 from ..db_types import utcnow
 from ..extensions import db
-from ..notifications import send_email
+from ..notifications import email_link, send_email
 from . import lifecycle
 from .models import Edition, PaidPeriod, Subscription
 from .pricing import BoxQuote

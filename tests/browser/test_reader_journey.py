@@ -13,7 +13,7 @@ pytestmark = __import__("pytest").mark.browser
 def test_home_to_film_article_to_culture_box(page, live_server):
     page.goto(live_server + "/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("A box of Korea")
-    expect(page.get_by_role("heading", name=re.compile("Follow us on Instagram"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Follow Us on Instagram"))).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Blog").click()

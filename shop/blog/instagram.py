@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+PROFILE_URL = "https://www.instagram.com/inspiremekorea/"
+
 
 @dataclass(frozen=True)
 class InstagramPost:
@@ -14,6 +16,7 @@ class InstagramPost:
     image: str  # relative to static/
     alt: str
     link: str | None = None  # a shop path the post points to
+    link_label: str = "Shop this"
 
 
 @cache
@@ -26,6 +29,7 @@ def load(content_dir: str) -> tuple[InstagramPost, ...]:
             image=item["image"],
             alt=item["alt"],
             link=item.get("link"),
+            link_label=item.get("link_label", "Shop this"),
         )
         for item in raw["posts"]
     )

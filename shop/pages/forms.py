@@ -1,0 +1,31 @@
+"""The contact form."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length
+
+from ..shipping.forms import strip
+
+
+class ContactForm(FlaskForm):
+    name = StringField("Your name *", filters=[strip], validators=[DataRequired("Enter your name."), Length(max=120)])
+    email = EmailField(
+        "Email address *",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your email address, so we can answer."),
+            Email("Enter an email address like name@example.com."),
+            Length(max=254),
+        ],
+    )
+    order_number = StringField("Order number (optional)", filters=[strip], validators=[Length(max=40)])
+    message = TextAreaField(
+        "Your message *",
+        filters=[strip],
+        validators=[
+            DataRequired("Write your message."),
+            Length(min=10, max=5000, message="Write between 10 and 5,000 characters."),
+        ],
+    )
+    # A field people never see (hidden by the stylesheet); bots that fill every field fill it.
+    website = StringField("Leave this empty")

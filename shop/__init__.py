@@ -33,10 +33,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         assets,
         blog,
         cart,
+        catalog,
+        comments,
         edges,
         http_caching,
         jobs,
         models,  # noqa: F401  (registers every table with the metadata)
+        newsletter,
         notifications,
         orders,
         pages,
@@ -57,6 +60,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     subscriptions.init_app(app)
     blog.init_app(app)
+    catalog.init_app(app)
+    comments.init_app(app)
+    newsletter.init_app(app)
     cart.init_app(app)
     orders.init_app(app)
     payments.init_app(app)

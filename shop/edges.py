@@ -10,8 +10,12 @@ from .cart import views as cart
 from .catalog import views as catalog
 from .checkout import views as checkout
 from .cli import shop_cli
+from .comments import views as comments
+from .comments.cli import comments_cli
 from .health import bp as health
 from .jobs.cli import jobs_cli
+from .newsletter import views as newsletter
+from .newsletter.cli import newsletter_cli
 from .orders import views as orders
 from .orders.cli import orders_cli
 from .pages import media
@@ -36,8 +40,10 @@ BLUEPRINTS = [
     stripe_webhooks.bp,  # CSRF-exempt: the Stripe signature is the check
     accounts.bp,
     health,  # GET /health for the load balancer
+    comments.bp,  # the one-click unsubscribe is CSRF-exempt: the token is the check
+    newsletter.bp,  # likewise its unsubscribe
 ]
-COMMANDS = [shop_cli, orders_cli, box_cli, jobs_cli]
+COMMANDS = [shop_cli, orders_cli, box_cli, jobs_cli, comments_cli, newsletter_cli]
 
 
 def init_app(app: Flask) -> None:

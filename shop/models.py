@@ -2,9 +2,11 @@
 
 from .accounts.models import Address, User
 from .blog.models import Author, Post, Tag, post_tag
-from .catalog.models import Category, Product, ProductImage, ProductKind, StockMovement, Variant
+from .catalog.models import Category, Product, ProductImage, ProductKind, StockAlert, StockMovement, Variant
+from .comments.models import Comment, CommentStatus
 from .discounts.models import DiscountCode, DiscountKind, DiscountRedemption
 from .jobs.models import Job, JobStatus
+from .newsletter.models import NewsletterSubscriber, SubscriberStatus
 from .orders.models import Order, OrderEvent, OrderLine, OrderStatus, VatTreatment
 from .payments.models import ProcessedStripeEvent
 from .shipping.models import ParcelRate, ShippingZone, ZoneCountry
@@ -39,4 +41,9 @@ __all__ = [
     "ProcessedStripeEvent",
     "Job",
     "JobStatus",
+    "Comment",
+    "CommentStatus",
+    "NewsletterSubscriber",
+    "SubscriberStatus",
+    "StockAlert",
 ]

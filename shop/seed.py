@@ -276,6 +276,8 @@ def load_blog(content: Path, added: Counter) -> None:
                 tags=[tags[slug] for slug in doc.get("tags", {})],
                 published_at=published,
                 updated_at=datetime.now(UTC),
+                # Demo posts are not news: the newsletter announces what is published next.
+                announced_at=datetime.now(UTC),
             )
         )
         added["post"] += 1

@@ -45,6 +45,8 @@ class Post(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("author.id"), index=True)
     published_at: Mapped[datetime | None] = mapped_column(index=True)  # None: a draft
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When the newsletter told its subscribers about the post (None: not yet).
+    announced_at: Mapped[datetime | None]
 
     author: Mapped[Author] = relationship(back_populates="posts")
     tags: Mapped[list[Tag]] = relationship(secondary=post_tag, order_by=Tag.name)

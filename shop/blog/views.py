@@ -1,7 +1,10 @@
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from ..core.forms import page_number
-from ..extensions import db
+from ..comments import services as comments
+from ..comments.forms import CommentForm
+from ..comments.models import CommentStatus
+from ..extensions import db, limiter
 from . import instagram, services
 from .markdown import render_markdown, render_markdown_for_feed
 from .models import Tag
@@ -24,11 +27,50 @@ def tag(slug: str):
     return render_template("blog/index.html", posts=posts, tag=found)
 
 
-@bp.get("/blog/<slug>")
+# The ids of the comments this visitor left that may still wait for moderation, so the page
+# can show them to their author.
+MY_COMMENTS = "my_comments"
+
+
+@bp.route("/blog/<slug>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], methods=["POST"])
 def post(slug: str):
     found = services.published_post(slug)
     if found is None:
         abort(404)
+    form = CommentForm()
+    if request.method == "GET":
+        replying = comments.by_id(request.args.get("reply_to", type=int) or 0)
+        if replying and replying.post_id == found.id and replying.status is CommentStatus.APPROVED:
+            form.parent_id.data = str((replying.parent or replying).id)
+    elif form.validate_on_submit():
+        if form.url.data:  # the honeypot: a filled one is thanked and dropped
+            flash("Thank you! Your comment is waiting for moderation.", "success")
+            return redirect(url_for("blog.post", slug=slug, _anchor="comments"))
+        try:
+            comment = comments.add_comment(
+                comments.NewComment(
+                    post_id=found.id,
+                    name=form.name.data,
+                    email=form.email.data,
+                    website=form.website.data or None,
+                    body=form.body.data,
+                    parent_id=form.parent(),
+                    notify_replies=form.notify_replies.data,
+                )
+            )
+        except comments.CommentError as error:
+            db.session.rollback()
+            form.body.errors = [*form.body.errors, str(error)]
+        else:
+            db.session.commit()
+            if comment.status is CommentStatus.APPROVED:
+                flash("Thank you: your comment is published.", "success")
+            else:
+                session[MY_COMMENTS] = [*session.get(MY_COMMENTS, []), comment.id][-20:]
+                flash("Thank you! Your comment is waiting for moderation: it appears here once approved.", "success")
+            return redirect(url_for("blog.post", slug=slug, _anchor=f"comment-{comment.id}"))
+    parent_id = form.parent()
     return render_template(
         "blog/post.html",
         post=found,
@@ -36,7 +78,12 @@ def post(slug: str):
         related_posts=services.related_posts(found),
         related_products=services.related_products(found),
         instagram=instagram.load(current_app.config["SHOP_CONTENT_DIR"]),
-    )
+        thread=comments.approved_thread(found),
+        waiting=comments.waiting(found, session.get(MY_COMMENTS, [])),
+        form=form,
+        replying=comments.by_id(parent_id) if parent_id else None,
+        render_comment=comments.render_body,
+    ), 422 if form.errors else 200
 
 
 @bp.get("/feed.xml")

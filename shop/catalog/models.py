@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import enum_by_value, utcnow
@@ -132,6 +132,19 @@ class StockMovement(db.Model):
     stock_after: Mapped[int]
     reason: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    variant: Mapped[Variant] = relationship()
+
+
+class StockAlert(db.Model):
+    """ "Tell me when it's back": one email when a sold-out variant has stock again."""
+
+    __table_args__ = (UniqueConstraint("variant_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))  # lower-case
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     variant: Mapped[Variant] = relationship()

@@ -17,8 +17,10 @@ from datetime import date
 from flask import Flask, current_app
 from huey import Huey, crontab
 
+from ..catalog import alerts as stock_alerts
 from ..db_types import utcnow
 from ..extensions import db
+from ..newsletter import services as newsletter
 from ..orders import services as orders
 from ..payments import demo
 from ..subscriptions import demo_sales, reminders
@@ -67,12 +69,31 @@ def remind_renewals() -> list[int]:
     return sent
 
 
+def announce_new_posts() -> list[str]:
+    """Published posts (scheduled ones included, once their time comes) go to the newsletter."""
+    slugs = [post.slug for post in newsletter.announce_new_posts()]
+    db.session.commit()
+    if slugs:
+        log.info("Announced to the newsletter: %s", ", ".join(slugs))
+    return slugs
+
+
+def send_back_in_stock() -> int:
+    sent = stock_alerts.send_back_in_stock()
+    db.session.commit()
+    if sent:
+        log.info("Back-in-stock emails: %s", sent)
+    return sent
+
+
 SCHEDULE: list[tuple[str, crontab, Callable]] = [
     ("redispatch_lost_jobs", crontab(minute="*"), redispatch_lost_jobs),
     ("expire_stale_orders", crontab(minute="*/10"), expire_stale_orders),
     ("take_demo_renewals", crontab(minute="5", hour="9"), take_demo_renewals),
     ("remind_renewals", crontab(minute="0", hour="10"), remind_renewals),
     ("prune_done_jobs", crontab(minute="30", hour="3"), prune_done_jobs),
+    ("announce_new_posts", crontab(minute="*/5"), announce_new_posts),
+    ("send_back_in_stock", crontab(minute="*/5"), send_back_in_stock),
 ]
 
 

@@ -1,0 +1,57 @@
+"""The comment form, as on the original site: name and email required (the email is never
+shown), an optional website, and the comment."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField, URLField
+from wtforms.validators import URL, DataRequired, Email, Length, Optional
+
+from ..shipping.forms import strip
+from . import services
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Comment *",
+        filters=[strip],
+        validators=[
+            DataRequired("Write your comment."),
+            Length(
+                min=services.MIN_BODY,
+                max=services.MAX_BODY,
+                message=f"Write a comment of {services.MIN_BODY} to {services.MAX_BODY:,} characters.",
+            ),
+        ],
+    )
+    name = StringField(
+        "Name *",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your name."),
+            Length(max=services.MAX_NAME, message=f"Keep your name to {services.MAX_NAME} characters."),
+        ],
+    )
+    email = EmailField(
+        "Email *",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your email address."),
+            Email("Enter an email address like name@example.com."),
+            Length(max=services.MAX_EMAIL),
+        ],
+    )
+    website = URLField(
+        "Website",
+        filters=[strip],
+        validators=[
+            Optional(),
+            URL(require_tld=True, message="Enter a web address starting with https://."),
+            Length(max=services.MAX_WEBSITE),
+        ],
+    )
+    notify_replies = BooleanField("Email me when someone replies to my comment", default=True)
+    parent_id = HiddenField()
+    # Hidden from people by the stylesheet; bots that fill in every field fill this one too.
+    url = StringField("Leave this empty")
+
+    def parent(self) -> int | None:
+        return int(self.parent_id.data) if (self.parent_id.data or "").isdigit() else None

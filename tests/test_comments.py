@@ -255,3 +255,9 @@ def test_a_draft_post_takes_no_comments(seeded, client):
         else:
             raise AssertionError("a draft took a comment")
     assert client.post("/blog/a-week-of-sheet-masks", data=MIN_JI).status_code == 404
+
+
+def test_the_comment_form_needs_no_session(seeded, client):
+    seeded.config["WTF_CSRF_ENABLED"] = True
+    assert post_comment(client).status_code == 302
+    assert stored(seeded)[0].author_name == "Min-ji"

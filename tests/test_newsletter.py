@@ -163,3 +163,13 @@ def test_the_confirmed_subscribers_query_lists_the_export(seeded, client):
     assert [r.email for r in rows] == ["b@example.com", "a@example.com"]
     result = seeded.test_cli_runner().invoke(args=["newsletter", "subscribers"])
     assert "b@example.com\t" in result.output and "c@example.com" not in result.output
+
+
+def test_the_footer_form_starts_no_session_so_pages_stay_cacheable(seeded, client):
+    seeded.config["WTF_CSRF_ENABLED"] = True
+    for path in ["/", "/blog", "/about", "/shop/magazines"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
+    assert sign_up(client).status_code == 200  # no token needed: double opt-in protects the address
+    assert subscriber(seeded).status is SubscriberStatus.PENDING

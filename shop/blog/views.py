@@ -4,7 +4,7 @@ from ..core.forms import page_number
 from ..comments import services as comments
 from ..comments.forms import CommentForm
 from ..comments.models import CommentStatus
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from . import instagram, services
 from .markdown import render_markdown, render_markdown_for_feed
 from .models import Tag
@@ -33,6 +33,7 @@ MY_COMMENTS = "my_comments"
 
 
 @bp.route("/blog/<slug>", methods=["GET", "POST"])
+@csrf.exempt  # the comment form: see CommentForm
 @limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], methods=["POST"])
 def post(slug: str):
     found = services.published_post(slug)

@@ -6,6 +6,13 @@ from ..shipping.forms import strip
 
 
 class NewsletterForm(FlaskForm):
+    # No CSRF token: the form is in every page's footer, and a token would give every visitor
+    # a session (no page could be cached for them). A forged sign-up only sends a
+    # confirmation email the owner can ignore: double opt-in, the honeypot and the rate limit
+    # are the defences.
+    class Meta:
+        csrf = False
+
     email = EmailField(
         "Your email address",
         filters=[strip],

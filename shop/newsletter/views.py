@@ -11,6 +11,7 @@ bp = Blueprint("newsletter", __name__)
 
 
 @bp.route("/newsletter", methods=["GET", "POST"])
+@csrf.exempt  # see NewsletterForm: double opt-in protects the address
 @limiter.limit(lambda: current_app.config["NEWSLETTER_RATE_LIMIT"], methods=["POST"])
 def sign_up():
     form = NewsletterForm()

@@ -54,7 +54,7 @@ class CommentForm(FlaskForm):
             Length(max=services.MAX_WEBSITE),
         ],
     )
-    notify_replies = BooleanField("Email me when someone replies to my comment", default=True)
+    notify_replies = BooleanField("Email me when someone replies to my comment")
     parent_id = HiddenField()
     # Hidden from people by the stylesheet; bots that fill in every field fill this one too.
     url = StringField("Leave this empty")

@@ -261,3 +261,13 @@ def test_the_comment_form_needs_no_session(seeded, client):
     seeded.config["WTF_CSRF_ENABLED"] = True
     assert post_comment(client).status_code == 302
     assert stored(seeded)[0].author_name == "Min-ji"
+
+
+def test_hostile_input_gets_a_field_error_or_a_404_never_a_500(seeded, client):
+    response = post_comment(client, name="Min\x00ji")
+    assert response.status_code == 422
+    assert "Please remove the invisible control characters from this field." in response.get_data(as_text=True)
+    assert post_comment(client, parent_id=str(2**40)).status_code == 302  # not a row: a top-level comment
+    assert stored(seeded)[0].parent_id is None
+    assert client.get(f"{FILM}?reply_to={2**40}").status_code == 200
+    assert client.post("/comments/unsubscribe/%00bad").status_code == 404

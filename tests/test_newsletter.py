@@ -173,3 +173,10 @@ def test_the_footer_form_starts_no_session_so_pages_stay_cacheable(seeded, clien
         assert "Set-Cookie" not in response.headers, path
     assert sign_up(client).status_code == 200  # no token needed: double opt-in protects the address
     assert subscriber(seeded).status is SubscriberStatus.PENDING
+
+
+def test_hostile_links_and_input_are_refused_cleanly(seeded, client):
+    assert client.get("/newsletter/confirm/%00x").status_code == 404
+    assert client.post("/newsletter/unsubscribe/%00x").status_code == 404
+    response = sign_up(client, "a\x00@example.com")
+    assert response.status_code == 422 and "control characters" in response.get_data(as_text=True)

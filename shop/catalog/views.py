@@ -1,8 +1,8 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
+from ..core.forms import ShopForm
 from ..extensions import db, limiter
 from ..shipping.forms import strip
 from ..subscriptions import services as box
@@ -30,7 +30,7 @@ def category(slug: str):
     )
 
 
-class StockAlertForm(FlaskForm):
+class StockAlertForm(ShopForm):
     email = EmailField(
         "Your email address",
         filters=[strip],

@@ -1,15 +1,15 @@
 """The comment form, as on the original site: name and email required (the email is never
 shown), an optional website, and the comment."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
+from ..core.forms import LARGEST_ID, ShopForm
 from ..shipping.forms import strip
 from . import services
 
 
-class CommentForm(FlaskForm):
+class CommentForm(ShopForm):
     # No CSRF token, as with most blog comment forms: the commenter has no account or session
     # a forged post could act for, and a token would give every reader of a post a session.
     # Moderation, the honeypot, the rate limit and the length limits are the defences.
@@ -60,4 +60,5 @@ class CommentForm(FlaskForm):
     url = StringField("Leave this empty")
 
     def parent(self) -> int | None:
-        return int(self.parent_id.data) if (self.parent_id.data or "").isdigit() else None
+        value = self.parent_id.data or ""
+        return int(value) if value.isdigit() and 0 < int(value) <= LARGEST_ID else None

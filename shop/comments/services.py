@@ -17,11 +17,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..blog.models import Post
+from ..core.forms import LARGEST_ID
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import email_link, send_email
 from .models import Comment, CommentStatus
 
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # secrets.token_urlsafe's alphabet
 MAX_NAME = 80
 MAX_EMAIL = 254
 MAX_WEBSITE = 200
@@ -142,6 +144,8 @@ def _tell_parent_author(reply: Comment, now: datetime) -> None:
 
 
 def by_unsubscribe_token(token: str) -> Comment | None:
+    if not TOKEN.fullmatch(token):
+        return None  # not one we made (and nothing a database should be asked about)
     return db.session.scalar(select(Comment).where(Comment.unsubscribe_token == token))
 
 
@@ -155,7 +159,9 @@ def unsubscribe(token: str) -> Comment | None:
     return comment
 
 
-def by_id(comment_id: int) -> Comment | None:
+def by_id(comment_id: int | None) -> Comment | None:
+    if not comment_id or not 0 < comment_id <= LARGEST_ID:
+        return None  # not a number a row can have
     return db.session.get(Comment, comment_id)
 
 

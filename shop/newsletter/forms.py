@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
+from ..core.forms import ShopForm
 from ..shipping.forms import strip
 
 
-class NewsletterForm(FlaskForm):
+class NewsletterForm(ShopForm):
     # No CSRF token: the form is in every page's footer, and a token would give every visitor
     # a session (no page could be cached for them). A forged sign-up only sends a
     # confirmation email the owner can ignore: double opt-in, the honeypot and the rate limit
@@ -27,5 +27,5 @@ class NewsletterForm(FlaskForm):
     website = StringField("Leave this empty")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ShopForm):
     pass

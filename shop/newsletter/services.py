@@ -6,6 +6,7 @@ subscribers, when it is published (`announce_new_posts`, run by the worker's sch
 `flask newsletter announce`). Operations flush; the edge commits.
 """
 
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from ..extensions import db
 from ..notifications import email_link, send_email
 from .models import NewsletterSubscriber, SubscriberStatus
 
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # secrets.token_urlsafe's alphabet
 CONFIRM_MAX_AGE = timedelta(days=7)
 # A confirmation email is not sent again to the same address sooner than this.
 RESEND_AFTER = timedelta(minutes=10)
@@ -72,7 +74,9 @@ def sign_up(email: str, source: str = "", now: datetime | None = None) -> Newsle
 
 def pending_by_token(token: str, now: datetime | None = None) -> NewsletterSubscriber:
     now = now or utcnow()
-    subscriber = db.session.scalar(select(NewsletterSubscriber).where(NewsletterSubscriber.confirm_token == token))
+    subscriber = None
+    if TOKEN.fullmatch(token):
+        subscriber = db.session.scalar(select(NewsletterSubscriber).where(NewsletterSubscriber.confirm_token == token))
     if subscriber is None or subscriber.confirm_sent_at is None or now - subscriber.confirm_sent_at > CONFIRM_MAX_AGE:
         raise NewsletterError("This confirmation link has expired or was already used: sign up again for a new one.")
     return subscriber
@@ -98,6 +102,8 @@ def confirm(token: str, now: datetime | None = None) -> NewsletterSubscriber:
 
 
 def by_unsubscribe_token(token: str) -> NewsletterSubscriber | None:
+    if not TOKEN.fullmatch(token):
+        return None  # not one we made (and nothing a database should be asked about)
     return db.session.scalar(select(NewsletterSubscriber).where(NewsletterSubscriber.unsubscribe_token == token))
 
 

@@ -1,13 +1,13 @@
 """The contact form."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
+from ..core.forms import ShopForm
 from ..shipping.forms import strip
 
 
-class ContactForm(FlaskForm):
+class ContactForm(ShopForm):
     name = StringField("Your name *", filters=[strip], validators=[DataRequired("Enter your name."), Length(max=120)])
     email = EmailField(
         "Email address *",

@@ -46,3 +46,23 @@ def test_the_shops_own_pages_are_readable_and_accessible(page, live_server, requ
     snapshot(page, request, "contact")
     page.goto(live_server + "/delivery")
     snapshot(page, request, "delivery")
+
+
+def test_a_reader_comments_and_signs_up_for_the_newsletter(page, live_server, request):
+    page.goto(live_server + FILM)
+    form = page.locator("#respond")
+    expect(form.get_by_role("heading", name="what do you think?")).to_be_visible()
+    form.get_by_label("Comment *").fill("I cried at every one of these ㅠㅠ <b>really</b>")
+    form.get_by_label("Name *").fill("Min-ji")
+    form.get_by_label("Email *").fill("min-ji@example.com")
+    form.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_text("Your comment is waiting for moderation").first).to_be_visible()
+    expect(page.get_by_text("I cried at every one of these ㅠㅠ <b>really</b>")).to_be_visible()  # as typed
+    assert_accessible(page)
+    snapshot(page, request, "comment-waiting")
+
+    footer = page.get_by_role("contentinfo")
+    footer.get_by_label("Email for the newsletter").fill("min-ji@example.com")
+    footer.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Nearly there: check your inbox")).to_be_visible()
+    assert_accessible(page)

@@ -1,9 +1,9 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
-from ..core.forms import page_number
 from ..comments import services as comments
 from ..comments.forms import CommentForm
 from ..comments.models import CommentStatus
+from ..core.forms import page_number
 from ..extensions import csrf, db, limiter
 from . import instagram, services
 from .markdown import render_markdown, render_markdown_for_feed

@@ -48,7 +48,7 @@ GOOD = {
 BUTTON_FIELDS = ["quantity", "variant_id", "code", "email", "name", "reason"]
 # Not forms: the Stripe webhook is refused without Stripe's signature, before reading a field.
 NOT_FORMS = {"stripe_webhooks.receive"}
-FORM = re.compile(r'<form\b[^>]*method="post"[^>]*>(.*?)</form>', re.S | re.I)
+FORM = re.compile(r'<form\b([^>]*method="post"[^>]*)>(.*?)</form>', re.S | re.I)
 FIELD = re.compile(r"<(input|select|textarea)\b([^>]*)>", re.I)
 ATTRIBUTE = re.compile(r'(\w[\w-]*)="([^"]*)"')
 OPTION = re.compile(r'<option\b[^>]*\bvalue="([^"]*)"')
@@ -89,12 +89,16 @@ def url_for_rule(app, endpoint: str, world: dict) -> str:
         return url_for(endpoint, **values)
 
 
-def form_of(page: str) -> tuple[dict[str, str], set[str]]:
-    """The fields of the page's POST forms with what a person would put in them, and which of
-    them are visible text inputs (whose typed value a re-shown form must keep)."""
+def form_of(page: str, url: str) -> tuple[dict[str, str], set[str]]:
+    """The fields of the page's POST forms to `url` with what a person would put in them, and
+    which of them are visible text inputs (whose typed value a re-shown form must keep). Forms
+    that post elsewhere (the footer's newsletter sign-up on every page) are not this form."""
     values: dict[str, str] = {}
     text_inputs: set[str] = set()
-    for form in FORM.findall(page):
+    for opening, form in FORM.findall(page):
+        action = html.unescape(dict(ATTRIBUTE.findall(opening)).get("action", url)).split("#")[0]
+        if action.split("?")[0] != url.split("?")[0]:
+            continue
         for tag, attributes in FIELD.findall(form):
             attrs = dict(ATTRIBUTE.findall(attributes))
             name = attrs.get("name")
@@ -128,7 +132,7 @@ def test_a_form_posted_with_hostile_values_never_fails(seeded, world, endpoint):
     url = url_for_rule(seeded, endpoint, world)
     for client in (visitor, customer):
         page = client.get(url)
-        fields, text_inputs = form_of(page.get_data(as_text=True)) if page.status_code == 200 else ({}, set())
+        fields, text_inputs = form_of(page.get_data(as_text=True), url) if page.status_code == 200 else ({}, set())
         fields = fields or {name: GOOD.get(name, "1") for name in BUTTON_FIELDS}
         for kind, field, data in posts(fields):
             response = client.post(url, data=data)

@@ -18,8 +18,8 @@ from ..core.addresses import country_name
 from ..core.forms import ShopForm, row_id
 from ..core.money import format_money
 from ..extensions import db
-from ..orders.services import OrderError
 from ..notifications import email_link
+from ..orders.services import OrderError
 from ..payments import PaymentError
 from ..shipping.forms import DeliveryAddressForm
 from . import addons, lifecycle

@@ -166,7 +166,7 @@ def test_review_for_the_uk_shows_vat_included_and_the_discount(seeded, client):
 def test_uk_address_needs_a_postcode(seeded, client):
     add(client, "MAG-001")
     page = text(client.post("/checkout", data={**ADDRESSES["GB"], "postcode": "", "email": "f@example.com"}))
-    assert "every UK address has one" in page
+    assert "every address in the United Kingdom has one" in page
 
 
 def test_demo_payment_pays_emails_and_empties_the_cart(seeded, client):

@@ -9,7 +9,7 @@ from blinker import Namespace
 from flask import current_app, url_for
 from sqlalchemy import delete, func, select
 
-from ..core.addresses import PostalAddress, country_name, is_country
+from ..core.addresses import PostalAddress, is_country
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import send_email
@@ -344,11 +344,9 @@ def _read(reader, purpose: str, token: str, max_age: int) -> dict:
 
 @dataclass(frozen=True)
 class AddressData:
-    """A saved address: the shop's postal address, plus a region and a phone for the courier."""
+    """A saved address: the shop's postal address (region and phone for the courier included)."""
 
     address: PostalAddress
-    region: str = ""
-    phone: str = ""
     make_default: bool = False
 
     def cleaned(self) -> "AddressData":
@@ -362,12 +360,12 @@ class AddressData:
                 raise AddressInvalid(f"Enter {label}.", field=field)
         if not is_country(address.country):
             raise AddressInvalid("Choose a country from the list.", field="country")
-        if address.missing_postcode:
-            raise AddressInvalid(f"Enter a postcode for an address in the {country_name('GB')}.", field="postal_code")
-        return AddressData(address, self.region.strip(), self.phone.strip(), self.make_default)
+        for field, message in address.problems().items():
+            raise AddressInvalid(message, field=field)
+        return AddressData(address, self.make_default)
 
     def save_to(self, row: Address) -> None:
-        row.postal_address, row.region, row.phone = self.address, self.region, self.phone
+        row.postal_address = self.address
 
 
 def add_address(user: User, data: AddressData) -> Address:
@@ -453,10 +451,10 @@ def export_data(user: User) -> dict:
                 "line1": a.ship_line1,
                 "line2": a.ship_line2,
                 "city": a.ship_city,
-                "region": a.region,
+                "region": a.ship_region,
                 "postal_code": a.ship_postcode,
                 "country": a.ship_country,
-                "phone": a.phone,
+                "phone": a.ship_phone,
                 "is_default": a.is_default,
             }
             for a in user.addresses

@@ -304,12 +304,7 @@ def account():
 
 
 def _address_data(form: AddressForm) -> services.AddressData:
-    return services.AddressData(
-        form.postal_address(),
-        region=form.region.data or "",
-        phone=form.phone.data or "",
-        make_default=bool(form.make_default.data),
-    )
+    return services.AddressData(form.postal_address(), make_default=bool(form.make_default.data))
 
 
 def _address_form(**kwargs) -> AddressForm:

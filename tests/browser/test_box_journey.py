@@ -53,6 +53,9 @@ def test_subscribe_to_canada_then_skip_the_next_box(page, live_server, app, requ
         page.get_by_label("Postcode or ZIP").fill("M5V 2T6")
         page.get_by_label("Country").select_option("CA")
         page.get_by_role("button", name="See the price").click()
+        expect(page.get_by_role("alert")).to_contain_text("Please enter the province or territory")
+        page.get_by_label("State, province or county").fill("Ontario")
+        page.get_by_role("button", name="See the price").click()
 
         expect(page.get_by_role("heading", level=1)).to_have_text("Review your subscription")
         expect(page.get_by_text("Shipping: North America")).to_be_visible()

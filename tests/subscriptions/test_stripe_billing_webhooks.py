@@ -527,6 +527,7 @@ def test_subscribing_on_the_shop_with_stripe_then_the_webhooks_make_it_active(sh
             "line2": "",
             "city": "Toronto",
             "postcode": "M5V 2T6",
+            "region": "ON",
             "country": "CA",
         },
     )
@@ -564,6 +565,7 @@ def test_starting_again_expires_the_earlier_unpaid_checkout(shop, client):
             "line2": "",
             "city": "Toronto",
             "postcode": "M5V 2T6",
+            "region": "ON",
             "country": "CA",
         },
     )

@@ -3,7 +3,7 @@
 from .accounts.models import Address, User
 from .blog.models import Author, Post, Tag, post_tag
 from .catalog.models import Category, Product, ProductImage, ProductKind, StockMovement, Variant
-from .discounts.models import DiscountCode, DiscountKind, DiscountRedemption
+from .discounts.models import DiscountCode, DiscountDuration, DiscountKind, DiscountRedemption
 from .jobs.models import Job, JobStatus
 from .orders.models import Order, OrderEvent, OrderLine, OrderStatus, VatTreatment
 from .payments.models import ProcessedStripeEvent
@@ -16,6 +16,7 @@ __all__ = [
     "Author",
     "Category",
     "DiscountCode",
+    "DiscountDuration",
     "DiscountKind",
     "DiscountRedemption",
     "Order",

@@ -20,6 +20,7 @@ from .models import (
     Author,
     Category,
     DiscountCode,
+    DiscountDuration,
     DiscountKind,
     ParcelRate,
     Plan,
@@ -305,6 +306,8 @@ def load_discounts(content: Path, added: Counter) -> None:
                 "valid_until": _utc(item.get("valid_until")),
                 "usage_limit": item.get("usage_limit"),
                 "per_customer_limit": item.get("per_customer_limit"),
+                "duration": DiscountDuration(item.get("duration", "once")),
+                "duration_payments": item.get("duration_payments"),
             }
             for item in _yaml(content, "discounts.yaml")["discounts"]
         ],

@@ -155,7 +155,7 @@ def test_review_for_the_uk_shows_vat_included_and_the_discount(seeded, client):
     for expected in [
         "Items</dt><dd>£39.00",
         "£3.95",
-        "Discount (WELCOME10): 10% off your first order</dt><dd>−£3.90",
+        "Discount (WELCOME10): 10% off your first order or first Culture Box payment</dt><dd>−£3.90",
         "£39.05",
         "Includes UK VAT at 20%</dt><dd>£6.51",
     ]:

@@ -66,11 +66,25 @@ class PaymentTotals(Protocol):
     total_pence: int
 
 
+class PriceDiscount(Protocol):
+    """A discount code on a subscription: amount_pence off each of its first `payments`
+    payments (every payment when None)."""
+
+    code: str
+    amount_pence: int
+    payments: int | None
+
+    @property
+    def duration(self) -> str: ...  # "once", "repeating" or "forever", as Stripe names it
+
+
 class BoxPrice(Protocol):
-    """What one payment of a subscription costs, to one destination."""
+    """What one payment of a subscription costs, to one destination (`totals`, without a
+    discount), and the discount code that comes off some payments."""
 
     country_code: str
     zone_name: str
+    discount: PriceDiscount | None
 
     @property
     def totals(self) -> PaymentTotals: ...

@@ -22,6 +22,12 @@ Checkout Session carries
   renewal is always at least about three weeks away, and the gateway refuses (logs,
   PaymentError) rather than send a session Stripe would reject.
 
+A discount code becomes a Stripe coupon of the same amount (`amount_off`, created for this
+subscription, max_redemptions 1) with the matching duration: `once` (the first payment,
+on the initial invoice), `forever`, or `repeating` for the first N payments, with
+`duration_in_months` counted, as Stripe counts it, from the coupon's start at checkout to
+just before payment N + 1 (`coupon_months`).
+
 A skip moves the next renewal (`trial_end` again, no proration), a pause voids invoices
 (`pause_collection`), a new address re-prices the items, a cancellation sets
 `cancel_at_period_end`. A gift is one Checkout payment (mode=payment) and nothing recurs.
@@ -147,8 +153,41 @@ def _check_total(sub: BillableSubscription, quote: BoxPrice) -> None:
         raise PaymentError(START_REFUSED)
 
 
+def coupon_months(months_per_payment: int, payments: int, first_renewal_at: datetime, now: datetime) -> int:
+    """Stripe's `duration_in_months` for a coupon that starts `now` and must cover `payments`
+    payments: the first now, then renewals every `months_per_payment` months from
+    `first_renewal_at` (each on the 1st, 09:00 UTC). It ends in the month before payment
+    `payments + 1`, on the day of the month it started, so after payment `payments`."""
+    excluded = first_renewal_at.year * 12 + first_renewal_at.month - 1 + (payments - 1) * months_per_payment
+    return max(1, excluded - (now.year * 12 + now.month - 1) - 1)
+
+
+def coupon_params(
+    sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None, now: datetime
+) -> dict:
+    discount = quote.discount
+    duration = discount.duration if first_renewal_at is not None else "once"  # a gift is one payment
+    params: dict[str, Any] = {
+        "amount_off": discount.amount_pence,
+        "currency": "gbp",
+        "duration": duration,
+        "max_redemptions": 1,
+        "name": discount.code,
+        "metadata": {"subscription_id": str(sub.id), "code": discount.code},
+    }
+    if duration == "repeating":
+        params["duration_in_months"] = coupon_months(sub.plan.months, discount.payments, first_renewal_at, now)
+    return params
+
+
 def checkout_params(
-    sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None, success_url: str, cancel_url: str
+    sub: BillableSubscription,
+    quote: BoxPrice,
+    *,
+    first_renewal_at: datetime | None,
+    success_url: str,
+    cancel_url: str,
+    coupon: str | None = None,
 ) -> dict:
     """The Checkout Session for the first payment (see the module docstring)."""
     _check_total(sub, quote)
@@ -162,6 +201,8 @@ def checkout_params(
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    if coupon is not None:
+        params["discounts"] = [{"coupon": coupon}]
     if first_renewal_at is None:  # a gift: one payment for plan.months boxes
         metadata["purpose"] = PURPOSE_GIFT
         params.update(
@@ -221,10 +262,21 @@ class StripeSubscriptions:
                 first_renewal_at,
             )
             raise PaymentError(START_REFUSED)
-        params = checkout_params(
-            sub, quote, first_renewal_at=first_renewal_at, success_url=success_url, cancel_url=cancel_url
-        )
+        coupon = None
         with stripe_call("starting checkout", sub, unavailable=START_UNAVAILABLE, refused=START_REFUSED):
+            if quote.discount is not None:
+                coupon = self.client.v1.coupons.create(
+                    params=coupon_params(sub, quote, first_renewal_at=first_renewal_at, now=utcnow()),
+                    options={"idempotency_key": checkout_idempotency_key(sub).replace("-checkout", "-coupon")},
+                ).id
+            params = checkout_params(
+                sub,
+                quote,
+                first_renewal_at=first_renewal_at,
+                success_url=success_url,
+                cancel_url=cancel_url,
+                coupon=coupon,
+            )
             session = self.client.v1.checkout.sessions.create(
                 params=params, options={"idempotency_key": checkout_idempotency_key(sub)}
             )

@@ -26,7 +26,7 @@ from ..core.calendar import add_months
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import send_email
-from . import lifecycle
+from . import lifecycle, pricing
 from .models import Edition, PaidPeriod, Subscription
 from .pricing import BoxQuote
 from .services import edition_for
@@ -59,7 +59,7 @@ def _plans(sub: Subscription) -> dict:
         "next_edition": edition_for(next_month),
         "next_paid": bool(boxes),
         "upcoming": upcoming,
-        "amount_pence": sub.total_pence,
+        "amount_pence": pricing.amount_due(sub),
         "last_month": max(lifecycle.paid_months(sub), default=None),
     }
 
@@ -81,7 +81,7 @@ def send_subscription_confirmation(subscription_id: int) -> None:
         edition=edition_for(first),
         paid=sub.periods[-1] if sub.periods else None,
         upcoming=lifecycle.next_payment(sub, now),
-        amount_pence=sub.total_pence,
+        amount_pence=pricing.amount_due(sub),
     )
 
 
@@ -112,7 +112,7 @@ def send_arrears_notice(subscription_id: int) -> None:
         "subscription_arrears",
         card_url=email_link("subscriber.card", sub_id=sub.id),
         month=upcoming.month if upcoming else None,
-        amount_pence=sub.total_pence,
+        amount_pence=pricing.amount_due(sub),
     )
 
 
@@ -130,7 +130,7 @@ def send_renewal_reminder(subscription_id: int, *, month: date, due_on: date, pr
         months=months,
         due_on=due_on,
         price_changed=price_changed,
-        amount_pence=sub.total_pence,
+        amount_pence=pricing.amount_due(sub),
         cancel_url=email_link("subscriber.cancel", sub_id=sub.id),
     )
 

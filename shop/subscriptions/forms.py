@@ -3,7 +3,7 @@ a subscriber cancels."""
 
 from datetime import date
 
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..core.forms import ShopForm
@@ -42,3 +42,12 @@ class CancelForm(ShopForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.reason.choices = list(churn.REASONS.items())
+
+
+class BoxDiscountForm(ShopForm):
+    """A discount code on the review page, as at the shop's checkout."""
+
+    class Meta:
+        csrf_time_limit = None
+
+    discount_code = StringField("Discount code", filters=[strip], validators=[Optional(), Length(max=40)])

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, insert, literal, select, update
 
 from ..core.calendar import add_months, billing_at, month_of
 from ..db_types import UtcDateTime, utcnow
+from ..discounts import services as discounts
 from ..extensions import db
 from . import address_book
 from .models import Edition, PaidPeriod, Shipment, Skip, Subscription, SubscriptionEvent
@@ -66,8 +67,11 @@ def transition(sub: Subscription, to: S, *, actor: str, reason: str = "") -> Non
             detail=reason,
         )
     )
+    leaving_unpaid = sub.status is S.PENDING_PAYMENT and to is S.ENDED
     sub.status = to
     db.session.flush()
+    if leaving_unpaid:  # never paid: the discount use it reserved is given back
+        discounts.release(subscription_id=sub.id)
     if to is S.ENDED:
         for hook in _ENDED_HOOKS:
             hook(sub)

@@ -19,6 +19,7 @@ from ..accounts.models import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME
 from ..accounts.services import SubscriptionsRunning
 from ..core.addresses import PostalAddress
 from ..db_types import utcnow
+from ..discounts import services as discounts
 from ..extensions import db
 from ..payments import get_gateway
 from ..shipping import services as shipping
@@ -130,9 +131,14 @@ def resume(sub: Subscription, *, now: datetime | None = None, actor: str = ACTOR
 
 
 def requote(sub: Subscription, country_code: str) -> BoxQuote:
-    """What each payment would cost with the box going to `country_code`."""
+    """What each payment would cost with the box going to `country_code`. A discount code it
+    was sold with stays, worked out for the new country (an export's is without VAT)."""
     try:
-        return quote(sub.plan, country_code)
+        try:
+            code = discounts.by_code(sub.discount_code)
+            return quote(sub.plan, country_code, discount=code, payments=sub.discount_payments)
+        except discounts.DiscountError:  # it would take nothing off there (free shipping to the UK)
+            return quote(sub.plan, country_code)
     except shipping.ShippingError as error:
         raise SubscriptionError(str(error)) from None
 

@@ -118,6 +118,11 @@ class Subscription(AddressColumns, db.Model):
     vat_treatment: Mapped[VatTreatment] = mapped_column(enum_by_value(VatTreatment))
     shipping_zone_name: Mapped[str] = mapped_column(String(80))
     priced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A discount code it was sold with: discount_pence off each of the first
+    # discount_payments payments (every payment when that is NULL). See pricing.BoxQuote.
+    discount_code: Mapped[str | None] = mapped_column(String(40))
+    discount_pence: Mapped[int] = mapped_column(default=0, server_default="0")
+    discount_payments: Mapped[int | None]
 
     plan: Mapped[Plan] = relationship()
     periods: Mapped[list["PaidPeriod"]] = relationship(back_populates="subscription", order_by="PaidPeriod.first_month")

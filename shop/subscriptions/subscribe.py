@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ..core.addresses import PostalAddress
 from ..core.calendar import add_months, billing_at
 from ..db_types import utcnow
+from ..discounts import services as discounts
 from ..extensions import db
 from ..payments import CheckoutRedirect, get_gateway
 from ..shipping import services as shipping
@@ -35,6 +36,7 @@ class BoxChoice:
     ship_to: PostalAddress
     first_month: str | None = None  # "YYYY-MM", gifts only
     gift_message: str | None = None
+    discount_code: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,9 +70,14 @@ def plan_by_code(code: str, *, gift: bool | None = None) -> Plan | None:
     return plan
 
 
-def price(choice: BoxChoice, now: datetime | None = None) -> PricedChoice:
+class DiscountRefused(SubscriptionError):
+    """The discount code cannot be used; the message goes on the code's field."""
+
+
+def price(choice: BoxChoice, now: datetime | None = None, *, email: str = "") -> PricedChoice:
     """What the choice costs and when its boxes come. Raises SubscriptionError with a
-    message for the customer (a plan no longer sold, a country not shipped to, ...)."""
+    message for the customer (a plan no longer sold, a country not shipped to, ...), or
+    DiscountRefused for a code that cannot be used by `email` now."""
     now = now or utcnow()
     plan = plan_by_code(choice.plan_code)
     if plan is None:
@@ -79,6 +86,12 @@ def price(choice: BoxChoice, now: datetime | None = None) -> PricedChoice:
         box_quote = quote(plan, choice.ship_to.country, now)
     except shipping.ShippingError as error:
         raise SubscriptionError(str(error)) from None
+    if choice.discount_code:
+        try:
+            code = discounts.find_usable(choice.discount_code, email, now)
+            box_quote = quote(plan, choice.ship_to.country, now, discount=code)
+        except discounts.DiscountError as error:
+            raise DiscountRefused(str(error)) from None
     first_month = first_box_month(now)
     if plan.kind is PlanKind.GIFT:
         starts = {f"{m:%Y-%m}": m for m in gift_start_months(now)}
@@ -95,8 +108,8 @@ def start(
     """Create the pending subscription and start its first payment. `urls(sub)` gives the
     (success, cancel) pages. Flushes; the caller commits, or rolls back on SubscriptionError
     or PaymentError (the provider refused), and then nothing is kept."""
-    priced = price(choice, now)
-    _end_unpaid_attempts(user)
+    _end_unpaid_attempts(user)  # first, so their reserved discount uses are given back
+    priced = price(choice, now, email=user.email)
     is_gift = priced.plan.kind is PlanKind.GIFT
     sub = Subscription(
         plan=priced.plan,
@@ -110,6 +123,16 @@ def start(
     sell_at(sub, priced.quote)
     db.session.add(sub)
     db.session.flush()
+    if priced.quote.discount is not None:
+        try:
+            discounts.reserve(
+                discounts.by_code(priced.quote.discount.code),
+                subscription_id=sub.id,
+                email=user.email,
+                amount_pence=priced.quote.discount.amount_pence,
+            )
+        except discounts.DiscountError as error:
+            raise DiscountRefused(str(error)) from None
     lifecycle.record(
         sub, "created", actor=ACTOR, detail=f"{priced.plan.code} to {sub.ship_country}, from {priced.first_month:%Y-%m}"
     )

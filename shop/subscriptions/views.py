@@ -1,6 +1,8 @@
 """/culture-box: the plans; /culture-box/subscribe and /culture-box/gift: choose → review →
 pay → welcome. Subscribing needs an account (the subscriber manages the box from it)."""
 
+from dataclasses import replace
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
@@ -8,10 +10,11 @@ from ..accounts import services as accounts
 from ..accounts.access import owned_or_404
 from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
+from ..discounts import services as discounts
 from ..extensions import db, limiter
 from ..payments import PaymentError, get_gateway
 from . import lifecycle, services, subscribe
-from .forms import SubscribeForm
+from .forms import BoxDiscountForm, SubscribeForm
 from .lifecycle import SubscriptionError
 from .models import PlanKind, Subscription, SubscriptionStatus
 from .subscribe import BoxChoice
@@ -69,10 +72,11 @@ def _choose(gift: bool):
             ship_to=form.postal_address(),
             first_month=form.first_month.data if gift else None,
             gift_message=form.gift_message.data if gift else None,
+            discount_code=saved.discount_code if saved else None,  # kept from the review page
         )
         session[CHOICE_KEY] = choice.to_dict()  # kept even if it is refused below
         try:
-            subscribe.price(choice, now)
+            subscribe.price(replace(choice, discount_code=None), now)  # the review page checks the code
         except SubscriptionError as error:
             form.country.errors.append(str(error))
         else:
@@ -109,14 +113,17 @@ def _edit_url(priced) -> str:
     return url_for("subscriptions.choose_gift" if priced.plan.kind is PlanKind.GIFT else "subscriptions.choose")
 
 
-@bp.get("/culture-box/subscribe/review")
-@login_required
-def review():
-    choice = _saved_choice()
-    if choice is None:
-        return redirect(url_for("subscriptions.choose"))
+def _review_page(choice: BoxChoice, discount_form: BoxDiscountForm | None = None):
+    """The review page for `choice`; a code refused since it was applied (expired, used up)
+    is taken off and said so on its field."""
+    discount_form = discount_form or BoxDiscountForm(discount_code=choice.discount_code or "")
     try:
-        priced = subscribe.price(choice)
+        priced = subscribe.price(choice, email=current_user.email)
+    except subscribe.DiscountRefused as error:
+        choice = replace(choice, discount_code=None)
+        session[CHOICE_KEY] = choice.to_dict()
+        discount_form.discount_code.errors = [str(error)]
+        return _review_page(choice, discount_form)
     except SubscriptionError as error:
         flash(str(error), "error")
         return redirect(url_for("subscriptions.choose_gift" if choice.first_month else "subscriptions.choose"))
@@ -128,7 +135,42 @@ def review():
         edit_url=_edit_url(priced),
         ship_day=SHIP_DAY,
         gateway_name=get_gateway().name,
-    )
+        discount_form=discount_form,
+    ), (422 if discount_form.errors else 200)
+
+
+@bp.get("/culture-box/subscribe/review")
+@login_required
+def review():
+    choice = _saved_choice()
+    if choice is None:
+        return redirect(url_for("subscriptions.choose"))
+    return _review_page(choice)
+
+
+@bp.post("/culture-box/subscribe/discount")
+@login_required
+def apply_discount():
+    """Apply (or, with `remove`, take off) a discount code; a refused code is shown on its
+    field with the price unchanged."""
+    choice = _saved_choice()
+    if choice is None:
+        return redirect(url_for("subscriptions.choose"))
+    form = BoxDiscountForm()
+    if not form.validate_on_submit():
+        return _review_page(choice, form)
+    code = None if request.form.get("remove") else discounts.normalise(form.discount_code.data) or None
+    try:
+        subscribe.price(replace(choice, discount_code=code), email=current_user.email)
+    except subscribe.DiscountRefused as error:
+        form.discount_code.errors = [str(error)]
+        return _review_page(choice, form)
+    except SubscriptionError:
+        pass  # the review page says what is wrong with the rest of the choice
+    session[CHOICE_KEY] = replace(choice, discount_code=code).to_dict()
+    if code:
+        flash(f"Discount code {code} applied.", "success")
+    return redirect(url_for("subscriptions.review"))
 
 
 @bp.post("/culture-box/subscribe/pay")

@@ -231,6 +231,8 @@ def _address_form_page(sub: Subscription, form: DeliveryAddressForm, error: str 
 @login_required
 def address(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
+    if sub.sent_by_email:  # the recipient's address is theirs: the buyer never sees it
+        abort(404)
     form = DeliveryAddressForm()
     if request.method == "GET":
         form.fill_from(sub.postal_address)
@@ -260,6 +262,8 @@ def address(sub_id: int):
 @login_required
 def address_confirm(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
+    if sub.sent_by_email:
+        abort(404)
     form = DeliveryAddressForm()
     if not form.validate_on_submit():  # the address comes back in hidden fields: check it again
         return _address_form_page(sub, form)

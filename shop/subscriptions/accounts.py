@@ -72,7 +72,12 @@ def export_subscriptions(user: User) -> list[dict]:
             "status": s.status.value,
             "email": s.email,
             "first_month": s.first_month.isoformat(),
-            "ship_to": s.postal_address.to_dict(),
+            # A gift sent by email goes where its recipient said: theirs, not the buyer's data.
+            "ship_to": (
+                {"name": s.ship_name, "email": s.recipient_email, "country": s.ship_country}
+                if s.sent_by_email
+                else s.postal_address.to_dict()
+            ),
             "gift_message": s.gift_message,
             "created_at": s.created_at.isoformat(),
         }

@@ -1,7 +1,8 @@
 """The monthly box run: one shipment for every subscription entitled to an edition.
 
 A subscription is entitled to an edition when it has not ended or never started, a paid
-period covers the edition's month, and it did not skip that box. Paused and in-arrears
+period covers the edition's month, it did not skip that box, and, for a gift sent by email,
+the recipient has claimed it (until then the shop has no address). Paused and in-arrears
 subscriptions still get boxes they already paid for; they simply have no new paid
 periods. The run is set-based (one INSERT ... SELECT), inside one transaction, and
 idempotent: a unique (subscription, edition) constraint plus NOT EXISTS means running it
@@ -9,9 +10,10 @@ again creates only what is missing, e.g. for a subscriber who paid their arrears
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import IO
 
+from blinker import Namespace
 from sqlalchemy import and_, exists, func, insert, literal, select
 
 from ..core.addresses import ADDRESS_COLUMNS, country_name
@@ -25,6 +27,13 @@ from .models import BoxAddOn, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipm
 from .models import SubscriptionStatus as S
 
 ENTITLED_STATUSES = (S.ACTIVE, S.PAUSED, S.ARREARS)
+# A gift sent by email ships (and runs out) only once its recipient has claimed it.
+HAS_AN_ADDRESS = Subscription.recipient_email.is_(None) | Subscription.claimed_at.is_not(None)
+
+
+_signals = Namespace()
+# Sent with the Shipment when it is marked shipped, in the caller's transaction.
+box_shipped = _signals.signal("box-shipped")
 
 
 class BoxRunError(Exception):
@@ -45,6 +54,7 @@ def entitled(edition: Edition):
         select(Subscription)
         .where(
             Subscription.status.in_(ENTITLED_STATUSES),
+            HAS_AN_ADDRESS,
             exists().where(
                 PaidPeriod.subscription_id == Subscription.id,
                 PaidPeriod.first_month <= edition.month,
@@ -102,6 +112,7 @@ def _end_finished(edition: Edition, now) -> int:
     shipped_now = exists().where(Shipment.subscription_id == Subscription.id, Shipment.edition_id == edition.id)
     finishing = and_(
         Subscription.status.in_(ENTITLED_STATUSES),
+        HAS_AN_ADDRESS,
         (last_paid < edition.month) | ((last_paid == edition.month) & shipped_now),
         (Subscription.cancel_at_period_end.is_(True))
         | Subscription.plan_id.in_(select(Plan.id).where(Plan.kind == PlanKind.GIFT)),
@@ -215,6 +226,36 @@ def _extras_by_shipment(edition: Edition) -> dict[int, list[tuple[str, OrderLine
 
 def _country_name(code: str) -> str:
     return f"{country_name(code)} ({code})"
+
+
+def mark_shipped(
+    shipment: Shipment, *, tracking_number: str | None = None, now: datetime | None = None, actor: str = "warehouse"
+) -> bool:
+    """The parcel has left the warehouse: the one operation that says so (the back office and
+    `flask box mark-shipped` call it). Records the event, tells a gift's buyer, and sends the
+    `box_shipped` signal for anything else that follows a parcel. False if it was already
+    marked shipped. Flushes; the caller commits."""
+    if shipment.shipped_at is not None:
+        return False
+    shipment.shipped_at = now or utcnow()
+    if tracking_number:
+        shipment.tracking_number = tracking_number.strip()
+    lifecycle.record(
+        shipment.subscription,
+        "shipped",
+        actor=actor,
+        detail=f"{shipment.edition.code}"
+        + (f", tracking {shipment.tracking_number}" if shipment.tracking_number else ""),
+    )
+    db.session.flush()
+    box_shipped.send(shipment)
+    return True
+
+
+def mark_edition_shipped(edition: Edition, *, now: datetime | None = None, actor: str = "warehouse") -> int:
+    """Every shipment of `edition` not yet marked shipped (the whole run left together)."""
+    waiting = select(Shipment).where(Shipment.edition_id == edition.id, Shipment.shipped_at.is_(None))
+    return sum(mark_shipped(s, now=now, actor=actor) for s in db.session.scalars(waiting.order_by(Shipment.id)).all())
 
 
 def edition_by_code(code: str) -> Edition | None:

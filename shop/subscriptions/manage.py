@@ -49,7 +49,7 @@ def _tell_provider_next_renewal(sub: Subscription, now: datetime) -> None:
 def skippable_edition(sub: Subscription, now: datetime | None = None) -> Edition | None:
     """The next box the subscriber can still skip: the first edition whose cutoff has not
     passed, from their first box on, that they have not skipped already."""
-    if sub.status is not S.ACTIVE:
+    if sub.status is not S.ACTIVE or sub.sent_by_email:  # a gift's boxes are its recipient's
         return None
     now = now or utcnow()
     start = max(first_box_month(now), sub.first_month)
@@ -148,6 +148,8 @@ def change_address(sub: Subscription, address: PostalAddress, *, actor: str = AC
     already shipped keep the address they went to."""
     if sub.status is S.ENDED:
         raise SubscriptionError("This subscription has ended.")
+    if sub.sent_by_email:
+        raise SubscriptionError("This gift's address is its recipient's: only they can give it.")
     new_quote = requote(sub, address.country)
     old_quote = sold_quote(sub)
     if not sub.plan.renews and new_quote.totals.total_pence != requote(sub, sub.ship_country).totals.total_pence:

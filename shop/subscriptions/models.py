@@ -95,6 +95,14 @@ class Subscription(AddressColumns, db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)  # who pays
     first_month: Mapped[date]  # the first edition this subscription gets
     gift_message: Mapped[str | None] = mapped_column(Text)
+    # A gift sent by email: the recipient claims it with a signed link (subscriptions/gifts.py)
+    # and types their own address, which the buyer never sees. Until then the ship_* columns
+    # hold only their name and the country the gift's shipping was paid for, and no box ships.
+    recipient_email: Mapped[str | None] = mapped_column(String(254))
+    gift_from: Mapped[str | None] = mapped_column(String(120))  # the giver's name, as the recipient knows them
+    claim_nonce: Mapped[str | None] = mapped_column(String(32))  # in the link; changes when claimed
+    claimed_at: Mapped[datetime | None]
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
     # Why they cancelled (churn.REASONS; optional), while the cancellation stands.
     cancel_reason: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -123,6 +131,15 @@ class Subscription(AddressColumns, db.Model):
     discount_code: Mapped[str | None] = mapped_column(String(40))
     discount_pence: Mapped[int] = mapped_column(default=0, server_default="0")
     discount_payments: Mapped[int | None]
+
+    @property
+    def sent_by_email(self) -> bool:
+        """A gift whose recipient chooses the address (the buyer never sees it)."""
+        return self.recipient_email is not None
+
+    @property
+    def awaiting_claim(self) -> bool:
+        return self.recipient_email is not None and self.claimed_at is None
 
     plan: Mapped[Plan] = relationship()
     periods: Mapped[list["PaidPeriod"]] = relationship(back_populates="subscription", order_by="PaidPeriod.first_month")

@@ -119,7 +119,7 @@ class Overview:
 
     @property
     def can_change_address(self) -> bool:
-        return self.running
+        return self.running and not self.sub.sent_by_email
 
     @property
     def can_cancel(self) -> bool:

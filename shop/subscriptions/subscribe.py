@@ -19,7 +19,7 @@ from ..discounts import services as discounts
 from ..extensions import db
 from ..payments import CheckoutRedirect, get_gateway
 from ..shipping import services as shipping
-from . import lifecycle
+from . import gifts, lifecycle
 from .lifecycle import SubscriptionError
 from .models import Plan, PlanKind, Subscription
 from .models import SubscriptionStatus as S
@@ -37,6 +37,8 @@ class BoxChoice:
     first_month: str | None = None  # "YYYY-MM", gifts only
     gift_message: str | None = None
     discount_code: str | None = None
+    recipient_email: str | None = None  # a gift sent by email: ship_to holds their name and country
+    gift_from: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -93,7 +95,9 @@ def price(choice: BoxChoice, now: datetime | None = None, *, email: str = "") ->
         except discounts.DiscountError as error:
             raise DiscountRefused(str(error)) from None
     first_month = first_box_month(now)
-    if plan.kind is PlanKind.GIFT:
+    if plan.kind is PlanKind.GIFT and choice.recipient_email:
+        pass  # its boxes start from the first box still open when it is claimed (gifts.claim)
+    elif plan.kind is PlanKind.GIFT:
         starts = {f"{m:%Y-%m}": m for m in gift_start_months(now)}
         if choice.first_month not in starts:
             raise SubscriptionError("Please choose which box the gift starts with.")
@@ -120,6 +124,10 @@ def start(
         provider=get_gateway().name,
         **choice.ship_to.columns(),
     )
+    if is_gift and choice.recipient_email:
+        sub.recipient_email = choice.recipient_email.strip()
+        sub.gift_from = (choice.gift_from or user.name or "").strip() or None
+        sub.claim_nonce = gifts.new_nonce()
     sell_at(sub, priced.quote)
     db.session.add(sub)
     db.session.flush()

@@ -2,19 +2,21 @@
 pay → welcome. Subscribing needs an account (the subscriber manages the box from it)."""
 
 from dataclasses import replace
+from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..accounts import services as accounts
-from ..accounts.access import owned_or_404
+from ..accounts.access import owned_or_404, start_session
+from ..core.addresses import PostalAddress
 from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
 from ..discounts import services as discounts
 from ..extensions import db, limiter
 from ..payments import PaymentError, get_gateway
-from . import lifecycle, services, subscribe
-from .forms import BoxDiscountForm, SubscribeForm
+from . import gifts, lifecycle, services, subscribe
+from .forms import BY_ADDRESS, BY_EMAIL, BoxDiscountForm, GiftClaimForm, SubscribeForm
 from .lifecycle import SubscriptionError
 from .models import PlanKind, Subscription, SubscriptionStatus
 from .subscribe import BoxChoice
@@ -52,6 +54,7 @@ def _choose(gift: bool):
     plans = _plans(gift)
     saved = BoxChoice.from_dict(session.get(CHOICE_KEY))
     form = SubscribeForm()
+    form.gift = gift
     form.set_choices(plans, subscribe.gift_start_months(now) if gift else [])
     if request.method == "GET":
         if saved and (subscribe.plan_by_code(saved.plan_code, gift=gift) is not None):
@@ -61,18 +64,24 @@ def _choose(gift: bool):
                 saved.first_month,
                 saved.gift_message,
             )
+            form.recipient_email.data, form.gift_from.data = saved.recipient_email, saved.gift_from
+            form.delivery.data = BY_EMAIL if saved.recipient_email else BY_ADDRESS
         elif not gift:  # a gift goes to someone else: their address starts empty
             form.process(data=accounts.checkout_prefill(current_user))
         if request.args.get("plan") in {p.code for p in plans}:
             form.plan.data = request.args["plan"]
         form.plan.data = form.plan.data or (plans[0].code if plans else None)
     elif form.validate_on_submit():
+        by_email = gift and form.by_email
         choice = BoxChoice(
             plan_code=form.plan.data,
-            ship_to=form.postal_address(),
-            first_month=form.first_month.data if gift else None,
+            # A gift sent by email: its recipient types the address when they claim it.
+            ship_to=PostalAddress.of(form.name.data, country=form.country.data) if by_email else form.postal_address(),
+            first_month=form.first_month.data if gift and not by_email else None,
             gift_message=form.gift_message.data if gift else None,
             discount_code=saved.discount_code if saved else None,  # kept from the review page
+            recipient_email=form.recipient_email.data if by_email else None,
+            gift_from=form.gift_from.data if by_email else None,
         )
         session[CHOICE_KEY] = choice.to_dict()  # kept even if it is refused below
         try:
@@ -126,7 +135,8 @@ def _review_page(choice: BoxChoice, discount_form: BoxDiscountForm | None = None
         return _review_page(choice, discount_form)
     except SubscriptionError as error:
         flash(str(error), "error")
-        return redirect(url_for("subscriptions.choose_gift" if choice.first_month else "subscriptions.choose"))
+        gift_page = choice.first_month or choice.recipient_email
+        return redirect(url_for("subscriptions.choose_gift" if gift_page else "subscriptions.choose"))
     edition = services.edition_for(priced.first_month)
     return render_template(
         "subscriptions/review.html",
@@ -212,4 +222,58 @@ def welcome(sub_id: int):
         first_box=boxes[0] if boxes else None,
         edition=edition,
         upcoming=lifecycle.next_payment(sub, now),
+    )
+
+
+# ---- a gift's claim: the link in the gift email ---------------------------------------------
+
+CLAIMED_KEY = "claimed_gift"
+
+
+@bp.route("/gift/claim/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("CHECKOUT_RATE_LIMIT", "10 per minute"), methods=["POST"])
+def claim_gift(token: str):
+    """The recipient types their own address (and may create an account). The link is the
+    credential: signed, single-use, expiring (gifts.py)."""
+    try:
+        sub = gifts.gift_for_claim(token)
+    except gifts.GiftClaimError as error:
+        return render_template("subscriptions/gift_claim_invalid.html", message=str(error)), 410
+    form = GiftClaimForm()
+    if request.method == "GET":
+        form.name.data, form.country.data = sub.ship_name, sub.ship_country
+    elif form.validate_on_submit():
+        user = current_user if current_user.is_authenticated else None
+        new_account = None
+        try:
+            if user is None and form.password.data:
+                new_account = accounts.register(sub.recipient_email, form.password.data, name=form.name.data)
+                user = new_account
+            first = gifts.claim(sub, form.postal_address(), user_id=user.id if user else None)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            message = error.message
+            if isinstance(error, accounts.EmailTaken):
+                message = "You already have an account with this email: sign in first, then open the link again."
+            form.password.errors = [message]
+        except SubscriptionError as error:
+            db.session.rollback()
+            form.country.errors = [str(error)]
+        else:
+            db.session.commit()
+            if new_account is not None:
+                start_session(new_account)
+            session[CLAIMED_KEY] = {"plan": sub.plan.name, "first": f"{first:%Y-%m}", "from": sub.gift_from or ""}
+            return redirect(url_for("subscriptions.gift_claimed"), code=303)
+    return render_template("subscriptions/gift_claim.html", form=form, sub=sub), (422 if form.errors else 200)
+
+
+@bp.get("/gift/claimed")
+def gift_claimed():
+    claimed = session.get(CLAIMED_KEY)
+    if not claimed:
+        return redirect(url_for("subscriptions.culture_box"))
+    first = date.fromisoformat(claimed["first"] + "-01")
+    return render_template(
+        "subscriptions/gift_claimed.html", claimed=claimed, first=first, edition=services.edition_for(first)
     )

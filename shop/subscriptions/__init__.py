@@ -5,8 +5,8 @@ def init_app(app: Flask) -> None:
     from . import (  # noqa: F401  (addons registers its hook on lifecycle)
         accounts,
         addons,
-        box_run,
         demo_sales,
+        fulfilment,
         services,
         stripe_events,  # noqa: F401  (registers its handlers)
     )
@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["SubscriptionStatus"] = SubscriptionStatus
     app.jinja_env.globals["PlanKind"] = PlanKind
     accounts.connect()
-    box_run.box_shipped.connect(_tell_gift_buyer, weak=False)
+    fulfilment.shipment_shipped.connect(_tell_gift_buyer, weak=False)
 
 
 def _tell_gift_buyer(shipment) -> None:

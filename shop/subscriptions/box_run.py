@@ -10,10 +10,9 @@ again creates only what is missing, e.g. for a subscriber who paid their arrears
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import IO
 
-from blinker import Namespace
 from sqlalchemy import and_, exists, func, insert, literal, select
 
 from ..core.addresses import ADDRESS_COLUMNS, country_name
@@ -29,11 +28,6 @@ from .models import SubscriptionStatus as S
 ENTITLED_STATUSES = (S.ACTIVE, S.PAUSED, S.ARREARS)
 # A gift sent by email ships (and runs out) only once its recipient has claimed it.
 HAS_AN_ADDRESS = Subscription.recipient_email.is_(None) | Subscription.claimed_at.is_not(None)
-
-
-_signals = Namespace()
-# Sent with the Shipment when it is marked shipped, in the caller's transaction.
-box_shipped = _signals.signal("box-shipped")
 
 
 class BoxRunError(Exception):
@@ -226,36 +220,6 @@ def _extras_by_shipment(edition: Edition) -> dict[int, list[tuple[str, OrderLine
 
 def _country_name(code: str) -> str:
     return f"{country_name(code)} ({code})"
-
-
-def mark_shipped(
-    shipment: Shipment, *, tracking_number: str | None = None, now: datetime | None = None, actor: str = "warehouse"
-) -> bool:
-    """The parcel has left the warehouse: the one operation that says so (the back office and
-    `flask box mark-shipped` call it). Records the event, tells a gift's buyer, and sends the
-    `box_shipped` signal for anything else that follows a parcel. False if it was already
-    marked shipped. Flushes; the caller commits."""
-    if shipment.shipped_at is not None:
-        return False
-    shipment.shipped_at = now or utcnow()
-    if tracking_number:
-        shipment.tracking_number = tracking_number.strip()
-    lifecycle.record(
-        shipment.subscription,
-        "shipped",
-        actor=actor,
-        detail=f"{shipment.edition.code}"
-        + (f", tracking {shipment.tracking_number}" if shipment.tracking_number else ""),
-    )
-    db.session.flush()
-    box_shipped.send(shipment)
-    return True
-
-
-def mark_edition_shipped(edition: Edition, *, now: datetime | None = None, actor: str = "warehouse") -> int:
-    """Every shipment of `edition` not yet marked shipped (the whole run left together)."""
-    waiting = select(Shipment).where(Shipment.edition_id == edition.id, Shipment.shipped_at.is_(None))
-    return sum(mark_shipped(s, now=now, actor=actor) for s in db.session.scalars(waiting.order_by(Shipment.id)).all())
 
 
 def edition_by_code(code: str) -> Edition | None:

@@ -49,18 +49,6 @@ def run_command(edition_code: str, run_by: str, csv_path: Path | None):
     click.echo(f"Packing list: {csv_path} ({rows} parcels)")
 
 
-@box_cli.command("mark-shipped")
-@click.argument("edition_code", metavar="EDITION")
-@click.option("--by", "actor", default="warehouse", show_default=True, help="Who is marking them (recorded).")
-def mark_shipped_command(edition_code: str, actor: str):
-    """Mark every parcel of EDITION shipped (the run has left the warehouse). Gift buyers are
-    told; safe to repeat."""
-    edition = _edition(edition_code)
-    marked = box_run.mark_edition_shipped(edition, actor=actor)
-    db.session.commit()
-    click.echo(f"{edition.code}: {marked} parcels marked shipped.")
-
-
 @box_cli.command("packing-list")
 @click.argument("edition_code", metavar="EDITION")
 def packing_list_command(edition_code: str):

@@ -12,7 +12,7 @@ import time_machine
 from sqlalchemy import select
 
 from shop.extensions import db
-from shop.subscriptions import box_run, gifts, manage
+from shop.subscriptions import box_run, fulfilment, gifts, manage
 from shop.subscriptions.lifecycle import SubscriptionError
 from shop.subscriptions.models import Edition, Shipment, Subscription, SubscriptionStatus
 
@@ -160,14 +160,16 @@ def test_a_gift_by_email_claimed_by_its_recipient_ships_to_them_and_the_buyer_ne
     with time_machine.travel(datetime(2027, 1, 15, 10, 0, tzinfo=UTC), tick=False):
         with seeded.app_context():
             shipment = db.session.scalar(select(Shipment).filter_by(subscription_id=sub_id))
-            assert box_run.mark_shipped(shipment, tracking_number="LX123456789GB") is True
-            assert box_run.mark_shipped(shipment) is False  # once
+            fulfilment.mark_shipped(shipment, "royal-mail", "LX123456789GB", actor="warehouse")
             db.session.commit()
         sign_in(client, BUYER)  # a month later
         manage_page = client.get(f"/account/subscriptions/{sub_id}")
         account_page = client.get("/account").text
         export = client.get("/account/data").text
     [on_its_way] = emails_to(seeded, BUYER, "The January box of your gift is on its way")
+    assert emails_to(seeded, BUYER, "Your January Culture Box is on its way") == []
+    [tracking] = emails_to(seeded, FRIEND, "Your January Culture Box is on its way")
+    assert "LX123456789GB" in plain(tracking) and "New York" in plain(tracking)
     page = words(manage_page.text)
     assert "Sent 15 January 2027" in page and "They claimed it on 20 December 2026" in page
     for mail in [welcome, claimed, on_its_way]:
@@ -277,18 +279,3 @@ def test_a_gift_by_email_needs_their_email_not_their_address(seeded, client):
         shown = words(client.get("/culture-box/subscribe/review").text)
     assert "Seo-yeon Park seo-yeon@example.com in United States" in shown
     assert "North America" in shown
-
-
-def test_the_cli_marks_a_run_shipped(seeded, client, other_client, runner):
-    with time_machine.travel(BOUGHT, tick=False):
-        sub_id = buy(seeded, client)
-        other_client.post(claim_link(seeded), data=HOME)
-    with time_machine.travel(DECEMBER_RUN, tick=False):
-        run(seeded, date(2026, 12, 1))
-        result = runner.invoke(args=["box", "mark-shipped", "2026-12"])
-        assert result.exit_code == 0 and "parcels marked shipped" in result.output
-        assert "0 parcels" in runner.invoke(args=["box", "mark-shipped", "2026-12"]).output
-    with seeded.app_context():
-        [shipment] = db.session.scalars(select(Shipment).filter_by(subscription_id=sub_id))
-        assert shipment.shipped_at is not None
-    assert len(emails_to(seeded, BUYER, "box of your gift is on its way")) == 1

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, logout_user
 from ..extensions import db, limiter
 from ..orders.accounts import user_orders
 from ..shipping.services import countries_not_shipped, country_choices
-from ..subscriptions.accounts import orders_and_payments, user_subscriptions
+from ..subscriptions.accounts import gifts_received, orders_and_payments, user_subscriptions
 from . import services
 from .access import owned_or_404, start_session
 from .forms import (
@@ -283,6 +283,7 @@ def account():
         orders=orders_and_payments(user_orders(current_user), current_user),
         addresses=current_user.addresses,
         subscriptions=user_subscriptions(current_user),
+        gifts_received=gifts_received(current_user),
         no_ship=countries_not_shipped(),
     )
 

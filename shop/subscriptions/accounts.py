@@ -65,6 +65,18 @@ def orders_and_payments(orders: list, user: User) -> list:
     )
 
 
+def gifts_received(user: User) -> list[Subscription]:
+    """Gifts sent by email that this customer claimed: read-only for them (the buyer
+    manages the gift), but their boxes and tracking are theirs to follow."""
+    query = (
+        select(Subscription)
+        .where(Subscription.recipient_user_id == user.id, Subscription.claimed_at.is_not(None))
+        .order_by(Subscription.id.desc())
+        .options(selectinload(Subscription.plan))
+    )
+    return list(db.session.scalars(query))
+
+
 def export_subscriptions(user: User) -> list[dict]:
     return [
         {

@@ -244,7 +244,10 @@ def test_the_recipient_may_create_an_account_when_claiming(seeded, client, other
         link = claim_link(seeded)
         done = other_client.post(link, data={**HOME, "password": "a long enough passphrase"})
         assert done.status_code == 303
-        assert "Sign out" in other_client.get("/account").text
+        account = words(other_client.get("/account").text)
+        assert "Sign out" in account
+        assert "Gifts for you Culture Box · Gift of 3 months, from Ji-woo" in account
+        assert "350 Fifth Avenue" in account  # theirs to see
     with seeded.app_context():
         from shop.accounts.models import User
 

@@ -33,7 +33,6 @@ class SubscribeForm(DeliveryAddressForm):
             (BY_EMAIL, "Email it to them: they tell us where to send the boxes"),
             (BY_ADDRESS, "I'll type their address"),
         ],
-        default=BY_EMAIL,
         validators=[Optional()],
     )
     recipient_email = EmailField(
@@ -54,6 +53,8 @@ class SubscribeForm(DeliveryAddressForm):
 
     @property
     def by_email(self) -> bool:
+        """The page offers email first (checked when it opens); a form sent without the
+        choice is a gift to a typed address, as it always was."""
         return self.delivery.data == BY_EMAIL
 
     def validate(self, extra_validators=None) -> bool:

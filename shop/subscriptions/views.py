@@ -71,6 +71,7 @@ def _choose(gift: bool):
         if request.args.get("plan") in {p.code for p in plans}:
             form.plan.data = request.args["plan"]
         form.plan.data = form.plan.data or (plans[0].code if plans else None)
+        form.delivery.data = form.delivery.data or BY_EMAIL
     elif form.validate_on_submit():
         by_email = gift and form.by_email
         choice = BoxChoice(

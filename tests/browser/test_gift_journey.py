@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 BOUGHT = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)  # before December's cutoff
 CLAIMED = datetime(2026, 12, 20, 12, 0, tzinfo=UTC)  # after it: January is the first open box
+JANUARY_RUN = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 SHIPPED = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
 
 
@@ -96,7 +97,7 @@ def test_a_gift_bought_claimed_in_another_browser_and_shipped(page, chromium, vi
         friend.close()
 
     # After January's cutoff the box run packs it; then the parcels leave.
-    with app.app_context():
+    with time_machine.travel(JANUARY_RUN, tick=False), app.app_context():
         january = db.session.scalar(select(Edition).filter_by(month=date(2027, 1, 1)))
         assert box_run.run(january, run_by="browser test").created == 1
         db.session.commit()

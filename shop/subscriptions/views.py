@@ -261,9 +261,9 @@ def claim_gift(token: str):
             db.session.rollback()
             form.country.errors = [str(error)]
         else:
-            db.session.commit()
             if new_account is not None:
-                start_session(new_account)
+                start_session(new_account)  # its login session is committed with the claim
+            db.session.commit()
             session[CLAIMED_KEY] = {"plan": sub.plan.name, "first": f"{first:%Y-%m}", "from": sub.gift_from or ""}
             return redirect(url_for("subscriptions.gift_claimed"), code=303)
     return render_template("subscriptions/gift_claim.html", form=form, sub=sub), (422 if form.errors else 200)

@@ -4,7 +4,7 @@ Orders, subscriptions and shipments gain ship_region and ship_phone; a saved add
 region and phone become the same columns, keeping what customers saved.
 
 Revision ID: d7792284862b
-Revises: be5413bf7a6e
+Revises: 4c940c56c4d7
 Create Date: 2026-11-30 06:35:04.178795
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d7792284862b"
-down_revision = "be5413bf7a6e"
+down_revision = "4c940c56c4d7"
 branch_labels = None
 depends_on = None
 

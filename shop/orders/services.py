@@ -171,6 +171,7 @@ class NewLine:
     origin_country: str
     weight_g: int
     free_shipping: bool
+    vat_rate_percent: int = 20
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
                 quantity=line.quantity,
                 line_total_pence=line.unit_price_pence * line.quantity,
                 vat_pence=line.vat_pence,
+                vat_rate_percent=line.vat_rate_percent,
                 customs_description=line.customs_description,
                 hs_code=line.hs_code,
                 origin_country=line.origin_country,

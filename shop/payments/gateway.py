@@ -20,6 +20,7 @@ class ChargedLine(Protocol):
     sku: str
     quantity: int
     unit_price_pence: int  # what the customer pays per unit (VAT already off for exports)
+    vat_rate_percent: int  # the UK VAT rate it was sold at (20, or 0 for printed matter)
 
 
 class PayableOrder(Protocol):
@@ -33,6 +34,9 @@ class PayableOrder(Protocol):
     discount_pence: int
     total_pence: int
     payment_reference: str | None  # the provider's id of the attempt that paid (a Checkout Session)
+
+    @property
+    def is_export(self) -> bool: ...
 
     @property
     def lines(self) -> Sequence[ChargedLine]: ...
@@ -65,6 +69,9 @@ class PaymentTotals(Protocol):
     shipping_pence: int
     total_pence: int
 
+    @property
+    def is_export(self) -> bool: ...
+
 
 class BoxPrice(Protocol):
     """What one payment of a subscription costs, to one destination."""
@@ -74,6 +81,9 @@ class BoxPrice(Protocol):
 
     @property
     def totals(self) -> PaymentTotals: ...
+
+    @property
+    def vat_rate_percent(self) -> int: ...
 
 
 class PaymentError(Exception):

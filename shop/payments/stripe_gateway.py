@@ -74,6 +74,11 @@ def amounts_for(order: PayableOrder) -> tuple[int, int, int]:
     return items, coupon, shipping
 
 
+def vat_percent(order: PayableOrder, line) -> int:
+    """The UK VAT rate inside a line's amount: none for an export, whose VAT was taken off."""
+    return 0 if order.is_export else line.vat_rate_percent
+
+
 class StripeGateway:
     """`PaymentGateway` on Stripe Checkout (orders: mode=payment) and Stripe Billing (the
     Culture Box: shop/payments/stripe_subscriptions.py)."""
@@ -186,7 +191,12 @@ class StripeGateway:
                     "price_data": {
                         "currency": currency,
                         "unit_amount": line.unit_price_pence,
-                        "product_data": {"name": line.name, "metadata": {"sku": line.sku}},
+                        # The amount is what the customer pays, VAT (if any) included.
+                        "tax_behavior": "inclusive",
+                        "product_data": {
+                            "name": line.name,
+                            "metadata": {"sku": line.sku, "vat_rate_percent": str(vat_percent(order, line))},
+                        },
                     },
                 }
                 for line in order.lines
@@ -197,6 +207,7 @@ class StripeGateway:
                         "type": "fixed_amount",
                         "display_name": order.shipping_method,
                         "fixed_amount": {"amount": shipping_pence, "currency": currency},
+                        "tax_behavior": "inclusive",
                     }
                 }
             ],

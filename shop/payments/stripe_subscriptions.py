@@ -110,11 +110,13 @@ def checkout_idempotency_key(sub: BillableSubscription) -> str:
     return f"culture-box-{sub.id}-{created}-checkout"
 
 
-def _price(amount: int, name: str, line: str, recurring: dict | None = None) -> dict:
+def _price(amount: int, name: str, line: str, vat_percent: int, recurring: dict | None = None) -> dict:
     price: dict[str, Any] = {
         "currency": "gbp",
         "unit_amount": amount,
-        "product_data": {"name": name, "metadata": {"line": line}},
+        # The amount is what the customer pays, VAT (if any) included.
+        "tax_behavior": "inclusive",
+        "product_data": {"name": name, "metadata": {"line": line, "vat_rate_percent": str(vat_percent)}},
     }
     if recurring:
         price["recurring"] = recurring
@@ -154,6 +156,8 @@ def checkout_params(
     _check_total(sub, quote)
     box, shipping = quote.totals.items_pence, quote.totals.shipping_pence
     box_name, shipping_name = _names(sub, quote)
+    # An export's VAT was taken off; in the UK the box's rate, and the delivery follows it.
+    vat = 0 if quote.totals.is_export else quote.vat_rate_percent
     metadata = subscription_metadata(sub, quote)
     params: dict[str, Any] = {
         "customer_email": sub.email,
@@ -166,13 +170,14 @@ def checkout_params(
         metadata["purpose"] = PURPOSE_GIFT
         params.update(
             mode="payment",
-            line_items=[_price(box, box_name, "box")],
+            line_items=[_price(box, box_name, "box", vat)],
             shipping_options=[
                 {
                     "shipping_rate_data": {
                         "type": "fixed_amount",
                         "display_name": shipping_name,
                         "fixed_amount": {"amount": shipping, "currency": "gbp"},
+                        "tax_behavior": "inclusive",
                     }
                 }
             ],
@@ -181,13 +186,13 @@ def checkout_params(
         )
         return params
     recurring = _recurring(sub)
-    line_items = [_price(box, box_name, "box", recurring)]
+    line_items = [_price(box, box_name, "box", vat, recurring)]
     if shipping > 0:
-        line_items.append(_price(shipping, shipping_name, "shipping", recurring))
+        line_items.append(_price(shipping, shipping_name, "shipping", vat, recurring))
     # The first payment, charged at checkout (one-time prices go on the initial invoice only).
-    line_items.append(_price(box, f"{box_name}: first payment", "first_box"))
+    line_items.append(_price(box, f"{box_name}: first payment", "first_box", vat))
     if shipping > 0:
-        line_items.append(_price(shipping, f"{shipping_name}: first payment", "first_shipping"))
+        line_items.append(_price(shipping, f"{shipping_name}: first payment", "first_shipping", vat))
     params.update(
         mode="subscription",
         line_items=line_items,

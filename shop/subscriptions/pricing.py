@@ -8,9 +8,13 @@ charged come from that (sold_quote), never from today's plan price."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
+
+from ..catalog.models import Product, ProductKind
 from ..core.addresses import country_name
-from ..core.vat import Totals, VatTreatment, order_totals, price_line
+from ..core.vat import Totals, VatRate, VatTreatment, order_totals, price_line
 from ..db_types import utcnow
+from ..extensions import db
 from ..shipping import services as shipping
 from .models import Plan, Subscription
 from .services import first_box_month
@@ -40,13 +44,27 @@ class BoxQuote:
     def shipping_pence(self) -> int:
         return self.totals.shipping_pence
 
+    @property
+    def vat_rate_percent(self) -> int:
+        """The box's UK VAT rate in this quote (the catalogue's, for a stored quote)."""
+        return self.totals.lines[0].rate_percent if self.totals.lines else box_vat_rate().percent
+
 
 def quote(plan: Plan, country_code: str, now: datetime | None = None) -> BoxQuote:
     """Raises shipping.UnknownCountry or shipping.CountryNotShipped for a bad destination."""
     zone = shipping.zone_for(country_code)
-    line = price_line(country_code, plan.price_pence, 1)
+    line = price_line(country_code, plan.price_pence, 1, box_vat_rate())
     totals = order_totals(country_code, [line], zone.box_shipping_pence * plan.months)
     return BoxQuote(plan, country_code.upper(), zone.name, first_box_month(now or utcnow()), totals)
+
+
+def box_vat_rate() -> VatRate:
+    """The Culture Box's VAT rate: the rate set on its catalogue product (kind subscription),
+    like any product's; standard if the shop has no such product."""
+    rate = db.session.scalar(
+        select(Product.vat_rate).where(Product.kind == ProductKind.SUBSCRIPTION).order_by(Product.id).limit(1)
+    )
+    return rate or VatRate.STANDARD
 
 
 def sell_at(sub: Subscription, box_quote: BoxQuote, now: datetime | None = None) -> None:

@@ -67,25 +67,28 @@ def start(gateway, sub):
     ), renews_at
 
 
-def recurring_line(name, amount, line, months):
+def recurring_line(name, amount, line, months, vat="0"):
+    """`vat`: the UK VAT rate inside the amount (0 for an export: its VAT was taken off)."""
     return {
         "quantity": "1",
         "price_data": {
             "currency": "gbp",
             "unit_amount": str(amount),
-            "product_data": {"name": name, "metadata": {"line": line}},
+            "tax_behavior": "inclusive",
+            "product_data": {"name": name, "metadata": {"line": line, "vat_rate_percent": vat}},
             "recurring": {"interval": "month", "interval_count": str(months)},
         },
     }
 
 
-def one_time_line(name, amount, line):
+def one_time_line(name, amount, line, vat="0"):
     return {
         "quantity": "1",
         "price_data": {
             "currency": "gbp",
             "unit_amount": str(amount),
-            "product_data": {"name": name, "metadata": {"line": line}},
+            "tax_behavior": "inclusive",
+            "product_data": {"name": name, "metadata": {"line": line, "vat_rate_percent": vat}},
         },
     }
 
@@ -140,8 +143,8 @@ def test_prepaid_3_in_the_uk_has_no_shipping_line_and_renews_every_three_months(
     [call] = http.requests
     box = "Culture Box — 3 months prepaid"
     assert call.params["line_items"] == [
-        recurring_line(box, 7047, "box", 3),
-        one_time_line(f"{box}: first payment", 7047, "first_box"),
+        recurring_line(box, 7047, "box", 3, vat="20"),
+        one_time_line(f"{box}: first payment", 7047, "first_box", vat="20"),
     ]
     renews_at = billing_at(add_months(sub.first_month, 3))
     assert call.params["subscription_data"]["trial_end"] == str(int(renews_at.timestamp()))
@@ -170,6 +173,7 @@ def test_a_gift_of_6_is_one_payment_for_six_boxes(gateway, http):
                     "type": "fixed_amount",
                     "display_name": "Culture Box shipping to Europe (6 boxes)",
                     "fixed_amount": {"amount": "3250", "currency": "gbp"},
+                    "tax_behavior": "inclusive",
                 }
             }
         ],

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..catalog.models import Product, ProductKind
 from ..core.addresses import country_name
+from ..core.money import exact_share
 from ..core.vat import Totals, VatRate, VatTreatment, order_totals, price_line
 from ..db_types import utcnow
 from ..extensions import db
@@ -29,8 +30,14 @@ class BoxQuote:
     totals: Totals  # one payment: plan.months boxes and their shipping
 
     @property
-    def per_box_pence(self) -> int:
-        return self.totals.total_pence // self.plan.months
+    def per_box_pence(self) -> int | None:
+        """One payment per box, delivered, when it divides exactly (else None: shown as the total)."""
+        return exact_share(self.totals.total_pence, self.plan.months)
+
+    @property
+    def shipping_per_box_pence(self) -> int | None:
+        """The shipping of one box, when the payment's shipping divides exactly by its boxes."""
+        return exact_share(self.totals.shipping_pence, self.plan.months)
 
     @property
     def country_name(self) -> str:

@@ -123,11 +123,17 @@ def test_the_session_is_built_from_the_order_snapshot_in_pence(gateway, http):
                 }
             }
         ],
-        "shipping_address_collection": {"allowed_countries": ["DE"]},
         "customer_email": "mina@example.de",
         "client_reference_id": "42",
         "metadata": {"order_id": "42", "order_number": "IMK-7Q3D9"},
-        "payment_intent_data": {"metadata": {"order_id": "42", "order_number": "IMK-7Q3D9"}},
+        # the address the shop quoted ships: sent for fraud checks, never asked for again
+        "payment_intent_data": {
+            "metadata": {"order_id": "42", "order_number": "IMK-7Q3D9"},
+            "shipping": {
+                "name": "Mina Park",
+                "address": {"line1": "Torstraße 1", "city": "Berlin", "postal_code": "10119", "country": "DE"},
+            },
+        },
         "success_url": SUCCESS,
         "cancel_url": CANCEL,
     }

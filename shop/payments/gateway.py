@@ -23,12 +23,35 @@ class ChargedLine(Protocol):
     vat_rate_percent: int  # the UK VAT rate it was sold at (20, or 0 for printed matter)
 
 
-class PayableOrder(Protocol):
+class ShipsTo(Protocol):
+    """The address the shop quoted and ships to (core.addresses.AddressColumns)."""
+
+    ship_name: str
+    ship_line1: str
+    ship_line2: str
+    ship_city: str
+    ship_postcode: str
+    ship_country: str
+
+
+def shipping_details(where: ShipsTo) -> dict:
+    """The shop's delivery address in Stripe's `shipping` shape (name, address): sent with
+    the payment for fraud checks, so Stripe's page never asks for an address a second time."""
+    address = {
+        "line1": where.ship_line1,
+        "line2": where.ship_line2,
+        "city": where.ship_city,
+        "postal_code": where.ship_postcode,
+        "country": where.ship_country,
+    }
+    return {"name": where.ship_name, "address": {key: value for key, value in address.items() if value}}
+
+
+class PayableOrder(ShipsTo, Protocol):
     id: int
     number: str
     email: str
     currency: str
-    ship_country: str
     shipping_method: str
     shipping_pence: int
     discount_pence: int
@@ -51,7 +74,7 @@ class BilledPlan(Protocol):
     def renews(self) -> bool: ...
 
 
-class BillableSubscription(Protocol):
+class BillableSubscription(ShipsTo, Protocol):
     id: int
     email: str
     created_at: datetime | None

@@ -26,7 +26,7 @@ from typing import Any
 
 import stripe
 
-from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PayableOrder, PaymentError
+from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PayableOrder, PaymentError, shipping_details
 from .stripe_client import stripe_client
 from .stripe_jobs import expire_checkout_later, refund_order_later
 from .stripe_subscriptions import StripeSubscriptions
@@ -211,11 +211,12 @@ class StripeGateway:
                     }
                 }
             ],
-            "shipping_address_collection": {"allowed_countries": [order.ship_country]},
             "customer_email": order.email,
             "client_reference_id": str(order.id),
             "metadata": metadata,
-            "payment_intent_data": {"metadata": metadata},
+            # The address the shop quoted is the one that ships: Stripe's page must not ask
+            # for another; it is sent with the payment for Stripe's fraud checks.
+            "payment_intent_data": {"metadata": metadata, "shipping": shipping_details(order)},
             "success_url": success_url,
             "cancel_url": cancel_url,
         }

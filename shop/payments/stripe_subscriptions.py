@@ -36,7 +36,7 @@ from typing import Any
 import stripe
 
 from ..db_types import utcnow
-from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError
+from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError, shipping_details
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,17 @@ def subscription_metadata(sub: BillableSubscription, quote: BoxPrice) -> dict[st
         "plan": sub.plan.code,
         "ship_country": quote.country_code,
         "first_month": f"{sub.first_month:%Y-%m}",
+    }
+
+
+def shipping_metadata(sub: BillableSubscription) -> dict[str, str]:
+    """The delivery address as metadata (strings, each far under Stripe's 500 characters)."""
+    return {
+        "ship_name": sub.ship_name,
+        "ship_line1": sub.ship_line1,
+        "ship_line2": sub.ship_line2 or "",
+        "ship_city": sub.ship_city,
+        "ship_postcode": sub.ship_postcode or "",
     }
 
 
@@ -162,7 +173,6 @@ def checkout_params(
     params: dict[str, Any] = {
         "customer_email": sub.email,
         "client_reference_id": client_reference(sub),
-        "shipping_address_collection": {"allowed_countries": [quote.country_code]},
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
@@ -182,7 +192,8 @@ def checkout_params(
                 }
             ],
             metadata=metadata,
-            payment_intent_data={"metadata": metadata},
+            # The shop's quoted address ships: sent for fraud checks, never asked again.
+            payment_intent_data={"metadata": metadata, "shipping": shipping_details(sub)},
         )
         return params
     recurring = _recurring(sub)
@@ -196,7 +207,12 @@ def checkout_params(
     params.update(
         mode="subscription",
         line_items=line_items,
-        subscription_data={"trial_end": int(first_renewal_at.timestamp()), "metadata": metadata},
+        # Subscription mode has no payment_intent_data: the address the shop quoted rides on
+        # the Stripe subscription's metadata instead (ship_*), so staff see it in Stripe.
+        subscription_data={
+            "trial_end": int(first_renewal_at.timestamp()),
+            "metadata": {**metadata, **shipping_metadata(sub)},
+        },
         metadata={**metadata, "purpose": PURPOSE_SUBSCRIPTION},
     )
     return params
@@ -294,7 +310,11 @@ class StripeSubscriptions:
             items = self._item_changes(sub, quote, current)
             self.client.v1.subscriptions.update(
                 stripe_id,
-                params={"items": items, "proration_behavior": "none", "metadata": {"ship_country": quote.country_code}},
+                params={
+                    "items": items,
+                    "proration_behavior": "none",
+                    "metadata": {"ship_country": quote.country_code, **shipping_metadata(sub)},
+                },
             )
 
     def _item_changes(self, sub: BillableSubscription, quote: BoxPrice, current: dict) -> list[dict]:

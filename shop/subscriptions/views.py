@@ -158,7 +158,7 @@ def pay():
 @bp.post("/culture-box/subscribe/finish/<int:sub_id>")
 @login_required
 def finish(sub_id: int):
-    """"Finish paying" for an attempt that was not completed: back to its review page with
+    """ "Finish paying" for an attempt that was not completed: back to its review page with
     the same plan and address; paying there replaces the attempt (subscribe.start)."""
     sub = owned_or_404(Subscription, sub_id)
     try:

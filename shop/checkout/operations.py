@@ -73,6 +73,15 @@ def _reusable(pending: PendingCheckout | None, wanted: str, gateway: PaymentGate
     return None
 
 
+def waiting_order(items: dict, details: CheckoutDetails, pending: PendingCheckout | None) -> Order | None:
+    """The order this visitor placed for exactly this cart and these details, still waiting
+    for payment: Pay will pay it again (a new attempt), under the same order number."""
+    if pending is None or pending.fingerprint != fingerprint(items, details):
+        return None
+    order = orders.order_for_token(pending.number, pending.token)
+    return order if order is not None and order.is_pending else None
+
+
 def start_payment(
     order: Order, gateway: PaymentGateway, *, urls: Callable[[Order], tuple[str, str]]
 ) -> CheckoutRedirect:

@@ -362,6 +362,12 @@ def confirm_payment(order: Order, *, provider: str, reference: str | None, actor
     return True
 
 
+def record_payment_declined(order: Order, *, reason: str, actor: str) -> None:
+    """A card was declined for this attempt; the order stays pending for another card."""
+    if order.is_pending:
+        record_event(order, "payment_declined", actor=actor, reason=reason)
+
+
 def fail_payment(order: Order, *, reason: str, actor: str) -> bool:
     """pending_payment → cancelled (stock and discount released): the payment failed, or the
     customer gave up or replaced the order. A repeat returns False."""

@@ -2,7 +2,9 @@
 and never commit (the pay view commits once).
 
 The rules: a retry with the same cart and details pays the same pending order again (a
-new attempt) instead of placing another; a pending order for anything else is cancelled
+new attempt) instead of placing another, even when the browser never got the answer that
+named it (a worker killed after committing, a lost response): the order is found by the
+fingerprint stored with it; a pending order for anything else is cancelled
 before the new one is placed; a line that ran out is capped at what is left.
 """
 
@@ -54,7 +56,7 @@ def order_to_pay(
     DiscountError or orders.OutOfStock: the caller rolls back, and the old pending order is
     as it was."""
     wanted = fingerprint(items, details)
-    order = _reusable(pending, wanted, gateway)
+    order = _reusable(pending, wanted, gateway) or orders.pending_order_for(wanted)
     if order is None:
         order = place(items, details, user_id=user_id)
     return order, PendingCheckout(order.number, order.access_token, wanted)

@@ -111,7 +111,7 @@ def price(cart: Cart, details: CheckoutDetails) -> CheckoutQuote:
     )
 
 
-def draft_order(quote: CheckoutQuote) -> orders.NewOrder:
+def draft_order(quote: CheckoutQuote, checkout_fingerprint: str | None = None) -> orders.NewOrder:
     d = quote.details
     t = quote.totals
     return orders.NewOrder(
@@ -147,6 +147,7 @@ def draft_order(quote: CheckoutQuote) -> orders.NewOrder:
         vat_pence=t.vat_pence,
         vat_removed_pence=t.vat_removed_pence,
         total_pence=t.total_pence,
+        checkout_fingerprint=checkout_fingerprint,
     )
 
 
@@ -162,4 +163,4 @@ def place(items: dict, details: CheckoutDetails, *, user_id: int | None = None) 
     """Re-price the cart from the database and place the order (stock and discount
     reserved). Raises CartNotReady, ShippingError, DiscountError or orders.OutOfStock."""
     quote = price(cart_services.load(items), details)
-    return orders.place_order(draft_order(quote), user_id=user_id)
+    return orders.place_order(draft_order(quote, fingerprint(items, details)), user_id=user_id)

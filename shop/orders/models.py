@@ -77,6 +77,10 @@ class Order(AddressColumns, db.Model):
     vat_removed_pence: Mapped[int] = mapped_column(default=0)  # export: VAT taken off
     total_pence: Mapped[int]
 
+    # What the order was placed for (cart and checkout details, hashed): a repeated Pay for the
+    # same reuses this order while it waits for payment, instead of holding stock twice.
+    checkout_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
+
     payment_provider: Mapped[str | None] = mapped_column(String(20))
     payment_reference: Mapped[str | None] = mapped_column(String(255), index=True)
     payment_attempts: Mapped[int] = mapped_column(default=0)

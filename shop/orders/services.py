@@ -193,6 +193,9 @@ class NewOrder:
     vat_pence: int
     vat_removed_pence: int
     total_pence: int
+    # The cart and details it was placed for (checkout.services.fingerprint): Pay again for
+    # the same finds this order even when the browser never heard of it.
+    checkout_fingerprint: str | None = None
 
 
 def new_order_number() -> str:
@@ -224,6 +227,7 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
         vat_pence=draft.vat_pence,
         vat_removed_pence=draft.vat_removed_pence,
         total_pence=draft.total_pence,
+        checkout_fingerprint=draft.checkout_fingerprint,
     )
     for line in draft.lines:
         order.lines.append(
@@ -360,6 +364,18 @@ def confirm_payment(order: Order, *, provider: str, reference: str | None, actor
         order.payment_reference = reference
     transition(order, S.PAID, actor=actor, reason=f"payment confirmed by {provider}")
     return True
+
+
+def pending_order_for(fingerprint: str) -> Order | None:
+    """The newest order still waiting for payment that was placed for exactly this cart and
+    these details (email and address included)."""
+    query = (
+        select(Order)
+        .where(Order.checkout_fingerprint == fingerprint, Order.status == S.PENDING_PAYMENT)
+        .order_by(Order.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(query)
 
 
 def record_payment_declined(order: Order, *, reason: str, actor: str) -> None:

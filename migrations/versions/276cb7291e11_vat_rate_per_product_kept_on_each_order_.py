@@ -3,7 +3,7 @@
 Order lines placed before this were all charged at the standard rate, so they keep 20.
 
 Revision ID: 276cb7291e11
-Revises: 6084ec116a26
+Revises: 4c940c56c4d7
 Create Date: 2026-11-30 06:39:29.019189
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "276cb7291e11"
-down_revision = "6084ec116a26"
+down_revision = "4c940c56c4d7"
 branch_labels = None
 depends_on = None
 

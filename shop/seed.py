@@ -15,6 +15,7 @@ import yaml
 from sqlalchemy import select
 
 from .core.calendar import cutoff_for, ships_on
+from .core.vat import VatRate
 from .extensions import db
 from .models import (
     Author,
@@ -152,6 +153,7 @@ def load_catalog(content: Path, added: Counter) -> None:
                 "name": item["name"],
                 "category_id": category_ids[cat["slug"]],
                 "kind": ProductKind(item.get("kind", "goods")),
+                "vat_rate": VatRate(item.get("vat_rate", "standard")),
                 "summary": item.get("summary", ""),
                 "description": item.get("description", ""),
                 "is_featured": item.get("featured", False),

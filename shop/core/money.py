@@ -59,3 +59,11 @@ def format_money(value: "Money | int | None", currency: str = SHOP_CURRENCY) -> 
     if not isinstance(value, Money):
         value = Money(value, currency)
     return value.format()
+
+
+def exact_share(total_pence: int, parts: int) -> int | None:
+    """`total_pence` ÷ `parts` when it divides exactly, else None. A page shows "6 × £5.40"
+    only when six times £5.40 is the figure charged; otherwise it shows the total alone."""
+    if parts <= 0 or total_pence % parts:
+        return None
+    return total_pence // parts

@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.addresses import AddressColumns
-from ..core.vat import VatTreatment
+from ..core.vat import VatTreatment, vat_note_for
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
 
@@ -77,6 +77,10 @@ class Order(AddressColumns, db.Model):
     vat_removed_pence: Mapped[int] = mapped_column(default=0)  # export: VAT taken off
     total_pence: Mapped[int]
 
+    # What the order was placed for (cart and checkout details, hashed): a repeated Pay for the
+    # same reuses this order while it waits for payment, instead of holding stock twice.
+    checkout_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
+
     payment_provider: Mapped[str | None] = mapped_column(String(20))
     payment_reference: Mapped[str | None] = mapped_column(String(255), index=True)
     payment_attempts: Mapped[int] = mapped_column(default=0)
@@ -112,6 +116,13 @@ class Order(AddressColumns, db.Model):
     def country_name(self) -> str:
         return self.ship_country_name
 
+    @property
+    def vat_note(self) -> str:
+        """The receipt's VAT line, from the rates its lines were sold at."""
+        return vat_note_for(
+            [line.vat_rate_percent for line in self.lines], export=self.is_export, vat_pence=self.vat_pence
+        )
+
 
 # Columns that may change after placing; everything else is the snapshot.
 MUTABLE_ORDER_COLUMNS = frozenset(
@@ -131,6 +142,9 @@ class OrderLine(db.Model):
     quantity: Mapped[int]
     line_total_pence: Mapped[int]  # unit_price_pence × quantity
     vat_pence: Mapped[int]  # UK VAT included in line_total_pence (0 for an export)
+    # The product's UK VAT rate when it was sold (20 or 0), kept so that a later change of
+    # the product's rate never alters a placed order.
+    vat_rate_percent: Mapped[int] = mapped_column(default=20, server_default="20")
     # Customs data for CN22/CN23.
     customs_description: Mapped[str] = mapped_column(String(200))
     hs_code: Mapped[str] = mapped_column(String(16))

@@ -171,6 +171,7 @@ class NewLine:
     origin_country: str
     weight_g: int
     free_shipping: bool
+    vat_rate_percent: int = 20
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,9 @@ class NewOrder:
     vat_pence: int
     vat_removed_pence: int
     total_pence: int
+    # The cart and details it was placed for (checkout.services.fingerprint): Pay again for
+    # the same finds this order even when the browser never heard of it.
+    checkout_fingerprint: str | None = None
 
 
 def new_order_number() -> str:
@@ -223,6 +227,7 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
         vat_pence=draft.vat_pence,
         vat_removed_pence=draft.vat_removed_pence,
         total_pence=draft.total_pence,
+        checkout_fingerprint=draft.checkout_fingerprint,
     )
     for line in draft.lines:
         order.lines.append(
@@ -235,6 +240,7 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
                 quantity=line.quantity,
                 line_total_pence=line.unit_price_pence * line.quantity,
                 vat_pence=line.vat_pence,
+                vat_rate_percent=line.vat_rate_percent,
                 customs_description=line.customs_description,
                 hs_code=line.hs_code,
                 origin_country=line.origin_country,
@@ -358,6 +364,24 @@ def confirm_payment(order: Order, *, provider: str, reference: str | None, actor
         order.payment_reference = reference
     transition(order, S.PAID, actor=actor, reason=f"payment confirmed by {provider}")
     return True
+
+
+def pending_order_for(fingerprint: str) -> Order | None:
+    """The newest order still waiting for payment that was placed for exactly this cart and
+    these details (email and address included)."""
+    query = (
+        select(Order)
+        .where(Order.checkout_fingerprint == fingerprint, Order.status == S.PENDING_PAYMENT)
+        .order_by(Order.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def record_payment_declined(order: Order, *, reason: str, actor: str) -> None:
+    """A card was declined for this attempt; the order stays pending for another card."""
+    if order.is_pending:
+        record_event(order, "payment_declined", actor=actor, reason=reason)
 
 
 def fail_payment(order: Order, *, reason: str, actor: str) -> bool:

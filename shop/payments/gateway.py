@@ -20,19 +20,46 @@ class ChargedLine(Protocol):
     sku: str
     quantity: int
     unit_price_pence: int  # what the customer pays per unit (VAT already off for exports)
+    vat_rate_percent: int  # the UK VAT rate it was sold at (20, or 0 for printed matter)
 
 
-class PayableOrder(Protocol):
+class ShipsTo(Protocol):
+    """The address the shop quoted and ships to (core.addresses.AddressColumns)."""
+
+    ship_name: str
+    ship_line1: str
+    ship_line2: str
+    ship_city: str
+    ship_postcode: str
+    ship_country: str
+
+
+def shipping_details(where: ShipsTo) -> dict:
+    """The shop's delivery address in Stripe's `shipping` shape (name, address): sent with
+    the payment for fraud checks, so Stripe's page never asks for an address a second time."""
+    address = {
+        "line1": where.ship_line1,
+        "line2": where.ship_line2,
+        "city": where.ship_city,
+        "postal_code": where.ship_postcode,
+        "country": where.ship_country,
+    }
+    return {"name": where.ship_name, "address": {key: value for key, value in address.items() if value}}
+
+
+class PayableOrder(ShipsTo, Protocol):
     id: int
     number: str
     email: str
     currency: str
-    ship_country: str
     shipping_method: str
     shipping_pence: int
     discount_pence: int
     total_pence: int
     payment_reference: str | None  # the provider's id of the attempt that paid (a Checkout Session)
+
+    @property
+    def is_export(self) -> bool: ...
 
     @property
     def lines(self) -> Sequence[ChargedLine]: ...
@@ -47,7 +74,7 @@ class BilledPlan(Protocol):
     def renews(self) -> bool: ...
 
 
-class BillableSubscription(Protocol):
+class BillableSubscription(ShipsTo, Protocol):
     id: int
     email: str
     created_at: datetime | None
@@ -64,6 +91,9 @@ class PaymentTotals(Protocol):
     items_pence: int
     shipping_pence: int
     total_pence: int
+
+    @property
+    def is_export(self) -> bool: ...
 
 
 class PriceDiscount(Protocol):
@@ -88,6 +118,9 @@ class BoxPrice(Protocol):
 
     @property
     def totals(self) -> PaymentTotals: ...
+
+    @property
+    def vat_rate_percent(self) -> int: ...
 
 
 class PaymentError(Exception):

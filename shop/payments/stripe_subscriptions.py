@@ -42,7 +42,7 @@ from typing import Any
 import stripe
 
 from ..db_types import utcnow
-from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError
+from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError, shipping_details
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,17 @@ def subscription_metadata(sub: BillableSubscription, quote: BoxPrice) -> dict[st
     }
 
 
+def shipping_metadata(sub: BillableSubscription) -> dict[str, str]:
+    """The delivery address as metadata (strings, each far under Stripe's 500 characters)."""
+    return {
+        "ship_name": sub.ship_name,
+        "ship_line1": sub.ship_line1,
+        "ship_line2": sub.ship_line2 or "",
+        "ship_city": sub.ship_city,
+        "ship_postcode": sub.ship_postcode or "",
+    }
+
+
 def client_reference(sub: BillableSubscription) -> str:
     """Never a bare number: an order's client_reference_id is its id."""
     return f"culture-box-{sub.id}"
@@ -116,11 +127,13 @@ def checkout_idempotency_key(sub: BillableSubscription) -> str:
     return f"culture-box-{sub.id}-{created}-checkout"
 
 
-def _price(amount: int, name: str, line: str, recurring: dict | None = None) -> dict:
+def _price(amount: int, name: str, line: str, vat_percent: int, recurring: dict | None = None) -> dict:
     price: dict[str, Any] = {
         "currency": "gbp",
         "unit_amount": amount,
-        "product_data": {"name": name, "metadata": {"line": line}},
+        # The amount is what the customer pays, VAT (if any) included.
+        "tax_behavior": "inclusive",
+        "product_data": {"name": name, "metadata": {"line": line, "vat_rate_percent": str(vat_percent)}},
     }
     if recurring:
         price["recurring"] = recurring
@@ -193,11 +206,12 @@ def checkout_params(
     _check_total(sub, quote)
     box, shipping = quote.totals.items_pence, quote.totals.shipping_pence
     box_name, shipping_name = _names(sub, quote)
+    # An export's VAT was taken off; in the UK the box's rate, and the delivery follows it.
+    vat = 0 if quote.totals.is_export else quote.vat_rate_percent
     metadata = subscription_metadata(sub, quote)
     params: dict[str, Any] = {
         "customer_email": sub.email,
         "client_reference_id": client_reference(sub),
-        "shipping_address_collection": {"allowed_countries": [quote.country_code]},
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
@@ -207,32 +221,39 @@ def checkout_params(
         metadata["purpose"] = PURPOSE_GIFT
         params.update(
             mode="payment",
-            line_items=[_price(box, box_name, "box")],
+            line_items=[_price(box, box_name, "box", vat)],
             shipping_options=[
                 {
                     "shipping_rate_data": {
                         "type": "fixed_amount",
                         "display_name": shipping_name,
                         "fixed_amount": {"amount": shipping, "currency": "gbp"},
+                        "tax_behavior": "inclusive",
                     }
                 }
             ],
             metadata=metadata,
-            payment_intent_data={"metadata": metadata},
+            # The shop's quoted address ships: sent for fraud checks, never asked again.
+            payment_intent_data={"metadata": metadata, "shipping": shipping_details(sub)},
         )
         return params
     recurring = _recurring(sub)
-    line_items = [_price(box, box_name, "box", recurring)]
+    line_items = [_price(box, box_name, "box", vat, recurring)]
     if shipping > 0:
-        line_items.append(_price(shipping, shipping_name, "shipping", recurring))
+        line_items.append(_price(shipping, shipping_name, "shipping", vat, recurring))
     # The first payment, charged at checkout (one-time prices go on the initial invoice only).
-    line_items.append(_price(box, f"{box_name}: first payment", "first_box"))
+    line_items.append(_price(box, f"{box_name}: first payment", "first_box", vat))
     if shipping > 0:
-        line_items.append(_price(shipping, f"{shipping_name}: first payment", "first_shipping"))
+        line_items.append(_price(shipping, f"{shipping_name}: first payment", "first_shipping", vat))
     params.update(
         mode="subscription",
         line_items=line_items,
-        subscription_data={"trial_end": int(first_renewal_at.timestamp()), "metadata": metadata},
+        # Subscription mode has no payment_intent_data: the address the shop quoted rides on
+        # the Stripe subscription's metadata instead (ship_*), so staff see it in Stripe.
+        subscription_data={
+            "trial_end": int(first_renewal_at.timestamp()),
+            "metadata": {**metadata, **shipping_metadata(sub)},
+        },
         metadata={**metadata, "purpose": PURPOSE_SUBSCRIPTION},
     )
     return params
@@ -341,7 +362,11 @@ class StripeSubscriptions:
             items = self._item_changes(sub, quote, current)
             self.client.v1.subscriptions.update(
                 stripe_id,
-                params={"items": items, "proration_behavior": "none", "metadata": {"ship_country": quote.country_code}},
+                params={
+                    "items": items,
+                    "proration_behavior": "none",
+                    "metadata": {"ship_country": quote.country_code, **shipping_metadata(sub)},
+                },
             )
 
     def _item_changes(self, sub: BillableSubscription, quote: BoxPrice, current: dict) -> list[dict]:

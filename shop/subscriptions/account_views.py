@@ -14,7 +14,6 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..accounts.access import owned_or_404
 from ..accounts.forms import ConfirmForm
-from ..accounts.services import email_link
 from ..core.addresses import country_name
 from ..core.forms import ShopForm, row_id
 from ..core.money import format_money
@@ -210,9 +209,10 @@ def keep(sub_id: int):
 @login_required
 def card(sub_id: int):
     """Off to the provider's card page (the Stripe Customer Portal, or the demo's), which
-    brings the subscriber back here. The arrears email links to this URL."""
+    brings the subscriber back here, on the site they are using (the request's own host, not
+    SHOP_BASE_URL, which is for emailed links only). The arrears email links to this URL."""
     sub = owned_or_404(Subscription, sub_id)
-    return_url = email_link("subscriber.manage", sub_id=sub.id)
+    return_url = url_for("subscriber.manage", sub_id=sub.id, _external=True)
     try:
         return redirect(actions.card_update_url(sub, return_url=return_url))
     except REFUSED as error:

@@ -6,7 +6,7 @@ Accounts sit below subscriptions, so `connect()` hooks this area to their signal
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts import services as accounts
@@ -14,13 +14,17 @@ from ..accounts.models import User
 from ..extensions import db
 from . import lifecycle, manage
 from .models import PaidPeriod, Subscription
+from .models import SubscriptionStatus as S
 
 
 def user_subscriptions(user: User) -> list[Subscription]:
-    """The customer's subscriptions, newest first."""
+    """The customer's subscriptions, newest first. A checkout that ended without a payment
+    (abandoned, declined, or replaced by a later attempt) was never a subscription to the
+    customer, so it is left out; one still waiting for payment is listed as not completed."""
+    never_paid = ~exists().where(PaidPeriod.subscription_id == Subscription.id)
     query = (
         select(Subscription)
-        .where(Subscription.user_id == user.id)
+        .where(Subscription.user_id == user.id, ~((Subscription.status == S.ENDED) & never_paid))
         .order_by(Subscription.id.desc())
         .options(selectinload(Subscription.plan), selectinload(Subscription.periods))
     )
@@ -93,7 +97,7 @@ def export_subscriptions(user: User) -> list[dict]:
             "gift_message": s.gift_message,
             "created_at": s.created_at.isoformat(),
         }
-        for s in user_subscriptions(user)
+        for s in db.session.scalars(select(Subscription).where(Subscription.user_id == user.id))
     ]
 
 

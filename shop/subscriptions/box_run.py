@@ -7,10 +7,14 @@ subscriptions still get boxes they already paid for; they simply have no new pai
 periods. The run is set-based (one INSERT ... SELECT), inside one transaction, and
 idempotent: a unique (subscription, edition) constraint plus NOT EXISTS means running it
 again creates only what is missing, e.g. for a subscriber who paid their arrears since.
+
+It is refused before the edition's cutoff: until then subscribers may still join, skip or
+pause for that month, and a box packed early would ship to someone who skipped it. Once an
+edition has run, its month can no longer be skipped (lifecycle.packed_refusal).
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import IO
 
 from sqlalchemy import and_, exists, func, insert, literal, select
@@ -21,6 +25,7 @@ from ..core.territories import needs_customs_form
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
 from ..orders.models import Order, OrderLine
+from ..templating import london_datetime
 from . import addons, lifecycle
 from .models import BoxAddOn, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription
 from .models import SubscriptionStatus as S
@@ -31,7 +36,15 @@ HAS_AN_ADDRESS = Subscription.recipient_email.is_(None) | Subscription.claimed_a
 
 
 class BoxRunError(Exception):
-    pass
+    """The box run (or the edition it names) was refused. The message is safe to show staff;
+    `reason` is one of the constants below, for a page or command that reacts to it."""
+
+    NOT_AN_EDITION = "not_an_edition"
+    BEFORE_CUTOFF = "before_cutoff"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -66,11 +79,24 @@ def _lock(edition: Edition) -> None:
     db.session.execute(select(Edition.id).where(Edition.id == edition.id).with_for_update())
 
 
-def run(edition: Edition, *, run_by: str) -> BoxRunResult:
+def check_can_run(edition: Edition, now: datetime | None = None) -> None:
+    """Raise BoxRunError(reason=BEFORE_CUTOFF) while the edition's cutoff is still ahead."""
+    now = now or utcnow()
+    if now <= edition.cutoff_at:
+        raise BoxRunError(
+            f"The {edition.code} box can't be run yet: its cutoff is {london_datetime(edition.cutoff_at)} UK time, "
+            "and until then subscribers can still join, skip or pause for it. Nothing was written.",
+            reason=BoxRunError.BEFORE_CUTOFF,
+        )
+
+
+def run(edition: Edition, *, run_by: str, now: datetime | None = None) -> BoxRunResult:
     """Create the edition's missing shipments, record the run, end what has run out.
-    Flushes; the caller (the CLI) commits."""
+    Refused (BoxRunError, nothing written) before the edition's cutoff. Flushes; the caller
+    (the CLI, the back office) commits."""
+    now = now or utcnow()
+    check_can_run(edition, now)
     _lock(edition)
-    now = utcnow()
     box_run = BoxRun(edition_id=edition.id, run_by=run_by, run_at=now, shipments_created=0)
     db.session.add(box_run)
     db.session.flush()
@@ -227,5 +253,7 @@ def edition_by_code(code: str) -> Edition | None:
         year, month = (int(part) for part in code.split("-"))
         wanted = date(year, month, 1)
     except ValueError:
-        raise BoxRunError(f"'{code}' is not an edition: use YYYY-MM, e.g. 2027-01") from None
+        raise BoxRunError(
+            f"'{code}' is not an edition: use YYYY-MM, e.g. 2027-01", reason=BoxRunError.NOT_AN_EDITION
+        ) from None
     return db.session.scalar(select(Edition).where(Edition.month == wanted))

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.addresses import AddressColumns
 from ..core.carriers import CARRIERS, tracking_url
+from ..core.money import exact_share
 from ..core.vat import VatTreatment
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
@@ -30,8 +31,10 @@ class Plan(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
     @property
-    def per_box_pence(self) -> int:
-        return self.price_pence // self.months
+    def per_box_pence(self) -> int | None:
+        """The price of one box, when the payment divides into whole pennies per box (else
+        None: pages then show the payment alone, never a figure that doesn't multiply back)."""
+        return exact_share(self.price_pence, self.months)
 
     @property
     def renews(self) -> bool:

@@ -12,11 +12,16 @@ what payment n costs."""
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from sqlalchemy import select
+
+from ..catalog.models import Product, ProductKind
 from ..core.addresses import country_name
-from ..core.vat import Totals, VatTreatment, order_totals, price_line, vat_in_gross
+from ..core.money import exact_share
+from ..core.vat import Totals, VatRate, VatTreatment, order_totals, price_line, vat_in_gross
 from ..db_types import utcnow
 from ..discounts import services as discounts
 from ..discounts.models import DiscountCode
+from ..extensions import db
 from ..shipping import services as shipping
 from .models import Plan, PlanKind, Subscription
 from .services import first_box_month
@@ -69,8 +74,14 @@ class BoxQuote:
         return self.totals_for(1)
 
     @property
-    def per_box_pence(self) -> int:
-        return self.totals.total_pence // self.plan.months
+    def per_box_pence(self) -> int | None:
+        """One payment per box, delivered, when it divides exactly (else None: shown as the total)."""
+        return exact_share(self.totals.total_pence, self.plan.months)
+
+    @property
+    def shipping_per_box_pence(self) -> int | None:
+        """The shipping of one box, when the payment's shipping divides exactly by its boxes."""
+        return exact_share(self.totals.shipping_pence, self.plan.months)
 
     @property
     def country_name(self) -> str:
@@ -83,6 +94,11 @@ class BoxQuote:
     @property
     def shipping_pence(self) -> int:
         return self.totals.shipping_pence
+
+    @property
+    def vat_rate_percent(self) -> int:
+        """The box's UK VAT rate in this quote (the catalogue's, for a stored quote)."""
+        return self.totals.lines[0].rate_percent if self.totals.lines else box_vat_rate().percent
 
 
 def quote(
@@ -98,7 +114,7 @@ def quote(
     how many payments the discount applies to (a subscription keeps what it was sold with);
     a gift is one payment."""
     zone = shipping.zone_for(country_code)
-    line = price_line(country_code, plan.price_pence, 1)
+    line = price_line(country_code, plan.price_pence, 1, box_vat_rate())
     totals = order_totals(country_code, [line], zone.box_shipping_pence * plan.months)
     box_discount = None
     if discount is not None:
@@ -109,6 +125,15 @@ def quote(
             payments = 1
         box_discount = BoxDiscount(discount.code, amount, payments)
     return BoxQuote(plan, country_code.upper(), zone.name, first_box_month(now or utcnow()), totals, box_discount)
+
+
+def box_vat_rate() -> VatRate:
+    """The Culture Box's VAT rate: the rate set on its catalogue product (kind subscription),
+    like any product's; standard if the shop has no such product."""
+    rate = db.session.scalar(
+        select(Product.vat_rate).where(Product.kind == ProductKind.SUBSCRIPTION).order_by(Product.id).limit(1)
+    )
+    return rate or VatRate.STANDARD
 
 
 def sell_at(sub: Subscription, box_quote: BoxQuote, now: datetime | None = None) -> None:

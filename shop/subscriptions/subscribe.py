@@ -153,6 +153,20 @@ def start(
     return sub, redirect
 
 
+def choice_of(sub: Subscription) -> BoxChoice:
+    """What the customer chose for an attempt still waiting for payment, to finish paying
+    for it from the review page (re-priced for today: a box whose cutoff has passed moves on)."""
+    if sub.status is not S.PENDING_PAYMENT:
+        raise SubscriptionError("This subscription is not waiting for a payment.")
+    gift = sub.plan.kind is PlanKind.GIFT
+    return BoxChoice(
+        plan_code=sub.plan.code,
+        ship_to=sub.postal_address,
+        first_month=f"{sub.first_month:%Y-%m}" if gift else None,
+        gift_message=sub.gift_message if gift else None,
+    )
+
+
 def _end_unpaid_attempts(user) -> None:
     """A customer starting again leaves their earlier unpaid attempts behind: close their
     payment pages and end them, so their account shows one subscription, not a trail of

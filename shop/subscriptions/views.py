@@ -208,6 +208,20 @@ def pay():
     return redirect(checkout.url, code=303)
 
 
+@bp.post("/culture-box/subscribe/finish/<int:sub_id>")
+@login_required
+def finish(sub_id: int):
+    """ "Finish paying" for an attempt that was not completed: back to its review page with
+    the same plan and address; paying there replaces the attempt (subscribe.start)."""
+    sub = owned_or_404(Subscription, sub_id)
+    try:
+        session[CHOICE_KEY] = subscribe.choice_of(sub).to_dict()
+    except SubscriptionError as error:
+        flash(str(error), "info")
+        return redirect(url_for("subscriber.manage", sub_id=sub.id))
+    return redirect(url_for("subscriptions.review"))
+
+
 @bp.get("/culture-box/welcome/<int:sub_id>")
 @login_required
 def welcome(sub_id: int):

@@ -93,7 +93,8 @@ def outbox(shop) -> list:
 def run_box(shop, edition_id: int) -> set[int]:
     """Run the edition's box run; the subscriptions that have a shipment for it."""
     with shop.app_context():
-        box_run.run(db.session.get(Edition, edition_id), run_by="test")
+        edition = db.session.get(Edition, edition_id)
+        box_run.run(edition, run_by="test", now=edition.cutoff_at + timedelta(minutes=1))
         db.session.commit()  # as `flask box run` does
         return set(db.session.scalars(select(Shipment.subscription_id).where(Shipment.edition_id == edition_id)))
 

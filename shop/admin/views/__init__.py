@@ -9,6 +9,8 @@ from ..blueprint import bp
 PAGES = [
     "second_factor",  # signing in: the authenticator app and recovery codes
     "dashboard",
+    "orders",
+    "exports",
     "audit",
 ]
 

@@ -1,15 +1,15 @@
 """The back office's own forms: sign-in's second step, list filters, order actions."""
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..core.forms import ShopForm
 from ..core.money import pence_from_text
 from ..shipping.forms import strip
 from .lists import FilterForm
 
 
-class CodeForm(FlaskForm):
+class CodeForm(ShopForm):
     code = StringField(
         "Code",
         filters=[strip],
@@ -18,7 +18,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class SetupCodeForm(FlaskForm):
+class SetupCodeForm(ShopForm):
     code = StringField(
         "Code from the app",
         filters=[strip],
@@ -54,14 +54,14 @@ class OrderFilters(FilterForm):
     placed_to = DateField("Placed to", validators=[Optional()])
 
 
-class ShipForm(FlaskForm):
+class ShipForm(ShopForm):
     carrier = SelectField("Carrier", choices=[])
     tracking_number = StringField(
         "Tracking number", filters=[strip], validators=[DataRequired("Type the carrier's tracking number.")]
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(ShopForm):
     reason = StringField(
         "Reason",
         filters=[strip],
@@ -70,7 +70,7 @@ class CancelForm(FlaskForm):
     )
 
 
-class RefundForm(FlaskForm):
+class RefundForm(ShopForm):
     amount = PoundsField("Amount (£)", validators=[DataRequired("Type the amount to refund.")])
     reason = StringField(
         "Reason", filters=[strip], validators=[Length(max=200)], description="Optional; emailed to the customer."
@@ -78,5 +78,5 @@ class RefundForm(FlaskForm):
     seen_pence = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ShopForm):
     """A button that changes something: only the CSRF token."""

@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 
+from ..core.forms import LARGEST_ID, ShopForm
 from ..extensions import db
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
 
 
-class FilterForm(FlaskForm):
+class FilterForm(ShopForm):
     """A list's filters: read from the query string, no CSRF token (a GET changes nothing)."""
 
     class Meta:
@@ -28,6 +28,12 @@ class FilterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(request.args, *args, **kwargs)
+
+    def values(self) -> dict[str, Any]:
+        """Each filter's value, or None where it is empty or not valid (a date that is not
+        one, a control character): a bad filter is shown with its error and ignored."""
+        self.validate()
+        return {name: None if f.errors or f.data in ("", []) else f.data for name, f in self._fields.items()}
 
     def active(self) -> dict[str, Any]:
         """The filters that were filled in, by name."""
@@ -52,7 +58,7 @@ class Page:
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and int(value) <= LARGEST_ID else None
 
 
 def _page_url(**cursor: int) -> str:

@@ -85,8 +85,13 @@ def test_the_list_filters_by_status_country_date_and_searches(app, seeded, admin
     today = datetime.now(UTC).date()
     assert shown(f"placed_from={today - timedelta(days=1)}&placed_to={today + timedelta(days=1)}") == {a, b, c}
     assert shown(f"placed_from={today + timedelta(days=2)}") == set()
-    # A date that is not one is ignored, not a 500.
+    # A date that is not one, a control character or an impossible cursor is ignored, not a 500.
     assert admin_client.get("/admin/orders?placed_from=yesterday").status_code == 200
+    nul = admin_client.get("/admin/orders?q=jana%00&country=%00DE")
+    assert nul.status_code == 200 and "invisible control characters" in nul.text
+    assert admin_client.get("/admin/orders?before=99999999999999999999").status_code == 200
+    assert admin_client.get("/admin/orders/IMK%00").status_code == 404
+    assert admin_client.get("/admin/audit?action=%00&admin=99999999999999").status_code == 200
 
 
 def test_the_detail_shows_lines_addresses_payment_and_history(app, seeded, admin_client):

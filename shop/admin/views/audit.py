@@ -18,10 +18,11 @@ def audit():
     filters.admin.choices = [("", "Every admin")] + [(str(a.id), a.email) for a in admins]
     actions = db.session.scalars(select(AdminAction.action).distinct().order_by(AdminAction.action)).all()
     filters.action.choices = [("", "Every action")] + [(a, a) for a in actions]
+    values = filters.values()
     stmt = select(AdminAction)
-    if (admin := filters.admin.data or "").isdigit():
+    if (admin := values["admin"] or "").isdigit() and len(admin) < 10:
         stmt = stmt.where(AdminAction.admin_id == int(admin))
-    if filters.action.data:
-        stmt = stmt.where(AdminAction.action == filters.action.data)
+    if values["action"]:
+        stmt = stmt.where(AdminAction.action == values["action"])
     page = keyset_page(stmt, AdminAction.id)
     return render_template("admin/audit.html", filters=filters, page=page)

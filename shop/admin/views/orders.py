@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 
 from ...core.addresses import country_choices
 from ...core.carriers import carrier_choices
+from ...core.forms import has_control_characters
 from ...core.money import format_money
 from ...extensions import db
 from ...orders import fulfilment
@@ -19,7 +20,7 @@ from ..lists import keyset_page
 
 
 def _order_or_404(number: str) -> Order:
-    order = order_by_number(number)
+    order = None if has_control_characters(number) else order_by_number(number)
     if order is None:
         abort(404)
     return order
@@ -35,17 +36,17 @@ def orders():
         (s.value, s.label) for s in OrderStatus
     ]
     filters.country.choices = [("", "Every country")] + country_choices()
-    filters.validate()
-    if filters.status.data == TO_SHIP:
+    values = filters.values()
+    if values["status"] == TO_SHIP:
         statuses = WAITING_TO_SHIP
     else:
-        statuses = tuple(s for s in OrderStatus if s.value == filters.status.data)
+        statuses = tuple(s for s in OrderStatus if s.value == values["status"])
     query = OrderQuery(
         statuses=statuses,
-        country=filters.country.data or None,
-        placed_from=filters.placed_from.data if not filters.placed_from.errors else None,
-        placed_to=filters.placed_to.data if not filters.placed_to.errors else None,
-        search=filters.q.data or "",
+        country=values["country"],
+        placed_from=values["placed_from"],
+        placed_to=values["placed_to"],
+        search=values["q"] or "",
     )
     page = keyset_page(find_orders(query), Order.id)
     return render_template("admin/orders.html", filters=filters, page=page)

@@ -1,7 +1,7 @@
 """Back office: admin actions, second factor, recovery codes
 
 Revision ID: 5f7f71968233
-Revises: be5413bf7a6e
+Revises: 4c940c56c4d7
 Create Date: 2026-11-30 06:37:26.580321
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5f7f71968233"
-down_revision = "be5413bf7a6e"
+down_revision = "4c940c56c4d7"
 branch_labels = None
 depends_on = None
 

@@ -5,6 +5,7 @@ never reach another area's pages or commands, not even through its own package."
 from flask import Flask
 
 from .accounts import views as accounts
+from .admin import views as admin
 from .blog import views as blog
 from .cart import views as cart
 from .catalog import views as catalog
@@ -36,6 +37,7 @@ BLUEPRINTS = [
     stripe_webhooks.bp,  # CSRF-exempt: the Stripe signature is the check
     accounts.bp,
     health,  # GET /health for the load balancer
+    admin.bp,  # /admin: 404 to all but admins who passed the second factor
 ]
 COMMANDS = [shop_cli, orders_cli, box_cli, jobs_cli]
 

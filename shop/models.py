@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
 from .accounts.models import Address, User
+from .admin.models import AdminAction, AdminRecoveryCode, AdminSecondFactor
 from .blog.models import Author, Post, Tag, post_tag
 from .catalog.models import Category, Product, ProductImage, ProductKind, StockMovement, Variant
 from .discounts.models import DiscountCode, DiscountDuration, DiscountKind, DiscountRedemption
@@ -13,6 +14,9 @@ from .subscriptions.models import Plan, PlanKind
 __all__ = [
     "Address",
     "User",
+    "AdminAction",
+    "AdminRecoveryCode",
+    "AdminSecondFactor",
     "Author",
     "Category",
     "DiscountCode",

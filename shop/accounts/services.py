@@ -96,7 +96,7 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def _check_email(email: str) -> str:
+def check_email(email: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     email = normalise_email(email)
@@ -135,7 +135,7 @@ def register(email: str, password: str, *, name: str = "", order_number: str = "
     """Create an account. With the number and secret token of a guest order placed with
     the same email (the order confirmation page's "create an account"), that order is
     linked at once; other guest orders follow when the email is confirmed."""
-    email = _check_email(email)
+    email = check_email(email)
     _check_password(password, email)
     if _email_taken(email):
         raise EmailTaken("An account with this email already exists. Sign in, or reset your password.")
@@ -162,6 +162,29 @@ def tell_owner_of_registration_attempt(email: str) -> None:
         sign_in_link=email_link("accounts.sign_in"),
         reset_link=email_link("accounts.forgot_password"),
     )
+
+
+def make_admin(email: str, password: str | None = None) -> tuple[User, bool]:
+    """Make the account with this email an admin, creating it (with `password`) if there is
+    none. An existing account keeps its password unless a new one is given. The operator who
+    runs this vouches for the address, so a new account is confirmed at once. Returns the
+    user and whether it was created."""
+    email = check_email(email)
+    user = user_by_email(email)
+    if user is None:
+        if password is None:
+            raise WeakPassword("A new account needs a password.")
+        _check_password(password, email)
+        user = User(email=email, password_hash=hash_password(password), email_confirmed_at=utcnow(), is_admin=True)
+        db.session.add(user)
+        db.session.flush()
+        return user, True
+    if password is not None:
+        _check_password(password, email)
+        _set_password(user, password)
+    user.is_admin = True
+    db.session.flush()
+    return user, False
 
 
 def send_confirmation(user: User) -> None:
@@ -296,7 +319,7 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
     """Send a confirmation link to the new address; the current one keeps working until then."""
     if not verify_password(user.password_hash, password):
         raise WrongPassword("Your password is not right.", field="password")
-    new_email = _check_email(new_email)
+    new_email = check_email(new_email)
     if new_email == user.email:
         raise InvalidEmail("That is already your email address.", field="new_email")
     if _email_taken(new_email, except_user_id=user.id):

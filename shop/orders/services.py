@@ -38,15 +38,16 @@ log = logging.getLogger(__name__)
 S = OrderStatus
 ALLOWED_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED, S.EXPIRED}),
-    S.PAID: frozenset({S.PACKED, S.REFUNDED}),
-    S.PACKED: frozenset({S.SHIPPED, S.REFUNDED}),
+    # A paid order the shop cancels before it ships is refunded (orders.fulfilment.cancel).
+    S.PAID: frozenset({S.PACKED, S.CANCELLED, S.REFUNDED}),
+    S.PACKED: frozenset({S.SHIPPED, S.CANCELLED, S.REFUNDED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),
     S.DELIVERED: frozenset({S.REFUNDED}),
     S.CANCELLED: frozenset(),
     S.EXPIRED: frozenset(),
     S.REFUNDED: frozenset(),
 }
-# Leaving pending payment this way gives back the stock and the discount use it reserved.
+# Ending an order before it ships gives back the stock and the discount use it reserved.
 RELEASING = frozenset({S.CANCELLED, S.EXPIRED})
 PAID_OR_LATER = frozenset({S.PAID, S.PACKED, S.SHIPPED, S.DELIVERED, S.REFUNDED})
 
@@ -86,7 +87,7 @@ def transition(order: Order, to: OrderStatus, *, actor: str, reason: str = "") -
     if not can_move(current, to):
         raise IllegalTransition(f"Order {number} cannot go from {current.value} to {to.value}.")
     try:
-        if current is S.PENDING_PAYMENT and to in RELEASING:
+        if to in RELEASING:  # reachable only before shipping: the goods are still here
             release_reservations(order)
         if to is S.PAID:
             order.paid_at = utcnow()

@@ -134,6 +134,12 @@ class CheckoutRedirect:
     reference: str  # the provider's id for this payment attempt (e.g. a Checkout Session id)
 
 
+@dataclass(frozen=True)
+class RefundResult:
+    settled: bool  # True: the money is back now (demo); False: the provider confirms it by webhook
+    reference: str | None = None  # the provider's refund id, when it is known now
+
+
 class PaymentGateway(Protocol):
     name: str
 
@@ -152,6 +158,14 @@ class PaymentGateway(Protocol):
         """Give back all of a paid order. Returns the refund's reference when it is settled at
         once (the demo), or None when the provider confirms it later (Stripe: a job asks for
         it, and charge.refunded records it). Recorded in the caller's transaction."""
+        ...
+
+    def refund(
+        self, payment_reference: str, amount_pence: int, *, currency: str, idempotency_key: str, metadata: dict
+    ) -> RefundResult:
+        """Give back `amount_pence` of the payment `payment_reference` (what start_order_payment
+        returned). The same idempotency key never refunds twice. Recorded in the caller's
+        transaction (a job) where the provider is remote."""
         ...
 
     # -- the Culture Box ----------------------------------------------------------------

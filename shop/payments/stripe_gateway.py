@@ -26,9 +26,17 @@ from typing import Any
 
 import stripe
 
-from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PayableOrder, PaymentError, shipping_details
+from .gateway import (
+    BillableSubscription,
+    BoxPrice,
+    CheckoutRedirect,
+    PayableOrder,
+    PaymentError,
+    RefundResult,
+    shipping_details,
+)
 from .stripe_client import stripe_client
-from .stripe_jobs import expire_checkout_later, refund_order_later
+from .stripe_jobs import create_refund_later, expire_checkout_later, refund_order_later
 from .stripe_subscriptions import StripeSubscriptions
 
 log = logging.getLogger(__name__)
@@ -124,6 +132,16 @@ class StripeGateway:
             log.error("Stripe answered without a session url for order %s", order.number)
             raise PaymentError(REFUSED_MESSAGE)
         return CheckoutRedirect(url=answer["url"], reference=answer["id"])
+
+    def refund(
+        self, payment_reference: str, amount_pence: int, *, currency: str, idempotency_key: str, metadata: dict
+    ) -> RefundResult:
+        """A Stripe Refund, made by the worker once this transaction commits (retried until
+        Stripe answers, under one idempotency key); charge.refunded then records it."""
+        if not payment_reference:
+            raise PaymentError("This order has no Stripe payment to refund.")
+        create_refund_later(payment_reference, amount_pence, idempotency_key=idempotency_key, metadata=metadata)
+        return RefundResult(settled=False)
 
     # -- the Culture Box (see stripe_subscriptions.py for the billing-day rule) ----------
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from shop.accounts.services import open_session
 from shop.admin import audit
 from shop.extensions import db
-from shop.models import Category, Post, Product, ShippingZone, User, Variant
+from shop.models import Category, DiscountCode, ParcelRate, Post, Product, ProductImage, ShippingZone, User, Variant
 from shop.subscriptions.models import Edition, Plan
 
 from ..accounts.factories import PASSWORD, make_user, sign_in
@@ -60,6 +60,11 @@ def sample_values(app) -> dict[str, object]:
             "user_id": admin.id,
             "action_id": audit_row.id,
             "name": "orders",  # an export
+            "image_id": _first(select(ProductImage.id).order_by(ProductImage.id)),
+            "shipment_id": 1,  # POST only: the gate answers before the shipment is looked up
+            "rate_id": _first(select(ParcelRate.id).order_by(ParcelRate.id)),
+            "discount_id": _first(select(DiscountCode.id).order_by(DiscountCode.id)),
+            "action": "pause",
         }
         return values
 

@@ -11,6 +11,12 @@ PAGES = [
     "dashboard",
     "orders",
     "exports",
+    "catalogue",
+    "culture_box",
+    "subscriptions",
+    "shipping",
+    "discounts",
+    "blog",
     "audit",
 ]
 

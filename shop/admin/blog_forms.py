@@ -1,14 +1,14 @@
 """The blog editor's form: Markdown body, excerpt, tags, author, and when it is published."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from ..core.forms import ShopForm
 from ..shipping.forms import strip
 
 
-class PostForm(FlaskForm):
+class PostForm(ShopForm):
     class Meta:
         csrf_time_limit = None  # a post may be open in the editor for hours
 
@@ -47,7 +47,7 @@ class PostForm(FlaskForm):
         return valid
 
 
-class HeroForm(FlaskForm):
+class HeroForm(ShopForm):
     image = FileField(
         "Hero picture",
         validators=[FileRequired("Please choose a picture to upload.")],

@@ -1,7 +1,6 @@
 """The Culture Box's forms in the back office: editions with their contents, shipping a box,
 a carrier's CSV, and acting on a subscription for its subscriber."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -18,6 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..core.addresses import country_choices
 from ..core.carriers import carrier_choices
+from ..core.forms import ShopForm
 from ..shipping.forms import strip
 from .catalogue_forms import money_field
 
@@ -42,7 +42,7 @@ class ManifestItemForm(Form):
         return not (self.description.data or self.hs_code.data or self.value.data is not None or self.weight_g.data)
 
 
-class EditionForm(FlaskForm):
+class EditionForm(ShopForm):
     month = StringField(
         "Month",
         filters=[strip],
@@ -68,7 +68,7 @@ class EditionForm(FlaskForm):
     items = FieldList(FormField(ManifestItemForm), min_entries=MANIFEST_ROWS, max_entries=30)
 
 
-class ShipForm(FlaskForm):
+class ShipForm(ShopForm):
     carrier = SelectField("Carrier", default="royal-mail")
     tracking_number = StringField(
         "Tracking number",
@@ -81,7 +81,7 @@ class ShipForm(FlaskForm):
         self.carrier.choices = carrier_choices()
 
 
-class TrackingCsvForm(FlaskForm):
+class TrackingCsvForm(ShopForm):
     file = FileField(
         "Carrier CSV",
         validators=[FileRequired("Please choose the carrier's CSV file.")],
@@ -94,7 +94,7 @@ class TrackingCsvForm(FlaskForm):
         self.carrier.choices = [("", "Read it from the file")] + carrier_choices()
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(ShopForm):
     reason = StringField(
         "Reason",
         filters=[strip],
@@ -102,5 +102,5 @@ class ReasonForm(FlaskForm):
     )
 
 
-class PlanPriceForm(FlaskForm):
+class PlanPriceForm(ShopForm):
     price = money_field("Price per payment (£)")

@@ -5,13 +5,13 @@ shop's rules and their CatalogError is shown on the same form."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..catalog.models import ProductKind
 from ..core.addresses import country_choices
+from ..core.forms import ShopForm
 from ..shipping.forms import strip
 
 
@@ -38,7 +38,7 @@ def money_field(label: str, *, required: bool = True, description: str = "") -> 
     )
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(ShopForm):
     name = StringField(
         "Name", filters=[strip], validators=[InputRequired("Please name the category."), Length(max=120)]
     )
@@ -52,7 +52,7 @@ class CategoryForm(FlaskForm):
     position = IntegerField("Position", default=0, validators=[Optional()], description="Lower numbers come first.")
 
 
-class ProductForm(FlaskForm):
+class ProductForm(ShopForm):
     name = StringField("Name", filters=[strip], validators=[InputRequired("Please name the product."), Length(max=200)])
     slug = StringField(
         "Address name",
@@ -76,7 +76,7 @@ class ProductForm(FlaskForm):
     position = IntegerField("Position", default=0, validators=[Optional()], description="Lower numbers come first.")
 
 
-class VariantForm(FlaskForm):
+class VariantForm(ShopForm):
     name = StringField(
         "Name", filters=[strip], validators=[InputRequired("Please name the variant, e.g. 7-day set."), Length(max=120)]
     )
@@ -107,7 +107,7 @@ class VariantForm(FlaskForm):
         self.origin_country.choices = [("", "Choose a country")] + country_choices()
 
 
-class StockForm(FlaskForm):
+class StockForm(ShopForm):
     change = IntegerField(
         "Add or take away",
         validators=[
@@ -124,7 +124,7 @@ class StockForm(FlaskForm):
     )
 
 
-class ImageForm(FlaskForm):
+class ImageForm(ShopForm):
     image = FileField(
         "Picture",
         validators=[FileRequired("Please choose a picture to upload.")],

@@ -1,15 +1,15 @@
 """Shipping and money in the back office: zones, weight bands, countries, discount codes."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..core.forms import ShopForm
 from ..discounts.models import DiscountKind
 from ..shipping.forms import strip
 from .catalogue_forms import money_field
 
 
-class ZoneForm(FlaskForm):
+class ZoneForm(ShopForm):
     name = StringField("Name", filters=[strip], validators=[InputRequired("Please name the zone."), Length(max=80)])
     code = StringField(
         "Code",
@@ -23,7 +23,7 @@ class ZoneForm(FlaskForm):
     position = IntegerField("Position", default=0, validators=[Optional()])
 
 
-class ParcelRateForm(FlaskForm):
+class ParcelRateForm(ShopForm):
     max_weight_g = IntegerField(
         "Up to (g)",
         validators=[InputRequired("Please enter the band's top weight in grams."), NumberRange(min=1, max=30_000)],
@@ -31,13 +31,13 @@ class ParcelRateForm(FlaskForm):
     price = money_field("Price (£)")
 
 
-class CountryForm(FlaskForm):
+class CountryForm(ShopForm):
     country = SelectField("Country", validators=[InputRequired("Please choose a country.")])
     zone_id = SelectField("Zone", coerce=int)
     ships = BooleanField("We ship there", default=True)
 
 
-class MoveCountriesForm(FlaskForm):
+class MoveCountriesForm(ShopForm):
     codes = TextAreaField(
         "Country codes",
         filters=[strip],
@@ -46,7 +46,7 @@ class MoveCountriesForm(FlaskForm):
     )
 
 
-class DiscountForm(FlaskForm):
+class DiscountForm(ShopForm):
     code = StringField(
         "Code",
         filters=[strip],

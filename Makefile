@@ -60,4 +60,4 @@ bench: $(VENV)/.installed-dev
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) instance test-artifacts .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
+	rm -rf $(VENV) instance test-artifacts .pytest_cache .ruff_cache .import_linter_cache .grimp_cache .hypothesis

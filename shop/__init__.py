@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import (
         accounts,
+        admin,
         assets,
         blog,
         cart,
@@ -67,5 +68,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     orders.init_app(app)
     payments.init_app(app)
     accounts.init_app(app)
+    admin.init_app(app)
     edges.init_app(app)
     return app

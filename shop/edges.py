@@ -5,6 +5,7 @@ never reach another area's pages or commands, not even through its own package."
 from flask import Flask
 
 from .accounts import views as accounts
+from .admin import views as admin
 from .blog import views as blog
 from .cart import views as cart
 from .catalog import views as catalog
@@ -42,6 +43,7 @@ BLUEPRINTS = [
     health,  # GET /health for the load balancer
     comments.bp,  # the one-click unsubscribe is CSRF-exempt: the token is the check
     newsletter.bp,  # likewise its unsubscribe
+    admin.bp,  # /admin: 404 to all but admins who passed the second factor
 ]
 COMMANDS = [shop_cli, orders_cli, box_cli, jobs_cli, comments_cli, newsletter_cli]
 

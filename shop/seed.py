@@ -15,11 +15,13 @@ import yaml
 from sqlalchemy import select
 
 from .core.calendar import cutoff_for, ships_on
+from .core.vat import VatRate
 from .extensions import db
 from .models import (
     Author,
     Category,
     DiscountCode,
+    DiscountDuration,
     DiscountKind,
     ParcelRate,
     Plan,
@@ -151,6 +153,7 @@ def load_catalog(content: Path, added: Counter) -> None:
                 "name": item["name"],
                 "category_id": category_ids[cat["slug"]],
                 "kind": ProductKind(item.get("kind", "goods")),
+                "vat_rate": VatRate(item.get("vat_rate", "standard")),
                 "summary": item.get("summary", ""),
                 "description": item.get("description", ""),
                 "is_featured": item.get("featured", False),
@@ -308,6 +311,8 @@ def load_discounts(content: Path, added: Counter) -> None:
                 "valid_until": _utc(item.get("valid_until")),
                 "usage_limit": item.get("usage_limit"),
                 "per_customer_limit": item.get("per_customer_limit"),
+                "duration": DiscountDuration(item.get("duration", "once")),
+                "duration_payments": item.get("duration_payments"),
             }
             for item in _yaml(content, "discounts.yaml")["discounts"]
         ],

@@ -1,13 +1,13 @@
 """Small factories for Culture Box tests: editions and subscriptions in known states."""
 
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
 
 from sqlalchemy import select
 
 from shop.core.calendar import cutoff_for, ships_on
 from shop.extensions import db
-from shop.subscriptions import lifecycle
+from shop.subscriptions import box_run, lifecycle
 from shop.subscriptions.models import Edition, Plan, Subscription
 from shop.subscriptions.pricing import quote, sell_at
 
@@ -65,3 +65,8 @@ def make_subscription(
         )
     db.session.commit()
     return sub
+
+
+def run_box(edition: Edition, run_by: str = "cli") -> box_run.BoxRunResult:
+    """The box run as `flask box run` does it: a minute after the edition's cutoff."""
+    return box_run.run(edition, run_by=run_by, now=edition.cutoff_at + timedelta(minutes=1))

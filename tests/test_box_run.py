@@ -3,16 +3,18 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from shop.extensions import db
 from shop.subscriptions import box_run, lifecycle
 from shop.subscriptions.models import BoxRun, Shipment, SubscriptionStatus
 
-from .box_factories import make_edition, make_subscription
+from .box_factories import make_edition, make_subscription, run_box
 
 JAN, FEB, MAR, APR = (date(2027, m, 1) for m in (1, 2, 3, 4))
 BEFORE_JAN_CUTOFF = datetime(2027, 1, 5, 12, tzinfo=UTC)
+AFTER_JAN_CUTOFF = datetime(2027, 1, 11, 9, tzinfo=UTC)
 
 
 def shipped_names(edition):
@@ -34,7 +36,7 @@ def test_run_ships_exactly_the_entitled_subscriptions(seeded):
         lifecycle.end(ended, actor="admin", reason="refunded")
         db.session.commit()
 
-        result = box_run.run(jan, run_by="Faye")
+        result = run_box(jan, "Faye")
 
         assert shipped_names(jan) == {"paid monthly", "prepaid", "paused after paying"}
         assert (result.created, result.total) == (3, 3)
@@ -47,12 +49,12 @@ def test_run_twice_creates_nothing_new_and_picks_up_late_payers(seeded):
         jan = make_edition(JAN)
         make_subscription(first_month=JAN)
         late = make_subscription(first_month=JAN, paid=False, name="late")
-        assert box_run.run(jan, run_by="cli").created == 1
-        assert box_run.run(jan, run_by="cli").created == 0
+        assert run_box(jan, "cli").created == 1
+        assert run_box(jan, "cli").created == 0
 
         lifecycle.record_payment(late, reference="in_late", first_month=JAN, amount_pence=2499, actor="stripe")
         db.session.commit()
-        again = box_run.run(jan, run_by="cli")
+        again = run_box(jan, "cli")
         assert (again.created, again.total) == (1, 2)
         assert db.session.scalar(select(func.count()).select_from(BoxRun)) == 3
 
@@ -63,19 +65,19 @@ def test_arrears_gets_no_box_for_the_month_it_has_not_paid(seeded):
         sub = make_subscription(first_month=JAN, name="in arrears")
         lifecycle.mark_arrears(sub, actor="stripe", reason="card declined")
         db.session.commit()
-        assert box_run.run(jan, run_by="cli").created == 1  # January was paid
-        assert box_run.run(feb, run_by="cli").created == 0
+        assert run_box(jan, "cli").created == 1  # January was paid
+        assert run_box(feb, "cli").created == 0
         lifecycle.record_payment(sub, reference="in_feb", first_month=FEB, amount_pence=2499, actor="stripe")
         db.session.commit()
         assert sub.status is SubscriptionStatus.ACTIVE
-        assert box_run.run(feb, run_by="cli").created == 1
+        assert run_box(feb, "cli").created == 1
 
 
 def test_a_prepaid_three_months_gets_exactly_three_boxes_per_payment(seeded):
     with seeded.app_context():
         editions = [make_edition(m) for m in (JAN, FEB, MAR, APR)]
         make_subscription("prepaid-3", first_month=JAN)
-        created = [box_run.run(e, run_by="cli").created for e in editions]
+        created = [run_box(e, "cli").created for e in editions]
         assert created == [1, 1, 1, 0]
 
 
@@ -83,7 +85,7 @@ def test_a_gift_ends_after_its_last_box(seeded):
     with seeded.app_context():
         editions = [make_edition(m) for m in (JAN, FEB, MAR, APR)]
         gift = make_subscription("gift-3", first_month=JAN)
-        results = [box_run.run(e, run_by="cli") for e in editions]
+        results = [run_box(e, "cli") for e in editions]
         assert [r.created for r in results] == [1, 1, 1, 0]
         assert [r.ended for r in results] == [0, 0, 1, 0]
         db.session.refresh(gift)
@@ -97,10 +99,10 @@ def test_cancelled_at_period_end_ships_what_was_paid_then_ends(seeded):
         sub = make_subscription(first_month=JAN)
         lifecycle.cancel_at_period_end(sub, actor="customer")
         db.session.commit()
-        assert box_run.run(jan, run_by="cli").created == 1
+        assert run_box(jan, "cli").created == 1
         db.session.refresh(sub)
         assert sub.status is SubscriptionStatus.ENDED
-        assert box_run.run(feb, run_by="cli").created == 0
+        assert run_box(feb, "cli").created == 0
 
 
 def test_capacity_caps_the_run_first_come_first_served(seeded):
@@ -108,9 +110,9 @@ def test_capacity_caps_the_run_first_come_first_served(seeded):
         jan = make_edition(JAN, capacity=2)
         for name in ("first", "second", "third"):
             make_subscription(first_month=JAN, name=name)
-        result = box_run.run(jan, run_by="cli")
+        result = run_box(jan, "cli")
         assert (result.created, shipped_names(jan)) == (2, {"first", "second"})
-        assert box_run.run(jan, run_by="cli").created == 0
+        assert run_box(jan, "cli").created == 0
 
 
 def test_a_last_box_the_capacity_left_out_is_still_owed(seeded):
@@ -120,14 +122,14 @@ def test_a_last_box_the_capacity_left_out_is_still_owed(seeded):
         for sub in (shipped, waiting):  # January is the last box each has paid for
             lifecycle.cancel_at_period_end(sub, actor="customer")
         db.session.commit()
-        result = box_run.run(jan, run_by="cli")
+        result = run_box(jan, "cli")
         assert (result.created, result.ended, shipped_names(jan)) == (1, 1, {"shipped"})
         db.session.refresh(shipped)
         db.session.refresh(waiting)
         assert shipped.status is SubscriptionStatus.ENDED
         assert waiting.status is SubscriptionStatus.ACTIVE  # its box is still owed
         jan.capacity = 2
-        assert box_run.run(jan, run_by="cli").ended == 1
+        assert run_box(jan, "cli").ended == 1
         db.session.refresh(waiting)
         assert waiting.status is SubscriptionStatus.ENDED and shipped_names(jan) == {"shipped", "waiting"}
 
@@ -137,7 +139,7 @@ def test_packing_list_has_customs_data_for_parcels_leaving_the_uk(seeded):
         jan = make_edition(JAN)
         make_subscription(first_month=JAN, country="GB", name="Leeds")
         make_subscription(first_month=JAN, country="CA", name="Toronto")
-        box_run.run(jan, run_by="cli")
+        run_box(jan, "cli")
         out = io.StringIO()
         assert box_run.write_packing_list(jan, out) == 2
         rows = {row["name"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
@@ -155,11 +157,12 @@ def test_cli_runs_an_edition_and_writes_the_packing_list(seeded, runner, tmp_pat
         make_edition(JAN)
         make_subscription(first_month=JAN, country="US")
     csv_path = tmp_path / "jan.csv"
-    result = runner.invoke(args=["box", "run", "2027-01", "--by", "Faye", "--csv", str(csv_path)])
-    assert result.exit_code == 0, result.output
-    assert "2027-01 (Seollal): 1 new shipments, 1 in all." in result.output
-    assert "United States (US)" in csv_path.read_text()
-    again = runner.invoke(args=["box", "run", "2027-01", "--csv", str(csv_path)])
+    with time_machine.travel(AFTER_JAN_CUTOFF, tick=False):
+        result = runner.invoke(args=["box", "run", "2027-01", "--by", "Faye", "--csv", str(csv_path)])
+        assert result.exit_code == 0, result.output
+        assert "2027-01 (Seollal): 1 new shipments, 1 in all." in result.output
+        assert "United States (US)" in csv_path.read_text()
+        again = runner.invoke(args=["box", "run", "2027-01", "--csv", str(csv_path)])
     assert "0 new shipments, 1 in all." in again.output
 
 

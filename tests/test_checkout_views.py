@@ -2,7 +2,7 @@
 confirmation and the order page."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shop import create_app
 from shop.config import ConfigError
@@ -134,13 +134,13 @@ def test_review_shows_every_total_for_an_export(seeded, client):
     checkout_to_review(client)
     page = text(client.get("/checkout/review"))
     for expected in [
-        "Items (UK VAT removed)</dt><dd>£44.14",
+        "Items (UK VAT removed)</dt><dd>£46.48",  # £32.50 + 2 × £6.99 (magazines carry no VAT)
         "Tracked parcel — Europe",
         "£8.29",
-        "VAT removed: export</dt><dd>£10.50 taken off",
-        'Total to pay</dt><dd class="totals__grand">£52.43',
+        "VAT removed: export</dt><dd>£8.16 taken off",
+        'Total to pay</dt><dd class="totals__grand">£54.77',
         "Zero-rated export — no UK VAT charged",
-        "Pay £52.43",
+        "Pay £54.77",
         "Jana Müller",
         "Germany",
         "£32.50 each (was £39.00 with VAT)",
@@ -155,7 +155,7 @@ def test_review_for_the_uk_shows_vat_included_and_the_discount(seeded, client):
     for expected in [
         "Items</dt><dd>£39.00",
         "£3.95",
-        "Discount (WELCOME10): 10% off your first order</dt><dd>−£3.90",
+        "Discount (WELCOME10): 10% off your first order or first Culture Box payment</dt><dd>−£3.90",
         "£39.05",
         "Includes UK VAT at 20%</dt><dd>£6.51",
     ]:
@@ -166,7 +166,7 @@ def test_review_for_the_uk_shows_vat_included_and_the_discount(seeded, client):
 def test_uk_address_needs_a_postcode(seeded, client):
     add(client, "MAG-001")
     page = text(client.post("/checkout", data={**ADDRESSES["GB"], "postcode": "", "email": "f@example.com"}))
-    assert "every UK address has one" in page
+    assert "every address in the United Kingdom has one" in page
 
 
 def test_demo_payment_pays_emails_and_empties_the_cart(seeded, client):
@@ -198,27 +198,46 @@ def test_demo_payment_pays_emails_and_empties_the_cart(seeded, client):
     assert 'class="site-nav__count" aria-hidden="true">0<' in cart_page
 
 
-def test_declined_card_returns_to_checkout_with_cart_and_details(seeded, client):
+def test_a_declined_card_is_retried_on_the_payment_step_for_the_same_order(seeded, client):
     add(client, "MASK-MIX-30")
     checkout_to_review(client)
     demo_url = start_payment(client)
-    response = client.post(demo_url, data={"card_number": "4000 0000 0000 0002", "expiry": "12/39", "cvc": "123"})
-    assert response.status_code == 302 and response.location.endswith("/checkout")
-    page = text(client.get("/checkout"))
-    assert "Your card was declined, so nothing was charged." in page
-    assert 'value="Hauptstraße 5"' in page and 'value="jana@example.com"' in page
-    assert "1 × Sheet Mask Set — 1-month set" in page
     first = the_order(seeded)
-    assert first.status is OrderStatus.CANCELLED
+    response = client.post(demo_url, data={"card_number": "4000 0000 0000 0002", "expiry": "12/39", "cvc": "123"})
+    # The same payment page again, saying why, with the order still waiting and its stock held.
+    assert response.status_code == 422
+    page = text(response)
+    assert "Your card was declined, so nothing was charged." in page
+    assert f"Order {first.number} is still waiting, with your cart and address: try another card." in page
+    assert f"Order {first.number}" in page and "Demo payment — no money is taken" in page
+    waiting = the_order(seeded)
+    assert (waiting.number, waiting.status) == (first.number, OrderStatus.PENDING_PAYMENT)
     with seeded.app_context():
-        assert variant("MASK-MIX-30").stock == 8  # released
-    # Paying again is a new attempt (a new order), which can succeed.
-    checkout_to_review(client)
-    second_url = start_payment(client)
-    second = the_order(seeded)
-    assert second.number != first.number and second.status is OrderStatus.PENDING_PAYMENT
-    client.post(second_url, data={"card_number": "4242424242424242", "expiry": "01/40", "cvc": "999"})
+        assert variant("MASK-MIX-30").stock == 7  # still reserved for this order
+        kinds = [e.kind for e in db.session.get(Order, first.id).events]
+        assert "payment_declined" in kinds
+    paid = client.post(demo_url, data={"card_number": "4242424242424242", "expiry": "01/40", "cvc": "999"})
+    assert paid.status_code == 303 and first.number in paid.location
+    with seeded.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
     assert the_order(seeded).status is OrderStatus.PAID
+
+
+def test_back_from_the_payment_page_keeps_the_order_number_cart_and_address(seeded, client):
+    """Stripe's (or the demo's) way back: the review page says the order is saved, and
+    paying again pays the same order, with a new attempt."""
+    add(client, "MASK-MIX-30")
+    checkout_to_review(client)
+    start_payment(client)
+    first = the_order(seeded)
+    back = client.get(f"/checkout/cancelled/{first.number}?token={first.access_token}", follow_redirects=True)
+    page = text(back)
+    assert "You left the payment page, so nothing was charged." in page
+    assert f"Order <strong>{first.number}</strong> is saved and waiting for payment" in page
+    assert "Hauptstraße 5" in page and "Sheet Mask Set — 1-month set" in page
+    start_payment(client)
+    again = the_order(seeded)
+    assert (again.number, again.payment_attempts) == (first.number, 2)
 
 
 def test_unknown_card_number_is_a_clear_error_and_the_order_waits(seeded, client):

@@ -141,7 +141,7 @@ def test_saved_addresses_keep_their_values_in_the_shared_address_columns(backend
             with db.engine.connect() as conn:
                 row = conn.execute(
                     text(
-                        "SELECT ship_name, ship_line1, ship_line2, ship_city, region, ship_postcode, ship_country, phone, "
+                        "SELECT ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postcode, ship_country, ship_phone, "
                         "is_default FROM address"
                     )
                 ).one()

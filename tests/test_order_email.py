@@ -68,7 +68,7 @@ def test_order_confirmation_arrives_over_smtp_with_html_and_text(seeded, smtp_se
         assert f"http://localhost/orders/{number}?token={token}" in part
         assert "Sheet Mask Set — 1-month set" in part
         assert "Zero-rated export — no UK VAT charged" in part
-        assert "£52.43" in part
+        assert "£54.77" in part
     assert "<table" in html and "<table" not in text
     assert not list(Path(seeded.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))  # sent, not kept
 
@@ -85,4 +85,4 @@ def test_a_mail_server_that_is_down_never_loses_the_order(seeded):
     assert len(kept) == 1
     message = message_from_bytes(kept[0].read_bytes(), policy=policy.default)
     assert message["To"] == "faye@example.com" and number in message["Subject"]
-    assert "Includes UK VAT at 20%: £1.17" in message.get_body(("plain",)).get_content()
+    assert "Zero-rated for UK VAT — no VAT charged: £0.00" in message.get_body(("plain",)).get_content()

@@ -8,8 +8,10 @@ from sqlalchemy import select, update
 
 from shop.cart import services as cart
 from shop.checkout import services as checkout
+from shop.core import vat
+from shop.core.vat import VatRate
 from shop.extensions import db
-from shop.models import Variant
+from shop.models import Product, Variant
 from shop.orders import services as orders
 from shop.orders.models import ImmutableSnapshot, Order, OrderEvent, OrderStatus
 
@@ -52,8 +54,10 @@ def test_placing_writes_the_snapshot_and_reserves_stock(seeded):
             850,
             "Cosmetic sheet masks",
         )
-        assert lines["MAG-001"].unit_price_pence == 582 and lines["MAG-001"].free_shipping
-        assert order.items_pence == 6500 + 582
+        # a magazine is zero-rated: an export pays its full price, there is no VAT to take off
+        assert lines["MAG-001"].unit_price_pence == 699 and lines["MAG-001"].free_shipping
+        assert (lines["MAG-001"].vat_rate_percent, lines["MASK-MIX-30"].vat_rate_percent) == (0, 20)
+        assert order.items_pence == 6500 + 699
         assert order.shipping_pence == 1495 - 249  # 1.7 kg to Europe: £14.95 less VAT
         assert order.total_pence == order.items_pence + order.shipping_pence
         assert order.shipping_method == "Tracked parcel — Europe" and order.parcel_weight_g == 1700
@@ -61,12 +65,36 @@ def test_placing_writes_the_snapshot_and_reserves_stock(seeded):
         assert status_events(order) == [(None, "pending_payment")]
 
 
-def test_uk_order_lines_carry_their_vat(seeded):
+def test_uk_order_lines_carry_their_vat_at_the_products_rate(seeded):
     with seeded.app_context():
-        order = place(items(MAG_001=3), "GB")
+        order = place(items(MASK_MIX_7=2, MAG_001=3), "GB")
+        lines = {line.sku: line for line in order.lines}
+        mask, magazine = lines["MASK-MIX-7"], lines["MAG-001"]
+        assert (mask.unit_price_pence, mask.vat_rate_percent, mask.vat_pence, mask.line_total_pence) == (
+            1200,
+            20,
+            400,
+            2400,
+        )
+        assert (magazine.unit_price_pence, magazine.vat_rate_percent, magazine.vat_pence) == (699, 0, 0)
+        shipping_vat = vat.vat_in_gross(order.shipping_pence)
+        assert order.vat_pence == 400 + shipping_vat
+        assert order.total_pence == 2400 + 2097 + order.shipping_pence
+        assert order.vat_note == "Includes UK VAT at 20% on standard-rated items"
+
+
+def test_a_later_change_of_a_products_rate_never_alters_a_placed_order(seeded):
+    with seeded.app_context():
+        order = place(items(MAG_001=1), "GB")
+        magazine = db.session.scalar(select(Product).where(Product.slug == "magazine-issue-1-hallyu"))
+        magazine.vat_rate = VatRate.STANDARD
+        db.session.commit()
+        db.session.refresh(order)
         line = order.lines[0]
-        assert (line.unit_price_pence, line.vat_pence, line.line_total_pence) == (699, 3 * 117, 2097)
-        assert (order.vat_pence, order.shipping_pence, order.total_pence) == (351, 0, 2097)
+        assert (line.vat_rate_percent, line.vat_pence, order.vat_pence) == (0, 0, 0)
+        assert order.vat_note == "Zero-rated for UK VAT — no VAT charged"
+        again = place(items(MAG_001=1), "GB", email="second@example.com")
+        assert (again.lines[0].vat_rate_percent, again.vat_pence) == (20, 117)
 
 
 def test_the_snapshot_cannot_be_changed(seeded):
@@ -122,7 +150,7 @@ def test_the_whole_journey_through_the_state_machine(seeded):
         ([], S.SHIPPED),
         ([], S.REFUNDED),
         ([S.PAID], S.PENDING_PAYMENT),
-        ([S.PAID], S.CANCELLED),
+        ([S.PAID, S.PACKED, S.SHIPPED], S.CANCELLED),  # a parcel that has left is refunded, not cancelled
         ([S.CANCELLED], S.PAID),
         ([S.EXPIRED], S.CANCELLED),
         ([S.PAID, S.REFUNDED], S.PACKED),

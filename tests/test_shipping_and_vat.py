@@ -10,14 +10,15 @@ from shop.shipping.services import ParcelItem
 
 from .commerce import details, items
 
-# 1 × 1-month sheet mask set (£39.00, 850 g) and 2 × magazine (£6.99, ships free, weight not counted).
-# Per unit VAT: 3900 × 20/120 = 650; 699 × 20/120 = 116.5 → 117 (half-up).
+# 1 × 1-month sheet mask set (£39.00, 850 g, standard-rated) and 2 × magazine (£6.99, zero-rated
+# printed matter, ships free, weight not counted). Per unit VAT: 3900 × 20/120 = 650; a
+# magazine carries none, so an export pays its full £6.99 too.
 EXPECTED = {
     #        zone             band   shipping  ship VAT  items   total  VAT incl. VAT removed
-    "GB": ("uk", 395, 395, 66, 5298, 5693, 950, 0),
-    "DE": ("europe", 995, 829, 166, 4414, 5243, 0, 1050),
-    "US": ("north-america", 1495, 1246, 249, 4414, 5660, 0, 1133),
-    "AU": ("rest-of-world", 1695, 1412, 283, 4414, 5826, 0, 1167),  # 282.5 → 283
+    "GB": ("uk", 395, 395, 66, 5298, 5693, 716, 0),
+    "DE": ("europe", 995, 829, 166, 4648, 5477, 0, 816),
+    "US": ("north-america", 1495, 1246, 249, 4648, 5894, 0, 899),
+    "AU": ("rest-of-world", 1695, 1412, 283, 4648, 6060, 0, 933),  # 282.5 → 283
 }
 
 
@@ -34,11 +35,11 @@ def test_quote_and_vat_for_each_destination(seeded, country):
         assert (t.vat_pence, t.vat_removed_pence) == (vat_incl, vat_removed)
         assert t.total_pence == t.items_pence + t.shipping_pence - t.discount_pence
         if country == "GB":
-            assert not t.is_export and t.vat_note == "Includes UK VAT at 20%"
+            assert not t.is_export and t.vat_note == "Includes UK VAT at 20% on standard-rated items"
             assert sorted(p.unit_price_pence for _, p in quote.priced) == [699, 3900]
         else:
             assert t.is_export and t.vat_note == "Zero-rated export — no UK VAT charged"
-            assert sorted(p.unit_price_pence for _, p in quote.priced) == [582, 3250]
+            assert sorted(p.unit_price_pence for _, p in quote.priced) == [699, 3250]
             # Catalogue (gross) minus what is paid is exactly the VAT removed.
             assert 5298 + band - t.total_pence == vat_removed
 
@@ -67,8 +68,9 @@ def test_a_cart_of_only_magazines_ships_free_everywhere(seeded):
             assert quote.totals.shipping_pence == 0
         gb = checkout.price(cart.load(items(MAG_001=2)), details("GB")).totals
         au = checkout.price(cart.load(items(MAG_001=2)), details("AU")).totals
-        assert (gb.total_pence, gb.vat_pence) == (1398, 234)
-        assert (au.total_pence, au.vat_removed_pence) == (1164, 234)
+        # Printed magazines are zero-rated: no VAT in the UK, nothing to take off for an export.
+        assert (gb.total_pence, gb.vat_pence, gb.vat_note) == (1398, 0, "Zero-rated for UK VAT — no VAT charged")
+        assert (au.total_pence, au.vat_removed_pence) == (1398, 0)
 
 
 def test_weight_bands_and_their_edges(seeded):

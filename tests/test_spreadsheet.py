@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +42,14 @@ def test_write_csv_neutralises_every_cell_and_counts_rows():
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[0] == ["name", "city"]
     assert all(cell.startswith("'") for row in rows[1:] for cell in row)
+
+
+def test_every_csv_the_shop_writes_goes_through_write_csv():
+    """A csv.writer anywhere else would skip the formula guard."""
+    shop = Path(__file__).resolve().parents[1] / "shop"
+    writers = [
+        path.relative_to(shop.parent).as_posix()
+        for path in shop.rglob("*.py")
+        if path.name != "spreadsheet.py" and re.search(r"csv\.(writer|DictWriter)\(", path.read_text(encoding="utf-8"))
+    ]
+    assert writers == []

@@ -149,7 +149,9 @@ def test_a_customer_buys_through_checkout_and_the_stripe_double(seeded, live_sho
         assert order.payment_reference == session_url.rsplit("/", 1)[-1]
     sent = created["params"]
     assert created["headers"]["Idempotency-Key"] == f"order-{order.id}-attempt-1"
-    assert sent["shipping_address_collection"] == {"allowed_countries": ["DE"]}
+    assert "shipping_address_collection" not in sent  # the customer typed the address once, in the shop
+    assert sent["payment_intent_data"]["shipping"]["address"]["country"] == "DE"
+    assert sent["payment_intent_data"]["shipping"]["name"] == "Jana Müller"
     assert sent["customer_email"] == "jana@example.de"
     assert sent["metadata"] == {"order_id": str(order.id), "order_number": number}
     assert sent["success_url"] == f"{live_shop}/checkout/complete/{number}?token={token}"

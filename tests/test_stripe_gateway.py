@@ -33,7 +33,7 @@ def make_order(*, discount_pence=0, shipping_pence=495, country="DE", lines=None
         ship_country=country,
         status=OrderStatus.PENDING_PAYMENT,
         currency="GBP",
-        vat_treatment=VatTreatment.EXPORT,
+        vat_treatment=VatTreatment.for_country(country),
         shipping_zone="Europe",
         shipping_method="Royal Mail International Tracked",
         items_pence=sum(price * qty for _, _, price, qty in lines),
@@ -52,6 +52,7 @@ def make_order(*, discount_pence=0, shipping_pence=495, country="DE", lines=None
                 quantity=qty,
                 line_total_pence=price * qty,
                 vat_pence=0,
+                vat_rate_percent=0 if sku.startswith("MAG") else 20,
                 customs_description=name,
                 hs_code="3304990000",
                 origin_country="KR",
@@ -91,7 +92,12 @@ def test_the_session_is_built_from_the_order_snapshot_in_pence(gateway, http):
                 "price_data": {
                     "currency": "gbp",
                     "unit_amount": "1250",
-                    "product_data": {"name": "Sheet Mask Set — 7-day set", "metadata": {"sku": "MASK-7"}},
+                    "tax_behavior": "inclusive",
+                    # an export: the VAT was taken off, none is inside the amount
+                    "product_data": {
+                        "name": "Sheet Mask Set — 7-day set",
+                        "metadata": {"sku": "MASK-7", "vat_rate_percent": "0"},
+                    },
                 },
             },
             {
@@ -99,7 +105,11 @@ def test_the_session_is_built_from_the_order_snapshot_in_pence(gateway, http):
                 "price_data": {
                     "currency": "gbp",
                     "unit_amount": "700",
-                    "product_data": {"name": "Inspire Me Korea Magazine — Issue 1", "metadata": {"sku": "MAG-1"}},
+                    "tax_behavior": "inclusive",
+                    "product_data": {
+                        "name": "Inspire Me Korea Magazine — Issue 1",
+                        "metadata": {"sku": "MAG-1", "vat_rate_percent": "0"},
+                    },
                 },
             },
         ],
@@ -109,20 +119,41 @@ def test_the_session_is_built_from_the_order_snapshot_in_pence(gateway, http):
                     "type": "fixed_amount",
                     "display_name": "Royal Mail International Tracked",
                     "fixed_amount": {"amount": "495", "currency": "gbp"},
+                    "tax_behavior": "inclusive",
                 }
             }
         ],
-        "shipping_address_collection": {"allowed_countries": ["DE"]},
         "customer_email": "mina@example.de",
         "client_reference_id": "42",
         "metadata": {"order_id": "42", "order_number": "IMK-7Q3D9"},
-        "payment_intent_data": {"metadata": {"order_id": "42", "order_number": "IMK-7Q3D9"}},
+        # the address the shop quoted ships: sent for fraud checks, never asked for again
+        "payment_intent_data": {
+            "metadata": {"order_id": "42", "order_number": "IMK-7Q3D9"},
+            "shipping": {
+                "name": "Mina Park",
+                "address": {"line1": "Torstraße 1", "city": "Berlin", "postal_code": "10119", "country": "DE"},
+            },
+        },
         "success_url": SUCCESS,
         "cancel_url": CANCEL,
     }
     assert isinstance(redirect, CheckoutRedirect)
     assert redirect.reference.startswith("cs_test_")
     assert redirect.url == f"https://checkout.stripe.com/c/pay/{redirect.reference}"
+
+
+def test_each_uk_line_tells_stripe_the_vat_rate_inside_its_amount(gateway, http):
+    order = make_order(country="GB")
+    gateway.start_order_payment(order, attempt=1, success_url=SUCCESS, cancel_url=CANCEL)
+    [call] = http.requests
+    rates = {
+        item["price_data"]["product_data"]["metadata"]["sku"]: (
+            item["price_data"]["tax_behavior"],
+            item["price_data"]["product_data"]["metadata"]["vat_rate_percent"],
+        )
+        for item in call.params["line_items"]
+    }
+    assert rates == {"MASK-7": ("inclusive", "20"), "MAG-1": ("inclusive", "0")}
 
 
 def test_a_discount_is_a_one_off_coupon_and_stripe_charges_the_order_total(gateway, http):

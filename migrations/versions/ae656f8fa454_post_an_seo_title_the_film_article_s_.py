@@ -1,7 +1,7 @@
 """post: an SEO title; the film article's typos fixed and its shop links added; product: updated_at
 
 Revision ID: ae656f8fa454
-Revises: 4c940c56c4d7
+Revises: 5776360cf272
 Create Date: 2026-11-30 06:55:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "ae656f8fa454"
-down_revision = "4c940c56c4d7"
+down_revision = "5776360cf272"
 branch_labels = None
 depends_on = None
 

@@ -7,11 +7,12 @@ signed in is the same 404, so nobody can learn that someone else's order or addr
 
 from typing import TypeVar
 
-from flask import abort
-from flask_login import current_user
+from flask import abort, session
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from ..extensions import db
+from . import services
 
 T = TypeVar("T")
 
@@ -31,3 +32,19 @@ def is_owner(row) -> bool:
     """For pages that also admit a guest by secret token (an order): does the signed-in
     customer own this row?"""
     return bool(current_user.is_authenticated and getattr(row, "user_id", None) == current_user.id)
+
+
+# Session keys that belong to the signed-in identity; everything else (the cart, the
+# checkout in progress, flashes) is the visitor's and survives signing in.
+AUTH_SESSION_KEYS = {"_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "csrf_token"}
+
+
+def start_session(user, *, remember: bool = False) -> None:
+    """Sign in on a renewed session: the identity keys and the CSRF token are dropped and
+    re-created (no session fixation), every other key — the cart — is kept. Every page
+    that signs someone in (the account's, a gift's claim) goes through it."""
+    kept = {key: value for key, value in session.items() if key not in AUTH_SESSION_KEYS}
+    session.clear()
+    session.update(kept)
+    services.open_session(user)  # flushed: the caller commits
+    login_user(user, remember=remember)

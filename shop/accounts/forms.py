@@ -1,11 +1,10 @@
 """Account forms. Passwords are never echoed back into a re-rendered form."""
 
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..core.addresses import PostalAddress
 from ..core.forms import ShopForm
-from ..shipping.forms import strip
+from ..shipping.forms import DeliveryAddressForm, strip
 from .passwords import MAX_LENGTH, MIN_LENGTH
 
 EMAIL = [
@@ -72,45 +71,12 @@ class DeleteAccountForm(ShopForm):
     password = PasswordField("Your password", validators=[DataRequired("Enter your password to delete your account.")])
 
 
-class AddressForm(ShopForm):
-    name = StringField(
-        "Full name", validators=[DataRequired("Enter the name of the person receiving the parcel."), Length(max=120)]
-    )
-    line1 = StringField(
-        "Address line 1", validators=[DataRequired("Enter the first line of the address."), Length(max=200)]
-    )
-    line2 = StringField("Address line 2 (optional)", validators=[Optional(), Length(max=200)])
-    city = StringField("Town or city", validators=[DataRequired("Enter a town or city."), Length(max=120)])
-    region = StringField("County, state or province (optional)", validators=[Optional(), Length(max=120)])
-    postal_code = StringField(
-        "Postcode or ZIP",
-        validators=[Optional(), Length(max=20)],
-        description="Needed for UK addresses and most other countries.",
-    )
-    country = SelectField("Country", validators=[DataRequired("Choose a country.")])
-    phone = StringField(
-        "Phone (optional)",
-        validators=[Optional(), Length(max=40)],
-        description="Only given to the courier, for delivery questions.",
-    )
-    make_default = BooleanField("Use this as my default address at checkout")
+class AddressForm(DeliveryAddressForm):
+    """A saved address: the shop's one address form, and whether checkout starts from it."""
 
-    def postal_address(self) -> PostalAddress:
-        return PostalAddress.of(
-            self.name.data, self.line1.data, self.line2.data, self.city.data, self.postal_code.data, self.country.data
-        )
+    make_default = BooleanField("Use this as my default address at checkout")
 
     @staticmethod
     def values_of(address) -> dict:
         """A saved address as this form's fields."""
-        a = address.postal_address
-        return {
-            "name": a.name,
-            "line1": a.line1,
-            "line2": a.line2,
-            "city": a.city,
-            "region": address.region,
-            "postal_code": a.postcode,
-            "country": a.country,
-            "phone": address.phone,
-        }
+        return address.postal_address.to_dict()

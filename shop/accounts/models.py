@@ -76,25 +76,14 @@ class LoginSession(db.Model):
 
 class Address(AddressColumns, db.Model):
     """A saved delivery address, owned by one customer. At most one is the default. The
-    postal address is the shop's one shape (the ship_* columns); region and phone are extra."""
+    postal address is the shop's one shape (the ship_* columns)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    region: Mapped[str] = mapped_column(String(120), default="")
-    phone: Mapped[str] = mapped_column(String(40), default="")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="addresses")
 
     def as_lines(self) -> list[str]:
-        parts = [
-            self.ship_name,
-            self.ship_line1,
-            self.ship_line2,
-            self.ship_city,
-            self.region,
-            self.ship_postcode,
-            self.ship_country_name,
-        ]
-        return [p for p in parts if p]
+        return self.postal_address.lines()

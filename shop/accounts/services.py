@@ -8,7 +8,7 @@ from datetime import datetime
 from blinker import Namespace
 from sqlalchemy import delete, func, select
 
-from ..core.addresses import PostalAddress, country_name, is_country
+from ..core.addresses import PostalAddress, is_country
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import email_link, send_email
@@ -95,7 +95,7 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def _check_email(email: str) -> str:
+def check_email(email: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     email = normalise_email(email)
@@ -126,7 +126,7 @@ def register(email: str, password: str, *, name: str = "", order_number: str = "
     """Create an account. With the number and secret token of a guest order placed with
     the same email (the order confirmation page's "create an account"), that order is
     linked at once; other guest orders follow when the email is confirmed."""
-    email = _check_email(email)
+    email = check_email(email)
     _check_password(password, email)
     if _email_taken(email):
         raise EmailTaken("An account with this email already exists. Sign in, or reset your password.")
@@ -153,6 +153,29 @@ def tell_owner_of_registration_attempt(email: str) -> None:
         sign_in_link=email_link("accounts.sign_in"),
         reset_link=email_link("accounts.forgot_password"),
     )
+
+
+def make_admin(email: str, password: str | None = None) -> tuple[User, bool]:
+    """Make the account with this email an admin, creating it (with `password`) if there is
+    none. An existing account keeps its password unless a new one is given. The operator who
+    runs this vouches for the address, so a new account is confirmed at once. Returns the
+    user and whether it was created."""
+    email = check_email(email)
+    user = user_by_email(email)
+    if user is None:
+        if password is None:
+            raise WeakPassword("A new account needs a password.")
+        _check_password(password, email)
+        user = User(email=email, password_hash=hash_password(password), email_confirmed_at=utcnow(), is_admin=True)
+        db.session.add(user)
+        db.session.flush()
+        return user, True
+    if password is not None:
+        _check_password(password, email)
+        _set_password(user, password)
+    user.is_admin = True
+    db.session.flush()
+    return user, False
 
 
 def send_confirmation(user: User) -> None:
@@ -287,7 +310,7 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
     """Send a confirmation link to the new address; the current one keeps working until then."""
     if not verify_password(user.password_hash, password):
         raise WrongPassword("Your password is not right.", field="password")
-    new_email = _check_email(new_email)
+    new_email = check_email(new_email)
     if new_email == user.email:
         raise InvalidEmail("That is already your email address.", field="new_email")
     if _email_taken(new_email, except_user_id=user.id):
@@ -335,11 +358,9 @@ def _read(reader, purpose: str, token: str, max_age: int) -> dict:
 
 @dataclass(frozen=True)
 class AddressData:
-    """A saved address: the shop's postal address, plus a region and a phone for the courier."""
+    """A saved address: the shop's postal address (region and phone for the courier included)."""
 
     address: PostalAddress
-    region: str = ""
-    phone: str = ""
     make_default: bool = False
 
     def cleaned(self) -> "AddressData":
@@ -353,12 +374,12 @@ class AddressData:
                 raise AddressInvalid(f"Enter {label}.", field=field)
         if not is_country(address.country):
             raise AddressInvalid("Choose a country from the list.", field="country")
-        if address.missing_postcode:
-            raise AddressInvalid(f"Enter a postcode for an address in the {country_name('GB')}.", field="postal_code")
-        return AddressData(address, self.region.strip(), self.phone.strip(), self.make_default)
+        for field, message in address.problems().items():
+            raise AddressInvalid(message, field=field)
+        return AddressData(address, self.make_default)
 
     def save_to(self, row: Address) -> None:
-        row.postal_address, row.region, row.phone = self.address, self.region, self.phone
+        row.postal_address = self.address
 
 
 def add_address(user: User, data: AddressData) -> Address:
@@ -444,10 +465,10 @@ def export_data(user: User) -> dict:
                 "line1": a.ship_line1,
                 "line2": a.ship_line2,
                 "city": a.ship_city,
-                "region": a.region,
+                "region": a.ship_region,
                 "postal_code": a.ship_postcode,
                 "country": a.ship_country,
-                "phone": a.phone,
+                "phone": a.ship_phone,
                 "is_default": a.is_default,
             }
             for a in user.addresses

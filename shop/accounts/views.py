@@ -5,14 +5,14 @@ import json
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ..extensions import db, limiter
 from ..orders.accounts import user_orders
 from ..shipping.services import countries_not_shipped, country_choices
-from ..subscriptions.accounts import orders_and_payments, user_subscriptions
+from ..subscriptions.accounts import gifts_received, orders_and_payments, user_subscriptions
 from . import services
-from .access import owned_or_404
+from .access import owned_or_404, start_session
 from .forms import (
     AddressForm,
     ChangeEmailForm,
@@ -28,13 +28,10 @@ from .models import Address
 
 bp = Blueprint("accounts", __name__)
 
-# Session keys that belong to the signed-in identity; everything else (the cart, the
-# checkout in progress, flashes) is the visitor's and survives signing in.
 # Who registered in this browser, and where they were going: the confirmation link opened
 # here signs them in and takes them on.
 REGISTERED_KEY = "registered_email"
 REGISTERED_NEXT_KEY = "registered_next"
-AUTH_SESSION_KEYS = {"_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "csrf_token"}
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -58,16 +55,6 @@ def _safe_next(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
-
-
-def start_session(user, *, remember: bool = False) -> None:
-    """Sign in on a renewed session: the identity keys and the CSRF token are dropped and
-    re-created (no session fixation), every other key — the cart — is kept."""
-    kept = {key: value for key, value in session.items() if key not in AUTH_SESSION_KEYS}
-    session.clear()
-    session.update(kept)
-    services.open_session(user)  # flushed: the caller commits
-    login_user(user, remember=remember)
 
 
 def _me():
@@ -296,6 +283,7 @@ def account():
         orders=orders_and_payments(user_orders(current_user), current_user),
         addresses=current_user.addresses,
         subscriptions=user_subscriptions(current_user),
+        gifts_received=gifts_received(current_user),
         no_ship=countries_not_shipped(),
     )
 
@@ -304,12 +292,7 @@ def account():
 
 
 def _address_data(form: AddressForm) -> services.AddressData:
-    return services.AddressData(
-        form.postal_address(),
-        region=form.region.data or "",
-        phone=form.phone.data or "",
-        make_default=bool(form.make_default.data),
-    )
+    return services.AddressData(form.postal_address(), make_default=bool(form.make_default.data))
 
 
 def _address_form(**kwargs) -> AddressForm:

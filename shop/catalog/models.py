@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.vat import VatRate
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
 
@@ -34,6 +35,11 @@ class Product(db.Model):
     summary: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown
     is_active: Mapped[bool] = mapped_column(default=True)
+    # UK VAT on its price: standard, or zero for printed matter (magazines). Each order line
+    # keeps the rate it was sold at.
+    vat_rate: Mapped[VatRate] = mapped_column(
+        enum_by_value(VatRate), default=VatRate.STANDARD, server_default=VatRate.STANDARD.value
+    )
     is_featured: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

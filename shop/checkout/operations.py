@@ -2,7 +2,9 @@
 and never commit (the pay view commits once).
 
 The rules: a retry with the same cart and details pays the same pending order again (a
-new attempt) instead of placing another; a pending order for anything else is cancelled
+new attempt) instead of placing another, even when the browser never got the answer that
+named it (a worker killed after committing, a lost response): the order is found by the
+fingerprint stored with it; a pending order for anything else is cancelled
 before the new one is placed; a line that ran out is capped at what is left.
 """
 
@@ -54,7 +56,7 @@ def order_to_pay(
     DiscountError or orders.OutOfStock: the caller rolls back, and the old pending order is
     as it was."""
     wanted = fingerprint(items, details)
-    order = _reusable(pending, wanted, gateway)
+    order = _reusable(pending, wanted, gateway) or orders.pending_order_for(wanted)
     if order is None:
         order = place(items, details, user_id=user_id)
     return order, PendingCheckout(order.number, order.access_token, wanted)
@@ -71,6 +73,15 @@ def _reusable(pending: PendingCheckout | None, wanted: str, gateway: PaymentGate
     orders.fail_payment(order, reason=REPLACED, actor="customer")
     gateway.close_checkout(order.payment_reference)
     return None
+
+
+def waiting_order(items: dict, details: CheckoutDetails, pending: PendingCheckout | None) -> Order | None:
+    """The order this visitor placed for exactly this cart and these details, still waiting
+    for payment: Pay will pay it again (a new attempt), under the same order number."""
+    if pending is None or pending.fingerprint != fingerprint(items, details):
+        return None
+    order = orders.order_for_token(pending.number, pending.token)
+    return order if order is not None and order.is_pending else None
 
 
 def start_payment(

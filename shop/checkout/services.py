@@ -87,9 +87,12 @@ def price(cart: Cart, details: CheckoutDetails) -> CheckoutQuote:
     quote = shipping.quote(
         country, [ParcelItem(line.variant.weight_g, line.quantity, line.variant.free_shipping) for line in cart.lines]
     )
-    priced = [(line, vat.price_line(country, line.variant.price_pence, line.quantity)) for line in cart.lines]
+    priced = [
+        (line, vat.price_line(country, line.variant.price_pence, line.quantity, line.variant.product.vat_rate))
+        for line in cart.lines
+    ]
     items_pence = sum(p.line_total_pence for _, p in priced)
-    shipping_pence = vat.price_amount(country, quote.price_pence)
+    shipping_pence = vat.price_amount(country, quote.price_pence, vat.shipping_rate([p for _, p in priced]))
     discount = None
     discount_pence = 0
     if details.discount_code.strip():
@@ -108,7 +111,7 @@ def price(cart: Cart, details: CheckoutDetails) -> CheckoutQuote:
     )
 
 
-def draft_order(quote: CheckoutQuote) -> orders.NewOrder:
+def draft_order(quote: CheckoutQuote, checkout_fingerprint: str | None = None) -> orders.NewOrder:
     d = quote.details
     t = quote.totals
     return orders.NewOrder(
@@ -123,6 +126,7 @@ def draft_order(quote: CheckoutQuote) -> orders.NewOrder:
                 unit_price_pence=p.unit_price_pence,
                 quantity=p.quantity,
                 vat_pence=p.vat_charged_pence,
+                vat_rate_percent=p.rate_percent,
                 customs_description=customs_description(line),
                 hs_code=line.variant.hs_code,
                 origin_country=line.variant.origin_country,
@@ -143,6 +147,7 @@ def draft_order(quote: CheckoutQuote) -> orders.NewOrder:
         vat_pence=t.vat_pence,
         vat_removed_pence=t.vat_removed_pence,
         total_pence=t.total_pence,
+        checkout_fingerprint=checkout_fingerprint,
     )
 
 
@@ -158,4 +163,4 @@ def place(items: dict, details: CheckoutDetails, *, user_id: int | None = None) 
     """Re-price the cart from the database and place the order (stock and discount
     reserved). Raises CartNotReady, ShippingError, DiscountError or orders.OutOfStock."""
     quote = price(cart_services.load(items), details)
-    return orders.place_order(draft_order(quote), user_id=user_id)
+    return orders.place_order(draft_order(quote, fingerprint(items, details)), user_id=user_id)

@@ -80,8 +80,16 @@ def review():
     except (ShippingError, DiscountError) as error:
         flash(str(error), "error")
         return redirect(url_for("checkout.details"))
+    waiting = operations.waiting_order(
+        _items(), entered, PendingCheckout.from_dict(session.get(operations.PENDING_KEY))
+    )
     return render_template(
-        "checkout/review.html", quote=quote, totals=quote.totals, details=entered, gateway_name=get_gateway().name
+        "checkout/review.html",
+        quote=quote,
+        totals=quote.totals,
+        details=entered,
+        gateway_name=get_gateway().name,
+        waiting=waiting,
     )
 
 

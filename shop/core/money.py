@@ -59,3 +59,24 @@ def format_money(value: "Money | int | None", currency: str = SHOP_CURRENCY) -> 
     if not isinstance(value, Money):
         value = Money(value, currency)
     return value.format()
+
+
+def exact_share(total_pence: int, parts: int) -> int | None:
+    """`total_pence` ÷ `parts` when it divides exactly, else None. A page shows "6 × £5.40"
+    only when six times £5.40 is the figure charged; otherwise it shows the total alone."""
+    if parts <= 0 or total_pence % parts:
+        return None
+    return total_pence // parts
+
+
+def pence_from_text(text: str) -> int:
+    """An amount typed in pounds — "12.50", "£12.5", "1,299" — as pence. Raises ValueError
+    with a message fit for a form when it is not one (more than two decimals included)."""
+    cleaned = (text or "").strip().replace(",", "").removeprefix("£").strip()
+    try:
+        amount = Decimal(cleaned)
+    except ArithmeticError:
+        amount = None
+    if amount is None or not amount.is_finite() or amount.as_tuple().exponent < -2:
+        raise ValueError("Enter an amount in pounds, like 12.50.")
+    return int(amount.scaleb(2))

@@ -83,6 +83,19 @@ def uses_by(discount: DiscountCode, email: str) -> int:
     )
 
 
+def by_code(code: str | None) -> DiscountCode | None:
+    """The code as stored, whatever its dates and limits (a running subscription keeps the
+    discount it was sold with)."""
+    return db.session.scalar(select(DiscountCode).where(DiscountCode.code == normalise(code))) if code else None
+
+
+def payments_phrase(payments: int | None) -> str:
+    """For the customer: "your first payment", "each of your first 3 payments", "every payment"."""
+    if payments is None:
+        return "every payment"
+    return "your first payment" if payments == 1 else f"each of your first {payments} payments"
+
+
 def discount_amount(discount: DiscountCode, country_code: str, items_pence: int, shipping_pence: int) -> int:
     """What the code takes off, in the customer's terms: `items_pence` and `shipping_pence`
     as the customer pays them (for an export, VAT already removed)."""
@@ -101,10 +114,18 @@ def discount_amount(discount: DiscountCode, country_code: str, items_pence: int,
     return amount
 
 
-def reserve(discount: DiscountCode, *, order_id: int, email: str, amount_pence: int) -> None:
-    """Count one use for a placed order, in the caller's transaction. Raises CodeUsedUp if the
-    last use went to someone else in the meantime, CodeAlreadyUsed if this customer's other
-    checkout took their last use; either way the caller rolls back."""
+def reserve(
+    discount: DiscountCode,
+    *,
+    order_id: int | None = None,
+    subscription_id: int | None = None,
+    email: str,
+    amount_pence: int,
+) -> None:
+    """Count one use for a placed order (or a started subscription), in the caller's
+    transaction. Raises CodeUsedUp if the last use went to someone else in the meantime,
+    CodeAlreadyUsed if this customer's other checkout took their last use; either way the
+    caller rolls back."""
     result = db.session.execute(
         update(DiscountCode)
         .where(
@@ -121,16 +142,25 @@ def reserve(discount: DiscountCode, *, order_id: int, email: str, amount_pence: 
         raise CodeAlreadyUsed(f"You have already used the code {discount.code}.")
     db.session.add(
         DiscountRedemption(
-            discount_id=discount.id, order_id=order_id, email=email.strip().lower(), amount_pence=amount_pence
+            discount_id=discount.id,
+            order_id=order_id,
+            subscription_id=subscription_id,
+            email=email.strip().lower(),
+            amount_pence=amount_pence,
         )
     )
     db.session.flush()
     _forget_counter(discount.id)
 
 
-def release(order_id: int) -> bool:
-    """Give back the use an unpaid order had reserved (in the caller's transaction)."""
-    redemption = db.session.scalar(select(DiscountRedemption).where(DiscountRedemption.order_id == order_id))
+def release(order_id: int | None = None, *, subscription_id: int | None = None) -> bool:
+    """Give back the use an unpaid order (or subscription) had reserved (in the caller's
+    transaction)."""
+    if order_id is not None:
+        where = DiscountRedemption.order_id == order_id
+    else:
+        where = DiscountRedemption.subscription_id == subscription_id
+    redemption = db.session.scalar(select(DiscountRedemption).where(where))
     if redemption is None:
         return False
     db.session.execute(

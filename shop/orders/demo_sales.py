@@ -26,9 +26,9 @@ class OrderSale:
             amount_pence=order.total_pence,
             payable=order.is_pending,
             retry_url=url_for("checkout.details") if from_cart else None,
-            retry_note="Your cart and details are still here: check them and try again with another card."
+            retry_note=f"Order {order.number} is still waiting, with your cart and address: try another card."
             if from_cart
-            else "Nothing was added: try again with another card.",
+            else "Nothing was added yet: try another card.",
         )
 
     def pay(self, subject_id: int, *, reference: str, card: str) -> bool:
@@ -39,7 +39,9 @@ class OrderSale:
         return changed
 
     def decline(self, subject_id: int, *, reason: str) -> None:
-        orders.fail_payment(orders.order_by_id(subject_id), reason=reason, actor=demo.ACTOR)
+        """The order stays pending, its stock held: the buyer tries another card on the same
+        payment page, for the same order number (as on Stripe's own page)."""
+        orders.record_payment_declined(orders.order_by_id(subject_id), reason=reason, actor=demo.ACTOR)
 
     def abandon(self, subject_id: int) -> bool:
         return orders.fail_payment(

@@ -9,11 +9,12 @@ the payment fields and the timestamps move.
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, event, inspect
+from sqlalchemy import ForeignKey, Index, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.addresses import AddressColumns
-from ..core.vat import VatTreatment
+from ..core.carriers import CARRIERS, tracking_url
+from ..core.vat import VatTreatment, vat_note_for
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
 
@@ -49,6 +50,13 @@ class ImmutableSnapshot(RuntimeError):
 class Order(AddressColumns, db.Model):
     # `order` is a reserved word; the table name is quoted by SQLAlchemy everywhere.
     __tablename__ = "order"
+    __table_args__ = (
+        # The back office's order list: newest first within a status or a country.
+        Index("ix_order_status_id", "status", "id"),
+        Index("ix_order_ship_country_id", "ship_country", "id"),
+        # The dashboard's sales by day: read from the index alone.
+        Index("ix_order_paid_at_status_total_pence", "paid_at", "status", "total_pence"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -77,6 +85,10 @@ class Order(AddressColumns, db.Model):
     vat_removed_pence: Mapped[int] = mapped_column(default=0)  # export: VAT taken off
     total_pence: Mapped[int]
 
+    # What the order was placed for (cart and checkout details, hashed): a repeated Pay for the
+    # same reuses this order while it waits for payment, instead of holding stock twice.
+    checkout_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
+
     payment_provider: Mapped[str | None] = mapped_column(String(20))
     payment_reference: Mapped[str | None] = mapped_column(String(255), index=True)
     payment_attempts: Mapped[int] = mapped_column(default=0)
@@ -84,6 +96,10 @@ class Order(AddressColumns, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None]
+    # Set when the order is shipped: the carrier's code (core.carriers) and tracking number.
+    carrier: Mapped[str | None] = mapped_column(String(40))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    shipped_at: Mapped[datetime | None]
     # Optimistic lock: two processes moving the same order at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -112,10 +128,37 @@ class Order(AddressColumns, db.Model):
     def country_name(self) -> str:
         return self.ship_country_name
 
+    @property
+    def vat_note(self) -> str:
+        """The receipt's VAT line, from the rates its lines were sold at."""
+        return vat_note_for(
+            [line.vat_rate_percent for line in self.lines], export=self.is_export, vat_pence=self.vat_pence
+        )
+
+    @property
+    def tracking_url(self) -> str | None:
+        return tracking_url(self.carrier, self.tracking_number)
+
+    @property
+    def carrier_name(self) -> str | None:
+        carrier = CARRIERS.get(self.carrier or "")
+        return carrier.name if carrier else self.carrier
+
 
 # Columns that may change after placing; everything else is the snapshot.
 MUTABLE_ORDER_COLUMNS = frozenset(
-    {"status", "payment_provider", "payment_reference", "payment_attempts", "updated_at", "paid_at", "version"}
+    {
+        "status",
+        "payment_provider",
+        "payment_reference",
+        "payment_attempts",
+        "updated_at",
+        "paid_at",
+        "version",
+        "carrier",
+        "tracking_number",
+        "shipped_at",
+    }
 )
 
 
@@ -131,6 +174,9 @@ class OrderLine(db.Model):
     quantity: Mapped[int]
     line_total_pence: Mapped[int]  # unit_price_pence × quantity
     vat_pence: Mapped[int]  # UK VAT included in line_total_pence (0 for an export)
+    # The product's UK VAT rate when it was sold (20 or 0), kept so that a later change of
+    # the product's rate never alters a placed order.
+    vat_rate_percent: Mapped[int] = mapped_column(default=20, server_default="20")
     # Customs data for CN22/CN23.
     customs_description: Mapped[str] = mapped_column(String(200))
     hs_code: Mapped[str] = mapped_column(String(16))

@@ -38,15 +38,16 @@ log = logging.getLogger(__name__)
 S = OrderStatus
 ALLOWED_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED, S.EXPIRED}),
-    S.PAID: frozenset({S.PACKED, S.REFUNDED}),
-    S.PACKED: frozenset({S.SHIPPED, S.REFUNDED}),
+    # A paid order the shop cancels before it ships is refunded (orders.fulfilment.cancel).
+    S.PAID: frozenset({S.PACKED, S.CANCELLED, S.REFUNDED}),
+    S.PACKED: frozenset({S.SHIPPED, S.CANCELLED, S.REFUNDED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),
     S.DELIVERED: frozenset({S.REFUNDED}),
     S.CANCELLED: frozenset(),
     S.EXPIRED: frozenset(),
     S.REFUNDED: frozenset(),
 }
-# Leaving pending payment this way gives back the stock and the discount use it reserved.
+# Ending an order before it ships gives back the stock and the discount use it reserved.
 RELEASING = frozenset({S.CANCELLED, S.EXPIRED})
 PAID_OR_LATER = frozenset({S.PAID, S.PACKED, S.SHIPPED, S.DELIVERED, S.REFUNDED})
 
@@ -86,7 +87,7 @@ def transition(order: Order, to: OrderStatus, *, actor: str, reason: str = "") -
     if not can_move(current, to):
         raise IllegalTransition(f"Order {number} cannot go from {current.value} to {to.value}.")
     try:
-        if current is S.PENDING_PAYMENT and to in RELEASING:
+        if to in RELEASING:  # reachable only before shipping: the goods are still here
             release_reservations(order)
         if to is S.PAID:
             order.paid_at = utcnow()
@@ -171,6 +172,7 @@ class NewLine:
     origin_country: str
     weight_g: int
     free_shipping: bool
+    vat_rate_percent: int = 20
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,9 @@ class NewOrder:
     vat_pence: int
     vat_removed_pence: int
     total_pence: int
+    # The cart and details it was placed for (checkout.services.fingerprint): Pay again for
+    # the same finds this order even when the browser never heard of it.
+    checkout_fingerprint: str | None = None
 
 
 def new_order_number() -> str:
@@ -223,6 +228,7 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
         vat_pence=draft.vat_pence,
         vat_removed_pence=draft.vat_removed_pence,
         total_pence=draft.total_pence,
+        checkout_fingerprint=draft.checkout_fingerprint,
     )
     for line in draft.lines:
         order.lines.append(
@@ -235,6 +241,7 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
                 quantity=line.quantity,
                 line_total_pence=line.unit_price_pence * line.quantity,
                 vat_pence=line.vat_pence,
+                vat_rate_percent=line.vat_rate_percent,
                 customs_description=line.customs_description,
                 hs_code=line.hs_code,
                 origin_country=line.origin_country,
@@ -358,6 +365,24 @@ def confirm_payment(order: Order, *, provider: str, reference: str | None, actor
         order.payment_reference = reference
     transition(order, S.PAID, actor=actor, reason=f"payment confirmed by {provider}")
     return True
+
+
+def pending_order_for(fingerprint: str) -> Order | None:
+    """The newest order still waiting for payment that was placed for exactly this cart and
+    these details (email and address included)."""
+    query = (
+        select(Order)
+        .where(Order.checkout_fingerprint == fingerprint, Order.status == S.PENDING_PAYMENT)
+        .order_by(Order.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def record_payment_declined(order: Order, *, reason: str, actor: str) -> None:
+    """A card was declined for this attempt; the order stays pending for another card."""
+    if order.is_pending:
+        record_event(order, "payment_declined", actor=actor, reason=reason)
 
 
 def fail_payment(order: Order, *, reason: str, actor: str) -> bool:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PayableOrder
+from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PayableOrder, RefundResult
 
 PAYING_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
@@ -201,6 +201,13 @@ class DemoGateway:
 
     def refund_order(self, order: PayableOrder, *, reason: str) -> str | None:
         return f"demo_refund_{order.number}"  # no money moved, so it is settled at once
+
+    def refund(
+        self, payment_reference: str, amount_pence: int, *, currency: str, idempotency_key: str, metadata: dict
+    ) -> RefundResult:
+        # No money moved, so none moves back: the refund is recorded as done at once, under
+        # the key, so the same key is the same refund.
+        return RefundResult(settled=True, reference=f"demo_refund_{idempotency_key}")
 
     def reschedule(self, sub: BillableSubscription, due_at: datetime) -> None:
         pass

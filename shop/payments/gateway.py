@@ -20,19 +20,46 @@ class ChargedLine(Protocol):
     sku: str
     quantity: int
     unit_price_pence: int  # what the customer pays per unit (VAT already off for exports)
+    vat_rate_percent: int  # the UK VAT rate it was sold at (20, or 0 for printed matter)
 
 
-class PayableOrder(Protocol):
+class ShipsTo(Protocol):
+    """The address the shop quoted and ships to (core.addresses.AddressColumns)."""
+
+    ship_name: str
+    ship_line1: str
+    ship_line2: str
+    ship_city: str
+    ship_postcode: str
+    ship_country: str
+
+
+def shipping_details(where: ShipsTo) -> dict:
+    """The shop's delivery address in Stripe's `shipping` shape (name, address): sent with
+    the payment for fraud checks, so Stripe's page never asks for an address a second time."""
+    address = {
+        "line1": where.ship_line1,
+        "line2": where.ship_line2,
+        "city": where.ship_city,
+        "postal_code": where.ship_postcode,
+        "country": where.ship_country,
+    }
+    return {"name": where.ship_name, "address": {key: value for key, value in address.items() if value}}
+
+
+class PayableOrder(ShipsTo, Protocol):
     id: int
     number: str
     email: str
     currency: str
-    ship_country: str
     shipping_method: str
     shipping_pence: int
     discount_pence: int
     total_pence: int
     payment_reference: str | None  # the provider's id of the attempt that paid (a Checkout Session)
+
+    @property
+    def is_export(self) -> bool: ...
 
     @property
     def lines(self) -> Sequence[ChargedLine]: ...
@@ -47,7 +74,7 @@ class BilledPlan(Protocol):
     def renews(self) -> bool: ...
 
 
-class BillableSubscription(Protocol):
+class BillableSubscription(ShipsTo, Protocol):
     id: int
     email: str
     created_at: datetime | None
@@ -65,15 +92,35 @@ class PaymentTotals(Protocol):
     shipping_pence: int
     total_pence: int
 
+    @property
+    def is_export(self) -> bool: ...
+
+
+class PriceDiscount(Protocol):
+    """A discount code on a subscription: amount_pence off each of its first `payments`
+    payments (every payment when None)."""
+
+    code: str
+    amount_pence: int
+    payments: int | None
+
+    @property
+    def duration(self) -> str: ...  # "once", "repeating" or "forever", as Stripe names it
+
 
 class BoxPrice(Protocol):
-    """What one payment of a subscription costs, to one destination."""
+    """What one payment of a subscription costs, to one destination (`totals`, without a
+    discount), and the discount code that comes off some payments."""
 
     country_code: str
     zone_name: str
+    discount: PriceDiscount | None
 
     @property
     def totals(self) -> PaymentTotals: ...
+
+    @property
+    def vat_rate_percent(self) -> int: ...
 
 
 class PaymentError(Exception):
@@ -85,6 +132,12 @@ class PaymentError(Exception):
 class CheckoutRedirect:
     url: str  # where to send the customer to pay
     reference: str  # the provider's id for this payment attempt (e.g. a Checkout Session id)
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    settled: bool  # True: the money is back now (demo); False: the provider confirms it by webhook
+    reference: str | None = None  # the provider's refund id, when it is known now
 
 
 class PaymentGateway(Protocol):
@@ -105,6 +158,14 @@ class PaymentGateway(Protocol):
         """Give back all of a paid order. Returns the refund's reference when it is settled at
         once (the demo), or None when the provider confirms it later (Stripe: a job asks for
         it, and charge.refunded records it). Recorded in the caller's transaction."""
+        ...
+
+    def refund(
+        self, payment_reference: str, amount_pence: int, *, currency: str, idempotency_key: str, metadata: dict
+    ) -> RefundResult:
+        """Give back `amount_pence` of the payment `payment_reference` (what start_order_payment
+        returned). The same idempotency key never refunds twice. Recorded in the caller's
+        transaction (a job) where the provider is remote."""
         ...
 
     # -- the Culture Box ----------------------------------------------------------------

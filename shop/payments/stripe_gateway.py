@@ -26,9 +26,17 @@ from typing import Any
 
 import stripe
 
-from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PayableOrder, PaymentError
+from .gateway import (
+    BillableSubscription,
+    BoxPrice,
+    CheckoutRedirect,
+    PayableOrder,
+    PaymentError,
+    RefundResult,
+    shipping_details,
+)
 from .stripe_client import stripe_client
-from .stripe_jobs import expire_checkout_later, refund_order_later
+from .stripe_jobs import create_refund_later, expire_checkout_later, refund_order_later
 from .stripe_subscriptions import StripeSubscriptions
 
 log = logging.getLogger(__name__)
@@ -72,6 +80,11 @@ def amounts_for(order: PayableOrder) -> tuple[int, int, int]:
         )
         raise PaymentError(REFUSED_MESSAGE)
     return items, coupon, shipping
+
+
+def vat_percent(order: PayableOrder, line) -> int:
+    """The UK VAT rate inside a line's amount: none for an export, whose VAT was taken off."""
+    return 0 if order.is_export else line.vat_rate_percent
 
 
 class StripeGateway:
@@ -119,6 +132,16 @@ class StripeGateway:
             log.error("Stripe answered without a session url for order %s", order.number)
             raise PaymentError(REFUSED_MESSAGE)
         return CheckoutRedirect(url=answer["url"], reference=answer["id"])
+
+    def refund(
+        self, payment_reference: str, amount_pence: int, *, currency: str, idempotency_key: str, metadata: dict
+    ) -> RefundResult:
+        """A Stripe Refund, made by the worker once this transaction commits (retried until
+        Stripe answers, under one idempotency key); charge.refunded then records it."""
+        if not payment_reference:
+            raise PaymentError("This order has no Stripe payment to refund.")
+        create_refund_later(payment_reference, amount_pence, idempotency_key=idempotency_key, metadata=metadata)
+        return RefundResult(settled=False)
 
     # -- the Culture Box (see stripe_subscriptions.py for the billing-day rule) ----------
 
@@ -186,7 +209,12 @@ class StripeGateway:
                     "price_data": {
                         "currency": currency,
                         "unit_amount": line.unit_price_pence,
-                        "product_data": {"name": line.name, "metadata": {"sku": line.sku}},
+                        # The amount is what the customer pays, VAT (if any) included.
+                        "tax_behavior": "inclusive",
+                        "product_data": {
+                            "name": line.name,
+                            "metadata": {"sku": line.sku, "vat_rate_percent": str(vat_percent(order, line))},
+                        },
                     },
                 }
                 for line in order.lines
@@ -197,14 +225,16 @@ class StripeGateway:
                         "type": "fixed_amount",
                         "display_name": order.shipping_method,
                         "fixed_amount": {"amount": shipping_pence, "currency": currency},
+                        "tax_behavior": "inclusive",
                     }
                 }
             ],
-            "shipping_address_collection": {"allowed_countries": [order.ship_country]},
             "customer_email": order.email,
             "client_reference_id": str(order.id),
             "metadata": metadata,
-            "payment_intent_data": {"metadata": metadata},
+            # The address the shop quoted is the one that ships: Stripe's page must not ask
+            # for another; it is sent with the payment for Stripe's fraud checks.
+            "payment_intent_data": {"metadata": metadata, "shipping": shipping_details(order)},
             "success_url": success_url,
             "cancel_url": cancel_url,
         }

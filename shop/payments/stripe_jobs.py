@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 CANCEL_SUBSCRIPTION = "stripe.subscription.cancel"
 EXPIRE_CHECKOUT = "stripe.checkout_session.expire"
 REFUND_ORDER = "stripe.refund.create"
+CREATE_REFUND = "stripe.refund.amount"  # part or all of a payment, under the shop's own key
 
 
 def _client() -> stripe.StripeClient:
@@ -62,6 +63,18 @@ def refund_order(session_id: str, amount_pence: int, order_number: str) -> None:
         log.warning("Refund of order %s not made: %s", order_number, error.user_message or error)
 
 
+def create_refund_later(payment_reference: str, amount_pence: int, *, idempotency_key: str, metadata: dict) -> None:
+    """Refund part or all of a payment (a Checkout Session or a PaymentIntent id), once this
+    transaction commits."""
+    jobs.enqueue(
+        CREATE_REFUND,
+        payment_reference=payment_reference,
+        amount_pence=amount_pence,
+        idempotency_key=idempotency_key,
+        metadata=metadata,
+    )
+
+
 @jobs.handler(CANCEL_SUBSCRIPTION)
 def cancel_subscription(stripe_subscription_id: str) -> None:
     # DELETE is idempotent at Stripe (it takes no idempotency key): a repeat finds it cancelled.
@@ -81,3 +94,24 @@ def expire_checkout(session_id: str) -> None:
         _client().v1.checkout.sessions.expire(session_id)
     except stripe.InvalidRequestError as error:  # completed or expired already: nothing to close
         log.warning("Could not expire Checkout Session %s: %s", session_id, error.user_message or error)
+
+
+@jobs.handler(CREATE_REFUND)
+def create_refund(payment_reference: str, amount_pence: int, idempotency_key: str, metadata: dict) -> None:
+    # The idempotency key is the shop's own, one per refund: a retry after a timeout (ours or
+    # stripe-python's) gets Stripe's first answer back instead of a second refund.
+    client = _client()
+    payment_intent = payment_reference
+    if payment_reference.startswith("cs_"):  # an order keeps its Checkout Session's id
+        found = client.v1.checkout.sessions.retrieve(payment_reference).to_dict().get("payment_intent")
+        payment_intent = found.get("id") if isinstance(found, dict) else found
+    if not payment_intent:
+        log.error("Refund %s not made: Checkout Session %s has no payment", idempotency_key, payment_reference)
+        return
+    try:
+        client.v1.refunds.create(
+            params={"payment_intent": payment_intent, "amount": amount_pence, "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.InvalidRequestError as error:  # refunded in full already, or more than is left
+        log.error("Stripe refused refund %s: %s", idempotency_key, error.user_message or error)

@@ -22,6 +22,12 @@ Checkout Session carries
   renewal is always at least about three weeks away, and the gateway refuses (logs,
   PaymentError) rather than send a session Stripe would reject.
 
+A discount code becomes a Stripe coupon of the same amount (`amount_off`, created for this
+subscription, max_redemptions 1) with the matching duration: `once` (the first payment,
+on the initial invoice), `forever`, or `repeating` for the first N payments, with
+`duration_in_months` counted, as Stripe counts it, from the coupon's start at checkout to
+just before payment N + 1 (`coupon_months`).
+
 A skip moves the next renewal (`trial_end` again, no proration), a pause voids invoices
 (`pause_collection`), a new address re-prices the items, a cancellation sets
 `cancel_at_period_end`. A gift is one Checkout payment (mode=payment) and nothing recurs.
@@ -36,7 +42,7 @@ from typing import Any
 import stripe
 
 from ..db_types import utcnow
-from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError
+from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError, shipping_details
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +103,17 @@ def subscription_metadata(sub: BillableSubscription, quote: BoxPrice) -> dict[st
     }
 
 
+def shipping_metadata(sub: BillableSubscription) -> dict[str, str]:
+    """The delivery address as metadata (strings, each far under Stripe's 500 characters)."""
+    return {
+        "ship_name": sub.ship_name,
+        "ship_line1": sub.ship_line1,
+        "ship_line2": sub.ship_line2 or "",
+        "ship_city": sub.ship_city,
+        "ship_postcode": sub.ship_postcode or "",
+    }
+
+
 def client_reference(sub: BillableSubscription) -> str:
     """Never a bare number: an order's client_reference_id is its id."""
     return f"culture-box-{sub.id}"
@@ -110,11 +127,13 @@ def checkout_idempotency_key(sub: BillableSubscription) -> str:
     return f"culture-box-{sub.id}-{created}-checkout"
 
 
-def _price(amount: int, name: str, line: str, recurring: dict | None = None) -> dict:
+def _price(amount: int, name: str, line: str, vat_percent: int, recurring: dict | None = None) -> dict:
     price: dict[str, Any] = {
         "currency": "gbp",
         "unit_amount": amount,
-        "product_data": {"name": name, "metadata": {"line": line}},
+        # The amount is what the customer pays, VAT (if any) included.
+        "tax_behavior": "inclusive",
+        "product_data": {"name": name, "metadata": {"line": line, "vat_rate_percent": str(vat_percent)}},
     }
     if recurring:
         price["recurring"] = recurring
@@ -147,51 +166,94 @@ def _check_total(sub: BillableSubscription, quote: BoxPrice) -> None:
         raise PaymentError(START_REFUSED)
 
 
+def coupon_months(months_per_payment: int, payments: int, first_renewal_at: datetime, now: datetime) -> int:
+    """Stripe's `duration_in_months` for a coupon that starts `now` and must cover `payments`
+    payments: the first now, then renewals every `months_per_payment` months from
+    `first_renewal_at` (each on the 1st, 09:00 UTC). It ends in the month before payment
+    `payments + 1`, on the day of the month it started, so after payment `payments`."""
+    excluded = first_renewal_at.year * 12 + first_renewal_at.month - 1 + (payments - 1) * months_per_payment
+    return max(1, excluded - (now.year * 12 + now.month - 1) - 1)
+
+
+def coupon_params(
+    sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None, now: datetime
+) -> dict:
+    discount = quote.discount
+    duration = discount.duration if first_renewal_at is not None else "once"  # a gift is one payment
+    params: dict[str, Any] = {
+        "amount_off": discount.amount_pence,
+        "currency": "gbp",
+        "duration": duration,
+        "max_redemptions": 1,
+        "name": discount.code,
+        "metadata": {"subscription_id": str(sub.id), "code": discount.code},
+    }
+    if duration == "repeating":
+        params["duration_in_months"] = coupon_months(sub.plan.months, discount.payments, first_renewal_at, now)
+    return params
+
+
 def checkout_params(
-    sub: BillableSubscription, quote: BoxPrice, *, first_renewal_at: datetime | None, success_url: str, cancel_url: str
+    sub: BillableSubscription,
+    quote: BoxPrice,
+    *,
+    first_renewal_at: datetime | None,
+    success_url: str,
+    cancel_url: str,
+    coupon: str | None = None,
 ) -> dict:
     """The Checkout Session for the first payment (see the module docstring)."""
     _check_total(sub, quote)
     box, shipping = quote.totals.items_pence, quote.totals.shipping_pence
     box_name, shipping_name = _names(sub, quote)
+    # An export's VAT was taken off; in the UK the box's rate, and the delivery follows it.
+    vat = 0 if quote.totals.is_export else quote.vat_rate_percent
     metadata = subscription_metadata(sub, quote)
     params: dict[str, Any] = {
         "customer_email": sub.email,
         "client_reference_id": client_reference(sub),
-        "shipping_address_collection": {"allowed_countries": [quote.country_code]},
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    if coupon is not None:
+        params["discounts"] = [{"coupon": coupon}]
     if first_renewal_at is None:  # a gift: one payment for plan.months boxes
         metadata["purpose"] = PURPOSE_GIFT
         params.update(
             mode="payment",
-            line_items=[_price(box, box_name, "box")],
+            line_items=[_price(box, box_name, "box", vat)],
             shipping_options=[
                 {
                     "shipping_rate_data": {
                         "type": "fixed_amount",
                         "display_name": shipping_name,
                         "fixed_amount": {"amount": shipping, "currency": "gbp"},
+                        "tax_behavior": "inclusive",
                     }
                 }
             ],
             metadata=metadata,
-            payment_intent_data={"metadata": metadata},
+            # The shop's quoted address ships: sent for fraud checks, never asked again.
+            payment_intent_data={"metadata": metadata, "shipping": shipping_details(sub)},
         )
         return params
     recurring = _recurring(sub)
-    line_items = [_price(box, box_name, "box", recurring)]
+    line_items = [_price(box, box_name, "box", vat, recurring)]
     if shipping > 0:
-        line_items.append(_price(shipping, shipping_name, "shipping", recurring))
+        line_items.append(_price(shipping, shipping_name, "shipping", vat, recurring))
     # The first payment, charged at checkout (one-time prices go on the initial invoice only).
-    line_items.append(_price(box, f"{box_name}: first payment", "first_box"))
+    line_items.append(_price(box, f"{box_name}: first payment", "first_box", vat))
     if shipping > 0:
-        line_items.append(_price(shipping, f"{shipping_name}: first payment", "first_shipping"))
+        line_items.append(_price(shipping, f"{shipping_name}: first payment", "first_shipping", vat))
     params.update(
         mode="subscription",
         line_items=line_items,
-        subscription_data={"trial_end": int(first_renewal_at.timestamp()), "metadata": metadata},
+        # Subscription mode has no payment_intent_data: the address the shop quoted rides on
+        # the Stripe subscription's metadata instead (ship_*), so staff see it in Stripe.
+        subscription_data={
+            "trial_end": int(first_renewal_at.timestamp()),
+            "metadata": {**metadata, **shipping_metadata(sub)},
+        },
         metadata={**metadata, "purpose": PURPOSE_SUBSCRIPTION},
     )
     return params
@@ -221,10 +283,21 @@ class StripeSubscriptions:
                 first_renewal_at,
             )
             raise PaymentError(START_REFUSED)
-        params = checkout_params(
-            sub, quote, first_renewal_at=first_renewal_at, success_url=success_url, cancel_url=cancel_url
-        )
+        coupon = None
         with stripe_call("starting checkout", sub, unavailable=START_UNAVAILABLE, refused=START_REFUSED):
+            if quote.discount is not None:
+                coupon = self.client.v1.coupons.create(
+                    params=coupon_params(sub, quote, first_renewal_at=first_renewal_at, now=utcnow()),
+                    options={"idempotency_key": checkout_idempotency_key(sub).replace("-checkout", "-coupon")},
+                ).id
+            params = checkout_params(
+                sub,
+                quote,
+                first_renewal_at=first_renewal_at,
+                success_url=success_url,
+                cancel_url=cancel_url,
+                coupon=coupon,
+            )
             session = self.client.v1.checkout.sessions.create(
                 params=params, options={"idempotency_key": checkout_idempotency_key(sub)}
             )
@@ -289,7 +362,11 @@ class StripeSubscriptions:
             items = self._item_changes(sub, quote, current)
             self.client.v1.subscriptions.update(
                 stripe_id,
-                params={"items": items, "proration_behavior": "none", "metadata": {"ship_country": quote.country_code}},
+                params={
+                    "items": items,
+                    "proration_behavior": "none",
+                    "metadata": {"ship_country": quote.country_code, **shipping_metadata(sub)},
+                },
             )
 
     def _item_changes(self, sub: BillableSubscription, quote: BoxPrice, current: dict) -> list[dict]:

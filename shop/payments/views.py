@@ -78,7 +78,13 @@ def _payment_page(state: str, purpose: str, template: str):
         except demo.CardDeclined as error:
             sale.decline(data["subject"], reason="card declined (demo card 4000 0000 0000 0002)")
             db.session.commit()
-            flash(f"{error} (That was the demo's declined card.) {purchase.retry_note}", "error")
+            message = f"{error} (That was the demo's declined card.) {purchase.retry_note}"
+            still = sale.purchase(data["subject"])
+            if still is not None and still.payable:
+                # Retry here, on the payment step: same order, same page.
+                form.card_number.errors.append(message)
+                return render_template(template, purchase=still, form=form, cancel_form=CancelForm(), state=state), 422
+            flash(message, "error")
             return redirect(purchase.retry_url or data["cancel"])
         except demo.DemoCardError as error:
             form.card_number.errors.append(str(error))

@@ -6,6 +6,7 @@ def init_app(app: Flask) -> None:
         accounts,
         addons,
         demo_sales,
+        fulfilment,
         services,
         stripe_events,  # noqa: F401  (registers its handlers)
     )
@@ -17,3 +18,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["SubscriptionStatus"] = SubscriptionStatus
     app.jinja_env.globals["PlanKind"] = PlanKind
     accounts.connect()
+    fulfilment.shipment_shipped.connect(_tell_gift_buyer, weak=False)
+
+
+def _tell_gift_buyer(shipment) -> None:
+    """A gift the recipient claimed: its buyer hears of each box (never where it went)."""
+    from . import emails
+
+    if shipment.subscription.sent_by_email:
+        emails.send_gift_box_shipped(shipment)

@@ -210,9 +210,10 @@ def keep(sub_id: int):
 @login_required
 def card(sub_id: int):
     """Off to the provider's card page (the Stripe Customer Portal, or the demo's), which
-    brings the subscriber back here. The arrears email links to this URL."""
+    brings the subscriber back here, on the site they are using (the request's own host, not
+    SHOP_BASE_URL, which is for emailed links only). The arrears email links to this URL."""
     sub = owned_or_404(Subscription, sub_id)
-    return_url = email_link("subscriber.manage", sub_id=sub.id)
+    return_url = url_for("subscriber.manage", sub_id=sub.id, _external=True)
     try:
         return redirect(actions.card_update_url(sub, return_url=return_url))
     except REFUSED as error:
@@ -231,6 +232,8 @@ def _address_form_page(sub: Subscription, form: DeliveryAddressForm, error: str 
 @login_required
 def address(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
+    if sub.sent_by_email:  # the recipient's address is theirs: the buyer never sees it
+        abort(404)
     form = DeliveryAddressForm()
     if request.method == "GET":
         form.fill_from(sub.postal_address)
@@ -260,6 +263,8 @@ def address(sub_id: int):
 @login_required
 def address_confirm(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
+    if sub.sent_by_email:
+        abort(404)
     form = DeliveryAddressForm()
     if not form.validate_on_submit():  # the address comes back in hidden fields: check it again
         return _address_form_page(sub, form)

@@ -6,7 +6,7 @@ Accounts sit below subscriptions, so `connect()` hooks this area to their signal
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts import services as accounts
@@ -14,13 +14,17 @@ from ..accounts.models import User
 from ..extensions import db
 from . import lifecycle, manage
 from .models import PaidPeriod, Subscription
+from .models import SubscriptionStatus as S
 
 
 def user_subscriptions(user: User) -> list[Subscription]:
-    """The customer's subscriptions, newest first."""
+    """The customer's subscriptions, newest first. A checkout that ended without a payment
+    (abandoned, declined, or replaced by a later attempt) was never a subscription to the
+    customer, so it is left out; one still waiting for payment is listed as not completed."""
+    never_paid = ~exists().where(PaidPeriod.subscription_id == Subscription.id)
     query = (
         select(Subscription)
-        .where(Subscription.user_id == user.id)
+        .where(Subscription.user_id == user.id, ~((Subscription.status == S.ENDED) & never_paid))
         .order_by(Subscription.id.desc())
         .options(selectinload(Subscription.plan), selectinload(Subscription.periods))
     )
@@ -65,6 +69,18 @@ def orders_and_payments(orders: list, user: User) -> list:
     )
 
 
+def gifts_received(user: User) -> list[Subscription]:
+    """Gifts sent by email that this customer claimed: read-only for them (the buyer
+    manages the gift), but their boxes and tracking are theirs to follow."""
+    query = (
+        select(Subscription)
+        .where(Subscription.recipient_user_id == user.id, Subscription.claimed_at.is_not(None))
+        .order_by(Subscription.id.desc())
+        .options(selectinload(Subscription.plan))
+    )
+    return list(db.session.scalars(query))
+
+
 def export_subscriptions(user: User) -> list[dict]:
     return [
         {
@@ -72,11 +88,16 @@ def export_subscriptions(user: User) -> list[dict]:
             "status": s.status.value,
             "email": s.email,
             "first_month": s.first_month.isoformat(),
-            "ship_to": s.postal_address.to_dict(),
+            # A gift sent by email goes where its recipient said: theirs, not the buyer's data.
+            "ship_to": (
+                {"name": s.ship_name, "email": s.recipient_email, "country": s.ship_country}
+                if s.sent_by_email
+                else s.postal_address.to_dict()
+            ),
             "gift_message": s.gift_message,
             "created_at": s.created_at.isoformat(),
         }
-        for s in user_subscriptions(user)
+        for s in db.session.scalars(select(Subscription).where(Subscription.user_id == user.id))
     ]
 
 

@@ -1,15 +1,20 @@
 """The monthly box run: one shipment for every subscription entitled to an edition.
 
 A subscription is entitled to an edition when it has not ended or never started, a paid
-period covers the edition's month, and it did not skip that box. Paused and in-arrears
+period covers the edition's month, it did not skip that box, and, for a gift sent by email,
+the recipient has claimed it (until then the shop has no address). Paused and in-arrears
 subscriptions still get boxes they already paid for; they simply have no new paid
 periods. The run is set-based (one INSERT ... SELECT), inside one transaction, and
 idempotent: a unique (subscription, edition) constraint plus NOT EXISTS means running it
 again creates only what is missing, e.g. for a subscriber who paid their arrears since.
+
+It is refused before the edition's cutoff: until then subscribers may still join, skip or
+pause for that month, and a box packed early would ship to someone who skipped it. Once an
+edition has run, its month can no longer be skipped (lifecycle.packed_refusal).
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import IO
 
 from sqlalchemy import and_, exists, func, insert, literal, select
@@ -20,15 +25,26 @@ from ..core.territories import needs_customs_form
 from ..db_types import UtcDateTime, utcnow
 from ..extensions import db
 from ..orders.models import Order, OrderLine
+from ..templating import london_datetime
 from . import addons, lifecycle
 from .models import BoxAddOn, BoxRun, Edition, PaidPeriod, Plan, PlanKind, Shipment, Skip, Subscription
 from .models import SubscriptionStatus as S
 
 ENTITLED_STATUSES = (S.ACTIVE, S.PAUSED, S.ARREARS)
+# A gift sent by email ships (and runs out) only once its recipient has claimed it.
+HAS_AN_ADDRESS = Subscription.recipient_email.is_(None) | Subscription.claimed_at.is_not(None)
 
 
 class BoxRunError(Exception):
-    pass
+    """The box run (or the edition it names) was refused. The message is safe to show staff;
+    `reason` is one of the constants below, for a page or command that reacts to it."""
+
+    NOT_AN_EDITION = "not_an_edition"
+    BEFORE_CUTOFF = "before_cutoff"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,7 @@ def entitled(edition: Edition):
         select(Subscription)
         .where(
             Subscription.status.in_(ENTITLED_STATUSES),
+            HAS_AN_ADDRESS,
             exists().where(
                 PaidPeriod.subscription_id == Subscription.id,
                 PaidPeriod.first_month <= edition.month,
@@ -62,11 +79,24 @@ def _lock(edition: Edition) -> None:
     db.session.execute(select(Edition.id).where(Edition.id == edition.id).with_for_update())
 
 
-def run(edition: Edition, *, run_by: str) -> BoxRunResult:
+def check_can_run(edition: Edition, now: datetime | None = None) -> None:
+    """Raise BoxRunError(reason=BEFORE_CUTOFF) while the edition's cutoff is still ahead."""
+    now = now or utcnow()
+    if now <= edition.cutoff_at:
+        raise BoxRunError(
+            f"The {edition.code} box can't be run yet: its cutoff is {london_datetime(edition.cutoff_at)} UK time, "
+            "and until then subscribers can still join, skip or pause for it. Nothing was written.",
+            reason=BoxRunError.BEFORE_CUTOFF,
+        )
+
+
+def run(edition: Edition, *, run_by: str, now: datetime | None = None) -> BoxRunResult:
     """Create the edition's missing shipments, record the run, end what has run out.
-    Flushes; the caller (the CLI) commits."""
+    Refused (BoxRunError, nothing written) before the edition's cutoff. Flushes; the caller
+    (the CLI, the back office) commits."""
+    now = now or utcnow()
+    check_can_run(edition, now)
     _lock(edition)
-    now = utcnow()
     box_run = BoxRun(edition_id=edition.id, run_by=run_by, run_at=now, shipments_created=0)
     db.session.add(box_run)
     db.session.flush()
@@ -102,6 +132,7 @@ def _end_finished(edition: Edition, now) -> int:
     shipped_now = exists().where(Shipment.subscription_id == Subscription.id, Shipment.edition_id == edition.id)
     finishing = and_(
         Subscription.status.in_(ENTITLED_STATUSES),
+        HAS_AN_ADDRESS,
         (last_paid < edition.month) | ((last_paid == edition.month) & shipped_now),
         (Subscription.cancel_at_period_end.is_(True))
         | Subscription.plan_id.in_(select(Plan.id).where(Plan.kind == PlanKind.GIFT)),
@@ -119,8 +150,10 @@ PACKING_LIST_COLUMNS = [
     "line1",
     "line2",
     "city",
+    "region",
     "postcode",
     "country",
+    "phone",
     "customs_form",
     "customs_contents",
     "customs_value_gbp",
@@ -163,8 +196,10 @@ def write_packing_list(edition: Edition, out: IO[str]) -> int:
                 shipment.ship_line1,
                 shipment.ship_line2,
                 shipment.ship_city,
+                shipment.ship_region,
                 shipment.ship_postcode,
                 _country_name(shipment.ship_country),
+                shipment.ship_phone,
                 form if export else "",
                 contents if export else "",
                 f"{edition.customs_value_pence / 100:.2f}" if export else "",
@@ -218,5 +253,7 @@ def edition_by_code(code: str) -> Edition | None:
         year, month = (int(part) for part in code.split("-"))
         wanted = date(year, month, 1)
     except ValueError:
-        raise BoxRunError(f"'{code}' is not an edition: use YYYY-MM, e.g. 2027-01") from None
+        raise BoxRunError(
+            f"'{code}' is not an edition: use YYYY-MM, e.g. 2027-01", reason=BoxRunError.NOT_AN_EDITION
+        ) from None
     return db.session.scalar(select(Edition).where(Edition.month == wanted))

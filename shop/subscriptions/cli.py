@@ -35,9 +35,14 @@ def _edition(code: str):
     help="Where to write the packing list (default: instance/packing-lists/EDITION.csv).",
 )
 def run_command(edition_code: str, run_by: str, csv_path: Path | None):
-    """Create one shipment for every subscription entitled to EDITION (YYYY-MM). Safe to repeat."""
+    """Create one shipment for every subscription entitled to EDITION (YYYY-MM). Safe to repeat.
+    Refused before the edition's cutoff."""
     edition = _edition(edition_code)
-    result = box_run.run(edition, run_by=run_by)
+    try:
+        result = box_run.run(edition, run_by=run_by)
+    except box_run.BoxRunError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
     db.session.commit()
     csv_path = csv_path or Path(current_app.instance_path) / "packing-lists" / f"{edition.code}.csv"
     csv_path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from ..core.money import format_money
 from ..db_types import utcnow
 from ..extensions import db
 from ..payments import demo
-from . import emails, lifecycle
+from . import emails, lifecycle, pricing
 from .models import Plan, PlanKind, Subscription
 from .models import SubscriptionStatus as S
 
@@ -30,27 +30,32 @@ ACTOR = demo.ACTOR
 
 
 def amount(sub: Subscription) -> int:
-    """What one payment of `sub` costs: the price it was sold at, never today's plan price."""
-    return sub.total_pence
+    """What the next payment of `sub` costs: the price it was sold at (never today's plan
+    price), less its discount code for as many payments as the code says, as Stripe's
+    coupon would."""
+    return pricing.amount_due(sub)
 
 
-def _charge(sub: Subscription, paid_at: datetime) -> bool:
-    """Take one renewal at `paid_at` from the subscriber's saved demo card."""
+def _charge(sub: Subscription, paid_at: datetime) -> int | None:
+    """Take one renewal at `paid_at` from the subscriber's saved demo card: the amount, or
+    None if the card was declined."""
     if not demo.renewal_pays(sub.provider_customer_id):
-        return not lifecycle.mark_arrears(sub, actor=ACTOR, reason="renewal declined (demo card ending 0341)")
+        lifecycle.mark_arrears(sub, actor=ACTOR, reason="renewal declined (demo card ending 0341)")
+        return None
     recovered = sub.status is S.ARREARS
     month = lifecycle.month_for_payment(sub, paid_at)
+    charged = amount(sub)
     period = lifecycle.record_payment(
         sub,
         reference=f"demo_renewal_{sub.id}_{month:%Y-%m}",
         first_month=month,
-        amount_pence=amount(sub),
+        amount_pence=charged,
         actor=ACTOR,
         paid_at=paid_at,
     )
     if period is not None:
         emails.send_payment_receipt(sub.id, period, recovered=recovered)
-    return True
+    return charged
 
 
 class FirstPayment:
@@ -62,7 +67,9 @@ class FirstPayment:
             return None
         then = ""
         if sub.plan.renews:
-            then = ", then the same " + (f"every {sub.plan.months} months" if sub.plan.months > 1 else "every month")
+            every = f"every {sub.plan.months} months" if sub.plan.months > 1 else "every month"
+            later = pricing.amount_due(sub, 2)
+            then = f", then the same {every}" if later == amount(sub) else f", then {format_money(later)} {every}"
         return demo.DemoPurchase(
             title=f"Culture Box, {sub.plan.name}",
             amount_pence=amount(sub),
@@ -127,8 +134,7 @@ class CardUpdate:
         emails.send_card_updated(sub.id, card_hint=f"ending {card[-4:]}")
         if sub.status is not S.ARREARS:
             return False
-        _charge(sub, now or utcnow())
-        if sub.status is S.ARREARS:
+        if _charge(sub, now or utcnow()) is None or sub.status is S.ARREARS:
             raise demo.CardDeclined("That card was declined too, so the payment is still overdue.")
         return True
 
@@ -168,8 +174,9 @@ def renew_due(on: date) -> RenewalReport:
             if due_at > until:
                 break
             label = f"#{sub.id} {sub.email} ({sub.plan.name}, {sub.ship_country})"
-            if _charge(sub, due_at):
-                report.paid.append(f"{label}: paid {format_money(amount(sub))} on {due_at:%Y-%m-%d}")
+            charged = _charge(sub, due_at)
+            if charged is not None:
+                report.paid.append(f"{label}: paid {format_money(charged)} on {due_at:%Y-%m-%d}")
             else:
                 report.failed.append(f"{label}: declined on {due_at:%Y-%m-%d}, now in arrears")
         if sub.status is S.ARREARS:

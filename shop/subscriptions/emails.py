@@ -16,6 +16,11 @@ built on SHOP_BASE_URL, never on a request's Host.
 
 `by_shop`: True when the shop made the change for the subscriber (the back office), so
 the email says "we" rather than "you".
+
+A gift sent by email has three more: the gift email with its claim link (to the recipient,
+after the buyer's welcome), "your gift has been claimed" (gifts.claim) and "a box of your
+gift is on its way" (the shipment_shipped signal), the last two to the buyer without the
+recipient's address.
 """
 
 from datetime import date
@@ -25,7 +30,8 @@ from ..core.calendar import add_months
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import email_link, send_email
-from . import lifecycle
+from . import lifecycle, pricing
+from .gift_links import claim_days, claim_url
 from .models import Edition, PaidPeriod, Subscription
 from .pricing import BoxQuote
 from .services import edition_for
@@ -58,7 +64,7 @@ def _plans(sub: Subscription) -> dict:
         "next_edition": edition_for(next_month),
         "next_paid": bool(boxes),
         "upcoming": upcoming,
-        "amount_pence": sub.total_pence,
+        "amount_pence": pricing.amount_due(sub),
         "last_month": max(lifecycle.paid_months(sub), default=None),
     }
 
@@ -80,8 +86,10 @@ def send_subscription_confirmation(subscription_id: int) -> None:
         edition=edition_for(first),
         paid=sub.periods[-1] if sub.periods else None,
         upcoming=lifecycle.next_payment(sub, now),
-        amount_pence=sub.total_pence,
+        amount_pence=pricing.amount_due(sub),
     )
+    if sub.awaiting_claim:
+        send_gift_to_recipient(subscription_id)
 
 
 def send_payment_receipt(subscription_id: int, period: PaidPeriod, *, recovered: bool = False) -> None:
@@ -111,7 +119,7 @@ def send_arrears_notice(subscription_id: int) -> None:
         "subscription_arrears",
         card_url=email_link("subscriber.card", sub_id=sub.id),
         month=upcoming.month if upcoming else None,
-        amount_pence=sub.total_pence,
+        amount_pence=pricing.amount_due(sub),
     )
 
 
@@ -129,7 +137,7 @@ def send_renewal_reminder(subscription_id: int, *, month: date, due_on: date, pr
         months=months,
         due_on=due_on,
         price_changed=price_changed,
-        amount_pence=sub.total_pence,
+        amount_pence=pricing.amount_due(sub),
         cancel_url=email_link("subscriber.cancel", sub_id=sub.id),
     )
 
@@ -228,4 +236,44 @@ def send_card_updated(subscription_id: int, *, card_hint: str = "", by_shop: boo
         by_shop=by_shop,
         card_hint=card_hint,
         **_plans(sub),
+    )
+
+
+# -- a gift sent by email -------------------------------------------------------------------
+
+
+def send_gift_to_recipient(subscription_id: int) -> None:
+    """A gift sent by email has been paid: the recipient gets the message and the claim link."""
+    sub = _load(subscription_id)
+    giver = sub.gift_from or "Someone"
+    send_email(
+        sub.recipient_email,
+        f"{giver} has sent you the Culture Box",
+        "gift_received",
+        sub=sub,
+        giver=giver,
+        claim_url=claim_url(sub),
+        claim_days=claim_days(),
+    )
+
+
+def send_gift_claimed(subscription_id: int) -> None:
+    sub = _load(subscription_id)
+    _send(
+        sub,
+        "Your Culture Box gift has been claimed",
+        "gift_claimed",
+        first_month=sub.first_month,
+        edition=edition_for(sub.first_month),
+    )
+
+
+def send_gift_box_shipped(shipment) -> None:
+    """A box of a gift has left: the buyer hears which one, never where it went."""
+    _send(
+        shipment.subscription,
+        f"The {shipment.edition.month:%B} box of your gift is on its way",
+        "gift_box_shipped",
+        shipment=shipment,
+        edition=shipment.edition,
     )

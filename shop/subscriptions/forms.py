@@ -3,16 +3,22 @@ a subscriber cancels."""
 
 from datetime import date
 
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 from ..core.forms import ShopForm
 from ..shipping.forms import DeliveryAddressForm, strip
 from . import churn
 
+BY_EMAIL, BY_ADDRESS = "email", "address"
+
 
 class SubscribeForm(DeliveryAddressForm):
-    """Subscribing (or gifting): the plan and the address; for a gift, the first box and a message."""
+    """Subscribing (or gifting): the plan and the address; for a gift, a message and either
+    the recipient's email (they give their address when they claim it) or their address and
+    the first box."""
+
+    gift = False  # set by the gift page
 
     plan = RadioField("Plan", validators=[InputRequired("Please choose a plan.")])
     first_month = SelectField(
@@ -21,6 +27,47 @@ class SubscribeForm(DeliveryAddressForm):
     gift_message = TextAreaField(
         "Message for the card (optional)", filters=[strip], validators=[Optional(), Length(max=500)]
     )
+    delivery = RadioField(
+        "How should it reach them?",
+        choices=[
+            (BY_EMAIL, "Email it to them: they tell us where to send the boxes"),
+            (BY_ADDRESS, "I'll type their address"),
+        ],
+        validators=[Optional()],
+    )
+    recipient_email = EmailField(
+        "Their email address",
+        filters=[strip],
+        validators=[Optional(), Email("Please enter an email address like name@example.com."), Length(max=254)],
+        description="We send them your message and a link to give us their address. You won't see it.",
+    )
+    gift_from = StringField(
+        "From (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=120)],
+        description="Your name as they know you, in the gift email.",
+    )
+
+    # The address lines a gift sent by email leaves to its recipient.
+    RECIPIENT_TYPES = ("line1", "line2", "city", "region", "postcode", "phone")
+
+    @property
+    def by_email(self) -> bool:
+        """The page offers email first (checked when it opens); a form sent without the
+        choice is a gift to a typed address, as it always was."""
+        return self.delivery.data == BY_EMAIL
+
+    def validate(self, extra_validators=None) -> bool:
+        """A gift sent by email needs their name, email and country (for the price of
+        shipping); its address is theirs to type."""
+        valid = super().validate(extra_validators)
+        if not self.gift or not self.by_email:
+            return valid
+        for name in self.RECIPIENT_TYPES:
+            getattr(self, name).errors = []
+        if not self.recipient_email.data and not self.recipient_email.errors:
+            self.recipient_email.errors = ["Please enter their email address: the gift is sent to it."]
+        return not any(f.errors for f in self)
 
     def set_choices(self, plans, months: list[date]) -> None:
         self.plan.choices = [(plan.code, plan.name) for plan in plans]
@@ -42,3 +89,22 @@ class CancelForm(ShopForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.reason.choices = list(churn.REASONS.items())
+
+
+class BoxDiscountForm(ShopForm):
+    """A discount code on the review page, as at the shop's checkout."""
+
+    class Meta:
+        csrf_time_limit = None
+
+    discount_code = StringField("Discount code", filters=[strip], validators=[Optional(), Length(max=40)])
+
+
+class GiftClaimForm(DeliveryAddressForm):
+    """The recipient's address for their gift, and, if they like, an account."""
+
+    password = PasswordField(
+        "Choose a password (optional)",
+        validators=[Optional(), Length(max=256)],
+        description="To create an account with this email and follow your boxes. Leave it empty to skip.",
+    )

@@ -88,15 +88,17 @@ def mark_shipped(
 
 
 def send_shipped_email(shipment: Shipment) -> None:
+    """The tracking email goes to whoever the box is for: the subscriber, or the recipient of
+    a gift sent by email (its buyer hears that it left, never where: `shipment_shipped`)."""
     sub = shipment.subscription
     send_email(
-        sub.email,
+        sub.recipient_email if sub.sent_by_email else sub.email,
         f"Your {shipment.edition.month:%B} Culture Box is on its way",
         "box_shipped",
         sub=sub,
         shipment=shipment,
         edition=shipment.edition,
-        manage_url=email_link("subscriber.manage", sub_id=sub.id),
+        manage_url=None if sub.sent_by_email else email_link("subscriber.manage", sub_id=sub.id),
     )
 
 

@@ -16,9 +16,10 @@ from sqlalchemy import ColumnElement, insert, literal, select, update
 
 from ..core.calendar import add_months, billing_at, month_of
 from ..db_types import UtcDateTime, utcnow
+from ..discounts import services as discounts
 from ..extensions import db
 from . import address_book
-from .models import Edition, PaidPeriod, Shipment, Skip, Subscription, SubscriptionEvent
+from .models import BoxRun, Edition, PaidPeriod, Shipment, Skip, Subscription, SubscriptionEvent
 from .models import SubscriptionStatus as S
 from .pricing import split_payment
 from .services import first_box_month
@@ -66,8 +67,11 @@ def transition(sub: Subscription, to: S, *, actor: str, reason: str = "") -> Non
             detail=reason,
         )
     )
+    leaving_unpaid = sub.status is S.PENDING_PAYMENT and to is S.ENDED
     sub.status = to
     db.session.flush()
+    if leaving_unpaid:  # never paid: the discount use it reserved is given back
+        discounts.release(subscription_id=sub.id)
     if to is S.ENDED:
         for hook in _ENDED_HOOKS:
             hook(sub)
@@ -245,6 +249,22 @@ def upcoming_boxes(sub: Subscription, now: datetime | None = None) -> list[date]
     return [m for m in paid_months(sub) if m >= this_month and m not in done]
 
 
+def is_packed(edition: Edition) -> bool:
+    """The edition's box run has been done: its parcels are being packed."""
+    return db.session.scalar(select(BoxRun.id).where(BoxRun.edition_id == edition.id).limit(1)) is not None
+
+
+def packed_refusal(sub: Subscription, edition: Edition, doing: str = "skipped") -> str | None:
+    """Why `edition` can no longer be `doing` for `sub` once its box run is done (or its parcel
+    exists), even if an admin has since moved the cutoff later; None while it still can."""
+    has_parcel = sub.id is not None and db.session.scalar(
+        select(Shipment.id).where(Shipment.subscription_id == sub.id, Shipment.edition_id == edition.id)
+    )
+    if has_parcel or is_packed(edition):
+        return f"The {edition.month:%B %Y} box has been packed already, so it can no longer be {doing}."
+    return None
+
+
 def skip(sub: Subscription, edition: Edition, *, actor: str, now: datetime | None = None) -> Skip:
     """Skip one box before its cutoff. A box already paid for is not lost: the paid period
     it sat in (and any later one) moves one month later, so the customer still gets every
@@ -254,6 +274,8 @@ def skip(sub: Subscription, edition: Edition, *, actor: str, now: datetime | Non
         raise SubscriptionError("Only an active subscription can skip a box.")
     if now > edition.cutoff_at:
         raise SubscriptionError(f"The {edition.month:%B} box has passed its cutoff and can no longer be skipped.")
+    if refusal := packed_refusal(sub, edition):
+        raise SubscriptionError(refusal)
     if edition.month < sub.first_month:
         raise SubscriptionError("That box is before your first box.")
     if db.session.scalar(select(Skip.id).filter_by(subscription_id=sub.id, edition_id=edition.id)):

@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -19,8 +18,9 @@ class SubscriptionFilter:
     email: str = ""
 
 
-def page(filters: SubscriptionFilter, page: int, per_page: int = 50) -> Pagination:
-    query = select(Subscription).options(selectinload(Subscription.plan)).order_by(Subscription.id.desc())
+def filtered(filters: SubscriptionFilter) -> Select:
+    """The subscriptions matching `filters`, unordered (the list pages them newest first)."""
+    query = select(Subscription).options(selectinload(Subscription.plan))
     if filters.arrears:
         query = query.where(Subscription.status == SubscriptionStatus.ARREARS)
     elif filters.status is not None:
@@ -31,7 +31,7 @@ def page(filters: SubscriptionFilter, page: int, per_page: int = 50) -> Paginati
         query = query.where(Subscription.ship_country == filters.country.upper())
     if filters.email:
         query = query.where(Subscription.email == filters.email.strip().lower())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    return query
 
 
 def plans() -> list[Plan]:

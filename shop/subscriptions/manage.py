@@ -19,13 +19,14 @@ from ..accounts.models import ANONYMISED_EMAIL, ANONYMISED_LINE, ANONYMISED_NAME
 from ..accounts.services import SubscriptionsRunning
 from ..core.addresses import PostalAddress
 from ..db_types import utcnow
+from ..discounts import services as discounts
 from ..extensions import db
 from ..payments import get_gateway
 from ..shipping import services as shipping
 from ..templating import london_datetime
 from . import address_book, box_run, churn, emails, lifecycle
 from .lifecycle import SubscriptionError
-from .models import Edition, Skip, Subscription
+from .models import BoxRun, Edition, Skip, Subscription
 from .models import SubscriptionStatus as S
 from .pricing import BoxQuote, quote, sell_at, sold_quote
 from .services import first_box_month
@@ -47,15 +48,17 @@ def _tell_provider_next_renewal(sub: Subscription, now: datetime) -> None:
 
 def skippable_edition(sub: Subscription, now: datetime | None = None) -> Edition | None:
     """The next box the subscriber can still skip: the first edition whose cutoff has not
-    passed, from their first box on, that they have not skipped already."""
-    if sub.status is not S.ACTIVE:
+    passed and whose box run has not been done, from their first box on, that they have not
+    skipped already."""
+    if sub.status is not S.ACTIVE or sub.sent_by_email:  # a gift's boxes are its recipient's
         return None
     now = now or utcnow()
     start = max(first_box_month(now), sub.first_month)
     skipped = select(Skip.edition_id).where(Skip.subscription_id == sub.id)
+    packed = select(BoxRun.edition_id)
     query = (
         select(Edition)
-        .where(Edition.month >= start, Edition.cutoff_at >= now, Edition.id.not_in(skipped))
+        .where(Edition.month >= start, Edition.cutoff_at >= now, Edition.id.not_in(skipped), Edition.id.not_in(packed))
         .order_by(Edition.month)
         .limit(1)
     )
@@ -72,7 +75,7 @@ def skip_next_box(
     now = now or utcnow()
     edition = skippable_edition(sub, now)
     if offered is not None and (edition is None or edition.code != offered):
-        raise SubscriptionError(_offered_box_gone(offered, edition, now))
+        raise SubscriptionError(_offered_box_gone(sub, offered, edition, now))
     if edition is None:
         raise SubscriptionError(NOTHING_TO_SKIP)
     lifecycle.skip(sub, edition, actor=actor, now=now)
@@ -97,11 +100,13 @@ def undo_skip(sub: Subscription, code: str, *, now: datetime | None = None, acto
     return edition
 
 
-def _offered_box_gone(offered: str, next_edition: Edition | None, now: datetime) -> str:
+def _offered_box_gone(sub: Subscription, offered: str, next_edition: Edition | None, now: datetime) -> str:
     try:
         seen = box_run.edition_by_code(offered)
     except box_run.BoxRunError:
         seen = None
+    if seen is not None and (refusal := lifecycle.packed_refusal(sub, seen)):
+        return refusal
     if seen is not None and seen.cutoff_at < now:
         return (
             f"The {seen.month:%B} box passed its cutoff ({london_datetime(seen.cutoff_at)} UK time) and can "
@@ -130,9 +135,14 @@ def resume(sub: Subscription, *, now: datetime | None = None, actor: str = ACTOR
 
 
 def requote(sub: Subscription, country_code: str) -> BoxQuote:
-    """What each payment would cost with the box going to `country_code`."""
+    """What each payment would cost with the box going to `country_code`. A discount code it
+    was sold with stays, worked out for the new country (an export's is without VAT)."""
     try:
-        return quote(sub.plan, country_code)
+        try:
+            code = discounts.by_code(sub.discount_code)
+            return quote(sub.plan, country_code, discount=code, payments=sub.discount_payments)
+        except discounts.DiscountError:  # it would take nothing off there (free shipping to the UK)
+            return quote(sub.plan, country_code)
     except shipping.ShippingError as error:
         raise SubscriptionError(str(error)) from None
 
@@ -142,6 +152,8 @@ def change_address(sub: Subscription, address: PostalAddress, *, actor: str = AC
     already shipped keep the address they went to."""
     if sub.status is S.ENDED:
         raise SubscriptionError("This subscription has ended.")
+    if sub.sent_by_email:
+        raise SubscriptionError("This gift's address is its recipient's: only they can give it.")
     new_quote = requote(sub, address.country)
     old_quote = sold_quote(sub)
     if not sub.plan.renews and new_quote.totals.total_pence != requote(sub, sub.ship_country).totals.total_pence:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.addresses import AddressColumns
 from ..core.carriers import CARRIERS, tracking_url
+from ..core.money import exact_share
 from ..core.vat import VatTreatment
 from ..db_types import enum_by_value, utcnow
 from ..extensions import db
@@ -30,8 +31,10 @@ class Plan(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
     @property
-    def per_box_pence(self) -> int:
-        return self.price_pence // self.months
+    def per_box_pence(self) -> int | None:
+        """The price of one box, when the payment divides into whole pennies per box (else
+        None: pages then show the payment alone, never a figure that doesn't multiply back)."""
+        return exact_share(self.price_pence, self.months)
 
     @property
     def renews(self) -> bool:
@@ -95,6 +98,14 @@ class Subscription(AddressColumns, db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)  # who pays
     first_month: Mapped[date]  # the first edition this subscription gets
     gift_message: Mapped[str | None] = mapped_column(Text)
+    # A gift sent by email: the recipient claims it with a signed link (subscriptions/gifts.py)
+    # and types their own address, which the buyer never sees. Until then the ship_* columns
+    # hold only their name and the country the gift's shipping was paid for, and no box ships.
+    recipient_email: Mapped[str | None] = mapped_column(String(254))
+    gift_from: Mapped[str | None] = mapped_column(String(120))  # the giver's name, as the recipient knows them
+    claim_nonce: Mapped[str | None] = mapped_column(String(32))  # in the link; changes when claimed
+    claimed_at: Mapped[datetime | None]
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
     # Why they cancelled (churn.REASONS; optional), while the cancellation stands.
     cancel_reason: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -118,6 +129,20 @@ class Subscription(AddressColumns, db.Model):
     vat_treatment: Mapped[VatTreatment] = mapped_column(enum_by_value(VatTreatment))
     shipping_zone_name: Mapped[str] = mapped_column(String(80))
     priced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A discount code it was sold with: discount_pence off each of the first
+    # discount_payments payments (every payment when that is NULL). See pricing.BoxQuote.
+    discount_code: Mapped[str | None] = mapped_column(String(40))
+    discount_pence: Mapped[int] = mapped_column(default=0, server_default="0")
+    discount_payments: Mapped[int | None]
+
+    @property
+    def sent_by_email(self) -> bool:
+        """A gift whose recipient chooses the address (the buyer never sees it)."""
+        return self.recipient_email is not None
+
+    @property
+    def awaiting_claim(self) -> bool:
+        return self.recipient_email is not None and self.claimed_at is None
 
     plan: Mapped[Plan] = relationship()
     periods: Mapped[list["PaidPeriod"]] = relationship(back_populates="subscription", order_by="PaidPeriod.first_month")

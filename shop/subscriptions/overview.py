@@ -119,7 +119,7 @@ class Overview:
 
     @property
     def can_change_address(self) -> bool:
-        return self.running
+        return self.running and not self.sub.sent_by_email
 
     @property
     def can_cancel(self) -> bool:
@@ -156,9 +156,10 @@ def overview(sub: Subscription, now: datetime | None = None) -> Overview:
     now = now or utcnow()
     coming_months = lifecycle.upcoming_boxes(sub, now)
     payment = lifecycle.next_payment(sub, now)
-    skipped_months = sorted(m for m in lifecycle.skipped_months(sub) if m >= month_of(now))
     paid = lifecycle.paid_months(sub)
     shipped = lifecycle.shipped_months(sub)
+    # A month with a parcel is a past (or packing) box, never also a skipped one.
+    skipped_months = sorted(m for m in lifecycle.skipped_months(sub) if m >= month_of(now) and m not in shipped)
     next_month = coming_months[0] if coming_months else (payment.month if payment else None)
     last_paid = max(paid, default=None)
 
@@ -177,7 +178,7 @@ def overview(sub: Subscription, now: datetime | None = None) -> Overview:
     skippable = manage.skippable_edition(sub, now)
     closed = None
     if next_box and sub.status is S.ACTIVE and (skippable is None or skippable.month != next_box.month):
-        if next_box.edition is not None and next_box.edition.cutoff_at < now:
+        if next_box.edition is not None and (next_box.edition.cutoff_at < now or lifecycle.is_packed(next_box.edition)):
             closed = next_box
 
     return Overview(

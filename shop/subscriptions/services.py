@@ -40,7 +40,8 @@ def box_price_from() -> int | None:
     """The lowest price per box across the active plans, for "from £x a box". A template
     global that a page may call several times (header, cards, embeds): asked once per request."""
     if "box_price_from" not in g:
-        g.box_price_from = min((plan.per_box_pence for plan in active_plans()), default=None)
+        # "From": the lowest average, rounded down, even where it is not a whole penny.
+        g.box_price_from = min((plan.price_pence // plan.months for plan in active_plans()), default=None)
     return g.box_price_from
 
 

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from ..core.addresses import PostalAddress
 from ..core.calendar import add_months, billing_at
 from ..db_types import utcnow
+from ..discounts import services as discounts
 from ..extensions import db
 from ..payments import CheckoutRedirect, get_gateway
 from ..shipping import services as shipping
-from . import lifecycle
+from . import gifts, lifecycle
 from .lifecycle import SubscriptionError
 from .models import Plan, PlanKind, Subscription
 from .models import SubscriptionStatus as S
@@ -35,6 +36,9 @@ class BoxChoice:
     ship_to: PostalAddress
     first_month: str | None = None  # "YYYY-MM", gifts only
     gift_message: str | None = None
+    discount_code: str | None = None
+    recipient_email: str | None = None  # a gift sent by email: ship_to holds their name and country
+    gift_from: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,9 +72,14 @@ def plan_by_code(code: str, *, gift: bool | None = None) -> Plan | None:
     return plan
 
 
-def price(choice: BoxChoice, now: datetime | None = None) -> PricedChoice:
+class DiscountRefused(SubscriptionError):
+    """The discount code cannot be used; the message goes on the code's field."""
+
+
+def price(choice: BoxChoice, now: datetime | None = None, *, email: str = "") -> PricedChoice:
     """What the choice costs and when its boxes come. Raises SubscriptionError with a
-    message for the customer (a plan no longer sold, a country not shipped to, ...)."""
+    message for the customer (a plan no longer sold, a country not shipped to, ...), or
+    DiscountRefused for a code that cannot be used by `email` now."""
     now = now or utcnow()
     plan = plan_by_code(choice.plan_code)
     if plan is None:
@@ -79,8 +88,16 @@ def price(choice: BoxChoice, now: datetime | None = None) -> PricedChoice:
         box_quote = quote(plan, choice.ship_to.country, now)
     except shipping.ShippingError as error:
         raise SubscriptionError(str(error)) from None
+    if choice.discount_code:
+        try:
+            code = discounts.find_usable(choice.discount_code, email, now)
+            box_quote = quote(plan, choice.ship_to.country, now, discount=code)
+        except discounts.DiscountError as error:
+            raise DiscountRefused(str(error)) from None
     first_month = first_box_month(now)
-    if plan.kind is PlanKind.GIFT:
+    if plan.kind is PlanKind.GIFT and choice.recipient_email:
+        pass  # its boxes start from the first box still open when it is claimed (gifts.claim)
+    elif plan.kind is PlanKind.GIFT:
         starts = {f"{m:%Y-%m}": m for m in gift_start_months(now)}
         if choice.first_month not in starts:
             raise SubscriptionError("Please choose which box the gift starts with.")
@@ -95,8 +112,8 @@ def start(
     """Create the pending subscription and start its first payment. `urls(sub)` gives the
     (success, cancel) pages. Flushes; the caller commits, or rolls back on SubscriptionError
     or PaymentError (the provider refused), and then nothing is kept."""
-    priced = price(choice, now)
-    _end_unpaid_attempts(user)
+    _end_unpaid_attempts(user)  # first, so their reserved discount uses are given back
+    priced = price(choice, now, email=user.email)
     is_gift = priced.plan.kind is PlanKind.GIFT
     sub = Subscription(
         plan=priced.plan,
@@ -107,9 +124,23 @@ def start(
         provider=get_gateway().name,
         **choice.ship_to.columns(),
     )
+    if is_gift and choice.recipient_email:
+        sub.recipient_email = choice.recipient_email.strip()
+        sub.gift_from = (choice.gift_from or user.name or "").strip() or None
+        sub.claim_nonce = gifts.new_nonce()
     sell_at(sub, priced.quote)
     db.session.add(sub)
     db.session.flush()
+    if priced.quote.discount is not None:
+        try:
+            discounts.reserve(
+                discounts.by_code(priced.quote.discount.code),
+                subscription_id=sub.id,
+                email=user.email,
+                amount_pence=priced.quote.discount.amount_pence,
+            )
+        except discounts.DiscountError as error:
+            raise DiscountRefused(str(error)) from None
     lifecycle.record(
         sub, "created", actor=ACTOR, detail=f"{priced.plan.code} to {sub.ship_country}, from {priced.first_month:%Y-%m}"
     )
@@ -120,6 +151,20 @@ def start(
     sub.checkout_reference = redirect.reference
     db.session.flush()
     return sub, redirect
+
+
+def choice_of(sub: Subscription) -> BoxChoice:
+    """What the customer chose for an attempt still waiting for payment, to finish paying
+    for it from the review page (re-priced for today: a box whose cutoff has passed moves on)."""
+    if sub.status is not S.PENDING_PAYMENT:
+        raise SubscriptionError("This subscription is not waiting for a payment.")
+    gift = sub.plan.kind is PlanKind.GIFT
+    return BoxChoice(
+        plan_code=sub.plan.code,
+        ship_to=sub.postal_address,
+        first_month=f"{sub.first_month:%Y-%m}" if gift else None,
+        gift_message=sub.gift_message if gift else None,
+    )
 
 
 def _end_unpaid_attempts(user) -> None:

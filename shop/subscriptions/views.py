@@ -1,17 +1,22 @@
 """/culture-box: the plans; /culture-box/subscribe and /culture-box/gift: choose → review →
 pay → welcome. Subscribing needs an account (the subscriber manages the box from it)."""
 
+from dataclasses import replace
+from datetime import date
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..accounts import services as accounts
-from ..accounts.access import owned_or_404
+from ..accounts.access import owned_or_404, start_session
+from ..core.addresses import PostalAddress
 from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
+from ..discounts import services as discounts
 from ..extensions import db, limiter
 from ..payments import PaymentError, get_gateway
-from . import lifecycle, services, subscribe
-from .forms import SubscribeForm
+from . import gifts, lifecycle, services, subscribe
+from .forms import BY_ADDRESS, BY_EMAIL, BoxDiscountForm, GiftClaimForm, SubscribeForm
 from .lifecycle import SubscriptionError
 from .models import PlanKind, Subscription, SubscriptionStatus
 from .subscribe import BoxChoice
@@ -49,6 +54,7 @@ def _choose(gift: bool):
     plans = _plans(gift)
     saved = BoxChoice.from_dict(session.get(CHOICE_KEY))
     form = SubscribeForm()
+    form.gift = gift
     form.set_choices(plans, subscribe.gift_start_months(now) if gift else [])
     if request.method == "GET":
         if saved and (subscribe.plan_by_code(saved.plan_code, gift=gift) is not None):
@@ -58,21 +64,29 @@ def _choose(gift: bool):
                 saved.first_month,
                 saved.gift_message,
             )
+            form.recipient_email.data, form.gift_from.data = saved.recipient_email, saved.gift_from
+            form.delivery.data = BY_EMAIL if saved.recipient_email else BY_ADDRESS
         elif not gift:  # a gift goes to someone else: their address starts empty
             form.process(data=accounts.checkout_prefill(current_user))
         if request.args.get("plan") in {p.code for p in plans}:
             form.plan.data = request.args["plan"]
         form.plan.data = form.plan.data or (plans[0].code if plans else None)
+        form.delivery.data = form.delivery.data or BY_EMAIL
     elif form.validate_on_submit():
+        by_email = gift and form.by_email
         choice = BoxChoice(
             plan_code=form.plan.data,
-            ship_to=form.postal_address(),
-            first_month=form.first_month.data if gift else None,
+            # A gift sent by email: its recipient types the address when they claim it.
+            ship_to=PostalAddress.of(form.name.data, country=form.country.data) if by_email else form.postal_address(),
+            first_month=form.first_month.data if gift and not by_email else None,
             gift_message=form.gift_message.data if gift else None,
+            discount_code=saved.discount_code if saved else None,  # kept from the review page
+            recipient_email=form.recipient_email.data if by_email else None,
+            gift_from=form.gift_from.data if by_email else None,
         )
         session[CHOICE_KEY] = choice.to_dict()  # kept even if it is refused below
         try:
-            subscribe.price(choice, now)
+            subscribe.price(replace(choice, discount_code=None), now)  # the review page checks the code
         except SubscriptionError as error:
             form.country.errors.append(str(error))
         else:
@@ -109,17 +123,21 @@ def _edit_url(priced) -> str:
     return url_for("subscriptions.choose_gift" if priced.plan.kind is PlanKind.GIFT else "subscriptions.choose")
 
 
-@bp.get("/culture-box/subscribe/review")
-@login_required
-def review():
-    choice = _saved_choice()
-    if choice is None:
-        return redirect(url_for("subscriptions.choose"))
+def _review_page(choice: BoxChoice, discount_form: BoxDiscountForm | None = None):
+    """The review page for `choice`; a code refused since it was applied (expired, used up)
+    is taken off and said so on its field."""
+    discount_form = discount_form or BoxDiscountForm(discount_code=choice.discount_code or "")
     try:
-        priced = subscribe.price(choice)
+        priced = subscribe.price(choice, email=current_user.email)
+    except subscribe.DiscountRefused as error:
+        choice = replace(choice, discount_code=None)
+        session[CHOICE_KEY] = choice.to_dict()
+        discount_form.discount_code.errors = [str(error)]
+        return _review_page(choice, discount_form)
     except SubscriptionError as error:
         flash(str(error), "error")
-        return redirect(url_for("subscriptions.choose_gift" if choice.first_month else "subscriptions.choose"))
+        gift_page = choice.first_month or choice.recipient_email
+        return redirect(url_for("subscriptions.choose_gift" if gift_page else "subscriptions.choose"))
     edition = services.edition_for(priced.first_month)
     return render_template(
         "subscriptions/review.html",
@@ -128,7 +146,42 @@ def review():
         edit_url=_edit_url(priced),
         ship_day=SHIP_DAY,
         gateway_name=get_gateway().name,
-    )
+        discount_form=discount_form,
+    ), (422 if discount_form.errors else 200)
+
+
+@bp.get("/culture-box/subscribe/review")
+@login_required
+def review():
+    choice = _saved_choice()
+    if choice is None:
+        return redirect(url_for("subscriptions.choose"))
+    return _review_page(choice)
+
+
+@bp.post("/culture-box/subscribe/discount")
+@login_required
+def apply_discount():
+    """Apply (or, with `remove`, take off) a discount code; a refused code is shown on its
+    field with the price unchanged."""
+    choice = _saved_choice()
+    if choice is None:
+        return redirect(url_for("subscriptions.choose"))
+    form = BoxDiscountForm()
+    if not form.validate_on_submit():
+        return _review_page(choice, form)
+    code = None if request.form.get("remove") else discounts.normalise(form.discount_code.data) or None
+    try:
+        subscribe.price(replace(choice, discount_code=code), email=current_user.email)
+    except subscribe.DiscountRefused as error:
+        form.discount_code.errors = [str(error)]
+        return _review_page(choice, form)
+    except SubscriptionError:
+        pass  # the review page says what is wrong with the rest of the choice
+    session[CHOICE_KEY] = replace(choice, discount_code=code).to_dict()
+    if code:
+        flash(f"Discount code {code} applied.", "success")
+    return redirect(url_for("subscriptions.review"))
 
 
 @bp.post("/culture-box/subscribe/pay")
@@ -155,6 +208,20 @@ def pay():
     return redirect(checkout.url, code=303)
 
 
+@bp.post("/culture-box/subscribe/finish/<int:sub_id>")
+@login_required
+def finish(sub_id: int):
+    """ "Finish paying" for an attempt that was not completed: back to its review page with
+    the same plan and address; paying there replaces the attempt (subscribe.start)."""
+    sub = owned_or_404(Subscription, sub_id)
+    try:
+        session[CHOICE_KEY] = subscribe.choice_of(sub).to_dict()
+    except SubscriptionError as error:
+        flash(str(error), "info")
+        return redirect(url_for("subscriber.manage", sub_id=sub.id))
+    return redirect(url_for("subscriptions.review"))
+
+
 @bp.get("/culture-box/welcome/<int:sub_id>")
 @login_required
 def welcome(sub_id: int):
@@ -170,4 +237,58 @@ def welcome(sub_id: int):
         first_box=boxes[0] if boxes else None,
         edition=edition,
         upcoming=lifecycle.next_payment(sub, now),
+    )
+
+
+# ---- a gift's claim: the link in the gift email ---------------------------------------------
+
+CLAIMED_KEY = "claimed_gift"
+
+
+@bp.route("/gift/claim/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("CHECKOUT_RATE_LIMIT", "10 per minute"), methods=["POST"])
+def claim_gift(token: str):
+    """The recipient types their own address (and may create an account). The link is the
+    credential: signed, single-use, expiring (gifts.py)."""
+    try:
+        sub = gifts.gift_for_claim(token)
+    except gifts.GiftClaimError as error:
+        return render_template("subscriptions/gift_claim_invalid.html", message=str(error)), 410
+    form = GiftClaimForm()
+    if request.method == "GET":
+        form.name.data, form.country.data = sub.ship_name, sub.ship_country
+    elif form.validate_on_submit():
+        user = current_user if current_user.is_authenticated else None
+        new_account = None
+        try:
+            if user is None and form.password.data:
+                new_account = accounts.register(sub.recipient_email, form.password.data, name=form.name.data)
+                user = new_account
+            first = gifts.claim(sub, form.postal_address(), user_id=user.id if user else None)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            message = error.message
+            if isinstance(error, accounts.EmailTaken):
+                message = "You already have an account with this email: sign in first, then open the link again."
+            form.password.errors = [message]
+        except SubscriptionError as error:
+            db.session.rollback()
+            form.country.errors = [str(error)]
+        else:
+            if new_account is not None:
+                start_session(new_account)  # its login session is committed with the claim
+            db.session.commit()
+            session[CLAIMED_KEY] = {"plan": sub.plan.name, "first": f"{first:%Y-%m}", "from": sub.gift_from or ""}
+            return redirect(url_for("subscriptions.gift_claimed"), code=303)
+    return render_template("subscriptions/gift_claim.html", form=form, sub=sub), (422 if form.errors else 200)
+
+
+@bp.get("/gift/claimed")
+def gift_claimed():
+    claimed = session.get(CLAIMED_KEY)
+    if not claimed:
+        return redirect(url_for("subscriptions.culture_box"))
+    first = date.fromisoformat(claimed["first"] + "-01")
+    return render_template(
+        "subscriptions/gift_claimed.html", claimed=claimed, first=first, edition=services.edition_for(first)
     )

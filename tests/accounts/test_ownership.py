@@ -68,7 +68,7 @@ OWNED = [
             "name": "Changed",
             "line1": "2 Else Road",
             "city": "York",
-            "postal_code": "YO1 1AA",
+            "postcode": "YO1 1AA",
             "country": "GB",
         },
     ),

@@ -1,6 +1,6 @@
 """A buyer's journeys in Chromium, on a phone and on a desktop, each page checked with
 axe-core: the 1-month sheet masks to a German address paid with the demo card, and a
-declined card that brings the buyer back to checkout with everything still there."""
+declined card retried on the payment step, then 4242 paying the same order."""
 
 import re
 from pathlib import Path
@@ -82,19 +82,32 @@ def test_masks_to_germany_paid_with_the_demo_card(page, live_server, app):
     assert number in emails[0].read_text(encoding="utf-8", errors="replace")
 
 
-def test_a_declined_card_keeps_the_cart_and_the_address(page, live_server):
+def test_a_declined_card_then_4242_pays_the_same_order(page, live_server, app):
     add_month_of_masks_and_check_out_to_germany(page, live_server)
     page.get_by_role("button", name=re.compile(r"^Pay £")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Demo payment — no money is taken")
+    payment_url = page.url
+    number = re.search(r"Order (IMK-[2-9A-Z]{8})", page.locator(".demo-pay__amount").inner_text())[1]
     page.get_by_label("Card number").fill("4000 0000 0000 0002")
     page.get_by_label("Expiry date (MM/YY)").fill("12/34")
     page.get_by_label("Security code (CVC)").fill("123")
     page.get_by_role("button", name=re.compile(r"^Pay .* \(demo\)$")).click()
 
-    expect(page).to_have_url(live_server + "/checkout")
-    expect(page.get_by_text(re.compile("Your card was declined, so nothing was charged"))).to_be_visible()
-    expect(page.get_by_label("Address line 1")).to_have_value("Hauptstraße 5")
-    expect(page.get_by_label("Town or city")).to_have_value("Berlin")
-    expect(page.get_by_label("Country")).to_have_value("DE")
-    expect(page.get_by_text("1 × Sheet Mask Set — 1-month set")).to_be_visible()
+    # Still on the payment step, for the same order, saying why.
+    expect(page).to_have_url(payment_url)
+    error = page.locator("#card_number-error")
+    expect(error).to_contain_text("Your card was declined, so nothing was charged")
+    expect(error).to_contain_text(f"Order {number} is still waiting, with your cart and address")
+    expect(page.locator(".demo-pay__amount")).to_contain_text(number)
     expect(page.locator(".site-nav__count")).to_have_text("1")
     check(page, "declined")
+
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name=re.compile(r"^Pay .* \(demo\)$")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you! Your order is confirmed")
+    expect(page.locator(".lead strong").first).to_have_text(number)
+    expect(page.get_by_text("Hauptstraße 5")).to_be_visible()
+    expect(page.locator(".site-nav__count")).to_have_text("0")
+    check(page, "declined-then-paid")
+    emails = list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
+    assert len(emails) == 1 and number in emails[0].read_text(encoding="utf-8", errors="replace")

@@ -51,6 +51,7 @@ def test_move_to_canada_then_cancel(page, live_server, app, request):
         expect(page.get_by_label("Address line 1")).to_have_value("88 Queen Street West")
         assert_accessible(page)
         page.get_by_label("Country").select_option("CA")
+        page.get_by_label("State, province or county").fill("ON")
         page.get_by_role("button", name="Continue").click()
 
         expect(page.get_by_role("heading", level=1)).to_have_text("Check the new address and price")

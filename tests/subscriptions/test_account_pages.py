@@ -255,6 +255,7 @@ ADDRESS = {
     "city": "Toronto",
     "postcode": "M5H 2N2",
     "country": "CA",
+    "region": "Ontario",
 }
 
 
@@ -330,7 +331,7 @@ def test_a_tampered_confirm_is_checked_again(seeded, client, gateway):
     )
     assert response.status_code == 200
     assert "Please enter the first line of the address." in response.text
-    assert "Please enter the postcode: every UK address has one." in response.text
+    assert "Please enter the postcode: every address in the United Kingdom has one." in response.text
     with seeded.app_context():
         assert load(sub_id).ship_city == "Leeds"
     assert gateway.calls == []

@@ -24,6 +24,7 @@ CANADA = {
     "city": "Toronto",
     "postcode": "M5V 2T6",
     "country": "CA",
+    "region": "ON",
 }
 BEFORE_DECEMBER_CUTOFF = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 

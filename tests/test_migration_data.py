@@ -159,7 +159,7 @@ def test_saved_addresses_keep_their_values_in_the_shared_address_columns(backend
     )
 
 
-BEFORE_FILM_FIXES = "4c940c56c4d7"
+BEFORE_FILM_FIXES = "5776360cf272"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -18,7 +18,6 @@ from ..core.addresses import country_name
 from ..core.forms import ShopForm, row_id
 from ..core.money import format_money
 from ..extensions import db
-from ..notifications import email_link
 from ..orders.services import OrderError
 from ..payments import PaymentError
 from ..shipping.forms import DeliveryAddressForm

@@ -81,6 +81,8 @@ def url_for_rule(app, endpoint: str, world: dict) -> str:
     for argument, converter in rule._converters.items():
         if argument in world:
             values[argument] = world[argument]
+        elif getattr(converter, "items", None):  # <any(a, b):x>: one of the values it names
+            values[argument] = sorted(converter.items)[0]
         else:
             values[argument] = 1 if type(converter).__name__.endswith(("IntegerConverter", "RowIdConverter")) else "x"
     with app.test_request_context():

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import time_machine
 
-from shop.accounts.services import email_link
 from shop.extensions import db
+from shop.notifications import email_link
 from shop.subscriptions import lifecycle
 
 from .subscriptions.account_support import (

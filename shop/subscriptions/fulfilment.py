@@ -17,11 +17,10 @@ from datetime import datetime
 from blinker import Namespace
 from sqlalchemy import func, select
 
-from ..accounts.services import email_link
 from ..core import carriers
 from ..db_types import utcnow
 from ..extensions import db
-from ..notifications import send_email
+from ..notifications import email_link, send_email
 from . import lifecycle
 from .lifecycle import SubscriptionError
 from .models import Edition, Shipment, ShipmentStatus

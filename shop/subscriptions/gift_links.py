@@ -7,7 +7,7 @@ import secrets
 from flask import current_app
 
 from ..accounts import tokens
-from ..accounts.services import email_link
+from ..notifications import email_link
 from .models import Subscription
 
 CLAIM_PURPOSE = "gift-claim"

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from ..catalog.models import ProductKind
 from ..core.addresses import country_choices
 from ..core.forms import ShopForm
+from ..core.vat import VatRate
 from ..shipping.forms import strip
 
 
@@ -71,6 +72,16 @@ class ProductForm(ShopForm):
         ],
         default=ProductKind.GOODS.value,
         coerce=lambda value: value.value if isinstance(value, ProductKind) else value,
+    )
+    vat_rate = SelectField(
+        "UK VAT rate",
+        choices=[
+            (VatRate.STANDARD.value, "Standard, 20%: sheet masks, the Culture Box, most goods"),
+            (VatRate.ZERO.value, "Zero: printed magazines and books"),
+        ],
+        default=VatRate.STANDARD.value,
+        coerce=lambda value: value.value if isinstance(value, VatRate) else value,
+        description="For orders placed from now on: a placed order keeps the rate it was sold at.",
     )
     is_featured = BooleanField("Feature it on the home page")
     position = IntegerField("Position", default=0, validators=[Optional()], description="Lower numbers come first.")

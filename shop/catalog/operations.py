@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from ..core import images
 from ..core.addresses import country_name, is_country
+from ..core.vat import VatRate
 from ..extensions import db
 from .models import Category, Product, ProductImage, ProductKind, StockMovement, Variant
 
@@ -64,6 +65,7 @@ class ProductDraft:
     summary: str = ""
     description: str = ""
     kind: ProductKind = ProductKind.GOODS
+    vat_rate: VatRate = VatRate.STANDARD
     is_featured: bool = False
     position: int = 0
 
@@ -80,6 +82,7 @@ def save_product(draft: ProductDraft, product: Product | None = None) -> Product
     product.summary = draft.summary.strip()
     product.description = draft.description.strip()
     product.kind = draft.kind
+    product.vat_rate = draft.vat_rate
     product.is_featured = draft.is_featured
     product.position = draft.position
     db.session.add(product)

@@ -1,4 +1,5 @@
-"""The base of every form the shop shows: text that no person types is refused per field.
+"""The base of every form the shop shows: text that no person types, and whole numbers no
+column can hold, are refused per field.
 
 A NUL byte cannot be stored in a PostgreSQL text column (the driver raises, and the page would
 fail), and other control characters have no place in a name, an address or a code. Such a
@@ -9,6 +10,7 @@ validator (which might query the database with it) runs.
 import re
 
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 from wtforms.validators import NumberRange
 
 # The largest id an INTEGER column holds on PostgreSQL: a bigger number from a request is not a
@@ -40,11 +42,24 @@ def has_control_characters(value) -> bool:
     return any(isinstance(item, str) and CONTROL_CHARACTERS.search(item) for item in values)
 
 
+TOO_LARGE_ERROR = "Please enter a smaller number."
+
+
+def _too_large(field) -> bool:
+    """A whole number no database column holds: storing it would fail, not just be wrong."""
+    return isinstance(field, IntegerField) and isinstance(field.data, int) and abs(field.data) > LARGEST_ID
+
+
 class ShopForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
-        unprintable = [field for field in self if has_control_characters(field.raw_data or field.data)]
-        if not unprintable:
+        refused = {}
+        for field in self:
+            if has_control_characters(field.raw_data or field.data):
+                refused[field.name] = CONTROL_CHARACTER_ERROR
+            elif _too_large(field):
+                refused[field.name] = TOO_LARGE_ERROR
+        if not refused:
             return super().validate(extra_validators)
         for field in self:
-            field.errors = [CONTROL_CHARACTER_ERROR] if field in unprintable else []
+            field.errors = [refused[field.name]] if field.name in refused else []
         return False

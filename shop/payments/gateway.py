@@ -32,19 +32,35 @@ class ShipsTo(Protocol):
     ship_city: str
     ship_postcode: str
     ship_country: str
+    ship_region: str
+    ship_phone: str
 
 
-def shipping_details(where: ShipsTo) -> dict:
-    """The shop's delivery address in Stripe's `shipping` shape (name, address): sent with
-    the payment for fraud checks, so Stripe's page never asks for an address a second time."""
+def shipping_details(where: ShipsTo) -> dict | None:
+    """The shop's delivery address in Stripe's `shipping` shape (name, address, phone): sent
+    with the payment for fraud checks, so Stripe's page never asks for an address a second
+    time. None while there is no address yet (a gift its recipient has still to claim):
+    Stripe refuses a shipping address without its first line."""
+    if not where.ship_line1:
+        return None
     address = {
         "line1": where.ship_line1,
         "line2": where.ship_line2,
         "city": where.ship_city,
+        "state": where.ship_region,
         "postal_code": where.ship_postcode,
         "country": where.ship_country,
     }
-    return {"name": where.ship_name, "address": {key: value for key, value in address.items() if value}}
+    details = {"name": where.ship_name, "address": {key: value for key, value in address.items() if value}}
+    if where.ship_phone:
+        details["phone"] = where.ship_phone
+    return details
+
+
+def payment_intent_data(metadata: dict, where: ShipsTo) -> dict:
+    """Checkout's payment_intent_data: the metadata, and the shipping address when there is one."""
+    shipping = shipping_details(where)
+    return {"metadata": metadata, "shipping": shipping} if shipping else {"metadata": metadata}
 
 
 class PayableOrder(ShipsTo, Protocol):

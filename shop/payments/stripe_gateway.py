@@ -33,7 +33,7 @@ from .gateway import (
     PayableOrder,
     PaymentError,
     RefundResult,
-    shipping_details,
+    payment_intent_data,
 )
 from .stripe_client import stripe_client
 from .stripe_jobs import create_refund_later, expire_checkout_later, refund_order_later
@@ -234,7 +234,7 @@ class StripeGateway:
             "metadata": metadata,
             # The address the shop quoted is the one that ships: Stripe's page must not ask
             # for another; it is sent with the payment for Stripe's fraud checks.
-            "payment_intent_data": {"metadata": metadata, "shipping": shipping_details(order)},
+            "payment_intent_data": payment_intent_data(metadata, order),
             "success_url": success_url,
             "cancel_url": cancel_url,
         }

@@ -42,7 +42,7 @@ from typing import Any
 import stripe
 
 from ..db_types import utcnow
-from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError, shipping_details
+from .gateway import BillableSubscription, BoxPrice, CheckoutRedirect, PaymentError, payment_intent_data
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ def checkout_params(
             ],
             metadata=metadata,
             # The shop's quoted address ships: sent for fraud checks, never asked again.
-            payment_intent_data={"metadata": metadata, "shipping": shipping_details(sub)},
+            payment_intent_data=payment_intent_data(metadata, sub),
         )
         return params
     recurring = _recurring(sub)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from shop.admin.models import AdminAction
 from shop.blog.models import Post
 from shop.catalog.models import Product, StockMovement, Variant
+from shop.core.vat import VatRate
 from shop.discounts.models import DiscountCode
 from shop.extensions import db
 from shop.jobs.models import Job
@@ -140,6 +141,22 @@ def test_an_upload_past_the_request_limit_is_refused_with_a_message(app, seeded,
     assert response.status_code == 303 and response.headers["Location"] == page
     shown = text(admin_client.get(page).text)
     assert "That file is larger than 1 MB, the most the shop accepts" in shown
+
+
+def test_an_admin_zero_rates_a_magazine_and_placed_orders_keep_their_rate(app, seeded, admin_client):
+    with app.app_context():
+        product = db.session.scalar(select(Product).filter_by(slug="sheet-mask-set"))
+        assert product.vat_rate is VatRate.STANDARD
+        product_id, category_id, slug, name = product.id, product.category_id, product.slug, product.name
+    page = admin_client.get(f"/admin/catalogue/products/{product_id}").get_data(as_text=True)
+    assert "UK VAT rate" in page and '<option selected value="standard">' in page
+    response = admin_client.post(
+        f"/admin/catalogue/products/{product_id}",
+        data={"name": name, "slug": slug, "category_id": category_id, "kind": "goods", "vat_rate": "zero"},
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(Product, product_id).vat_rate is VatRate.ZERO
 
 
 def test_a_product_form_with_a_taken_address_keeps_what_was_typed(app, seeded, admin_client):

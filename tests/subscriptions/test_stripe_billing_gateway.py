@@ -76,10 +76,12 @@ def shipping(sub) -> dict:
         "line1": sub.ship_line1,
         "line2": sub.ship_line2,
         "city": sub.ship_city,
+        "state": sub.ship_region,
         "postal_code": sub.ship_postcode,
         "country": sub.ship_country,
     }
-    return {"name": sub.ship_name, "address": {k: v for k, v in address.items() if v}}
+    details = {"name": sub.ship_name, "address": {k: v for k, v in address.items() if v}}
+    return {**details, "phone": sub.ship_phone} if sub.ship_phone else details
 
 
 def start(gateway, sub):
@@ -175,6 +177,29 @@ def test_prepaid_3_in_the_uk_has_no_shipping_line_and_renews_every_three_months(
     renews_at = billing_at(add_months(sub.first_month, 3))
     assert call.params["subscription_data"]["trial_end"] == str(int(renews_at.timestamp()))
     assert "shipping_address_collection" not in call.params
+
+
+def test_a_gift_its_recipient_will_claim_sends_stripe_no_address(gateway, http):
+    sub = pending("gift-6", "DE")
+    sub.ship_line1 = sub.ship_line2 = sub.ship_city = sub.ship_postcode = ""  # sent by email: no address yet
+    db.session.commit()
+
+    start(gateway, sub)
+
+    [call] = http.requests
+    assert "shipping" not in call.params["payment_intent_data"]
+
+
+def test_the_state_and_the_couriers_phone_go_to_stripe_with_the_address(gateway, http):
+    sub = pending("gift-6", "DE")
+    sub.ship_region, sub.ship_phone = "Berlin", "+49 30 1234567"
+    db.session.commit()
+
+    start(gateway, sub)
+
+    [call] = http.requests
+    sent = call.params["payment_intent_data"]["shipping"]
+    assert sent["address"]["state"] == "Berlin" and sent["phone"] == "+49 30 1234567"
 
 
 def test_a_gift_of_6_is_one_payment_for_six_boxes(gateway, http):

@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...catalog import operations as catalog
 from ...catalog.models import Category, Product, ProductImage, ProductKind, Variant
+from ...core.vat import VatRate
 from ...extensions import db
 from .. import audit
 from ..blueprint import bp
@@ -100,6 +101,7 @@ def _product_draft(form: ProductForm) -> catalog.ProductDraft:
         summary=form.summary.data or "",
         description=form.description.data or "",
         kind=ProductKind(form.kind.data),
+        vat_rate=VatRate(form.vat_rate.data),
         is_featured=form.is_featured.data,
         position=form.position.data or 0,
     )

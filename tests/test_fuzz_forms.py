@@ -90,8 +90,6 @@ def url_for_rule(app, endpoint: str, world: dict) -> str:
     for argument, converter in rule._converters.items():
         if argument in world:
             values[argument] = world[argument]
-        elif getattr(converter, "items", None):  # <any(a, b):x>: one of the values it names
-            values[argument] = sorted(converter.items)[0]
         else:
             values[argument] = first_value(converter)
     with app.test_request_context():

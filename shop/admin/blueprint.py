@@ -30,6 +30,7 @@ NAV = [
     ("Shipping", "shipping"),
     ("Discounts", "discounts"),
     ("Blog", "blog"),
+    ("Comments", "comments"),
     ("Exports", "exports"),
     ("Audit", "audit"),
 ]

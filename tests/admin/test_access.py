@@ -65,6 +65,8 @@ def sample_values(app) -> dict[str, object]:
             "rate_id": _first(select(ParcelRate.id).order_by(ParcelRate.id)),
             "discount_id": _first(select(DiscountCode.id).order_by(DiscountCode.id)),
             "action": "pause",
+            "comment_id": 1,  # POST only: the gate answers before the comment is looked up
+            "move": "approve",
         }
         return values
 

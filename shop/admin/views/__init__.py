@@ -17,6 +17,7 @@ PAGES = [
     "shipping",
     "discounts",
     "blog",
+    "comments",  # moderation: approve, spam, delete
     "audit",
 ]
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..core.calendar import LONDON
 from ..extensions import db
+from ..newsletter import services as newsletter
 from ..orders.models import Order
 from ..subscriptions.models import Plan, Subscription
 
@@ -128,3 +129,15 @@ def customer_rows():
     for r in db.session.execute(query.execution_options(yield_per=BATCH)):
         confirmed = "yes" if r.email_confirmed_at else "no"
         yield [r.id, r.email, r.name, when(r.created_at), confirmed, "yes" if r.is_admin else "no"]
+
+
+@export(
+    "newsletter",
+    "Newsletter subscribers",
+    "Everyone who confirmed their sign-up: email, where they signed up and when.",
+    header=["email", "signed up from", "confirmed (UK time)"],
+)
+def newsletter_rows():
+    query = newsletter.confirmed_subscribers().execution_options(yield_per=BATCH)
+    for subscriber in db.session.scalars(query):
+        yield [subscriber.email, subscriber.source, when(subscriber.confirmed_at)]

@@ -87,3 +87,23 @@ def test_exports_are_streamed_csv_with_formulas_neutralised(app, seeded, admin_c
     with app.app_context():
         downloads = db.session.scalars(select(AdminAction).filter_by(action="export.download")).all()
         assert [d.subject_id for d in downloads] == ["orders", "customers"]
+
+
+def test_the_newsletter_export_lists_confirmed_subscribers_only(app, seeded, admin_client):
+    from shop.newsletter.models import NewsletterSubscriber, SubscriberStatus
+
+    with app.app_context():
+        db.session.add_all(
+            [
+                NewsletterSubscriber(
+                    email="=cmd@example.com", status=SubscriberStatus.CONFIRMED, source="footer",
+                    unsubscribe_token="t1", confirmed_at=figures.utcnow(),
+                ),
+                NewsletterSubscriber(email="waiting@example.com", status=SubscriberStatus.PENDING, unsubscribe_token="t2"),
+            ]
+        )  # fmt: skip
+        db.session.commit()
+    assert "/admin/exports/newsletter.csv" in admin_client.get("/admin/exports").text
+    rows = list(csv.reader(io.StringIO(admin_client.get("/admin/exports/newsletter.csv").get_data(as_text=True))))
+    assert rows[0] == ["email", "signed up from", "confirmed (UK time)"]
+    assert [row[:2] for row in rows[1:]] == [["'=cmd@example.com", "footer"]]

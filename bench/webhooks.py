@@ -43,8 +43,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from shop import create_app  # noqa: E402
 from shop.extensions import db  # noqa: E402
-from shop.jobs import Job  # noqa: E402
-from shop.jobs import runner  # noqa: E402
+from shop.jobs import Job, runner  # noqa: E402
 from shop.orders.models import Order, OrderLine, OrderStatus, VatTreatment  # noqa: E402
 
 SECRET = "whsec_bench_" + secrets.token_hex(8)

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from ..accounts import services as accounts
 from ..accounts.access import limit_failed_sign_ins, owned_or_404, start_session
+from ..accounts.passwords import password_problem
 from ..core.addresses import PostalAddress
 from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
@@ -88,6 +89,15 @@ def _account_for(form: SubscribeForm, gift: bool):
         return None
 
 
+def _check_new_password(form: SubscribeForm) -> None:
+    """A password too weak for a new account is said beside the address's problems."""
+    if not form.needs_account or form.email.errors or form.password.errors or not form.email.data:
+        return
+    email = accounts.normalise_email(form.email.data)
+    if accounts.user_by_email(email) is None and (problem := password_problem(form.password.data or "", email)):
+        form.password.errors = [problem]
+
+
 WRONG_PASSWORD = (
     "This email already has an account, and that is not its password. "
     "Try again, or reset your password from the sign-in page."
@@ -122,7 +132,9 @@ def _choose(gift: bool):
         form.plan.data = form.plan.data or (plans[0].code if plans else None)
         form.delivery.data = form.delivery.data or BY_EMAIL
         form.country.data = form.country.data or preferred_country()
-    elif form.validate_on_submit():
+    elif not form.validate_on_submit():
+        _check_new_password(form)  # every problem on the page at once, not one round at a time
+    else:
         by_email = gift and form.by_email
         choice = BoxChoice(
             plan_code=form.plan.data,

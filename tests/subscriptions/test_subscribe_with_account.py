@@ -208,3 +208,24 @@ def test_an_unknown_plan_in_a_link_is_ignored(seeded, client):
     assert link.status_code == 302
     page = client.get(link.location).get_data(as_text=True)
     assert re.search(r'value="monthly"\s+checked', page)
+
+
+def test_the_box_product_page_offers_the_plan_buttons_of_the_article_card(seeded, client):
+    page = client.get("/products/culture-box").get_data(as_text=True)
+    buttons = page[page.index('<form class="plan-buttons"') :]
+    buttons = buttons[: buttons.index("</form>")]
+    assert 'method="get" action="/culture-box/subscribe"' in buttons
+    for code in ("monthly", "prepaid-3", "prepaid-6", "prepaid-12"):
+        assert f'name="plan" value="{code}"' in buttons
+    assert "gift-3" not in buttons  # gifts have their own page, linked beside the buttons
+    assert 'href="/culture-box/gift"' in page
+
+
+def test_a_weak_new_password_is_said_with_the_address_problems(seeded, client):
+    answer = client.post(
+        "/culture-box/subscribe", data={**LEEDS, "line1": "", "email": "new@example.com", "password": "short"}
+    )
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "Please enter the first line of the address." in page
+    assert "Use at least 10 characters." in page

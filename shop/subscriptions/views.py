@@ -311,6 +311,7 @@ def welcome(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
     if sub.status is not SubscriptionStatus.PENDING_PAYMENT:
         session.pop(CHOICE_KEY, None)
+        session.pop(PLAN_KEY, None)
     now = utcnow()
     boxes = lifecycle.upcoming_boxes(sub, now)
     edition = services.edition_for(boxes[0] if boxes else None)

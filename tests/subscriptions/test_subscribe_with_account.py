@@ -229,3 +229,23 @@ def test_a_weak_new_password_is_said_with_the_address_problems(seeded, client):
     page = answer.get_data(as_text=True)
     assert "Please enter the first line of the address." in page
     assert "Use at least 10 characters." in page
+
+
+def test_a_visitor_gives_the_box_and_makes_an_account_on_the_gift_page(seeded, client):
+    gift = {
+        "plan": "gift-3",
+        "delivery": "email",
+        "name": "Seo-yeon Park",
+        "recipient_email": "seo-yeon@example.com",
+        "country": "US",
+        "gift_from": "Ji-woo",
+    }
+    page = client.get("/culture-box/gift").get_data(as_text=True)
+    assert "Your account" in page and "/account/sign-in?next=/culture-box/gift" in page
+    missing = client.post("/culture-box/gift", data=gift)
+    assert missing.status_code == 422 and "your account is made with it" in missing.get_data(as_text=True)
+    answer = client.post("/culture-box/gift", data={**gift, "email": "ji-woo@example.com", "password": PASSWORD})
+    assert answer.status_code == 302 and answer.location.endswith("/culture-box/subscribe/review")
+    with seeded.app_context():
+        assert db.session.scalar(select(User).filter_by(email="ji-woo@example.com")).name == "Ji-woo"
+    assert "seo-yeon@example.com" in client.get("/culture-box/subscribe/review").get_data(as_text=True)

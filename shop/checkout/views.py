@@ -52,7 +52,6 @@ def details():
     if request.method == "GET":
         form.country.data = form.country.data or preferred_country()
     if form.validate_on_submit():
-        remember_country(form.country.data)
         entered = CheckoutDetails(
             email=form.email.data, address=form.postal_address(), discount_code=(form.discount_code.data or "").upper()
         )
@@ -67,6 +66,7 @@ def details():
             flash(str(error), "error")
             return redirect(url_for("cart.show"))
         else:
+            remember_country(form.country.data)  # the next address form starts from it
             return redirect(url_for("checkout.review"))
     return render_template("checkout/details.html", form=form, cart=cart), (422 if form.errors else 200)
 

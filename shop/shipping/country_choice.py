@@ -9,7 +9,7 @@ from flask import after_this_request, current_app, request
 from ..core.addresses import UK, country_from_languages, is_country
 
 COOKIE = "ship_country"
-COOKIE_MAX_AGE = 365 * 24 * 3600
+COOKIE_MAX_AGE = 30 * 24 * 3600  # as the privacy page says
 
 
 def preferred_country() -> str:

@@ -64,6 +64,12 @@ def _take_plan_from_link(gift: bool, plans):
     return redirect(url_for(request.endpoint, **kept))
 
 
+WRONG_PASSWORD = (
+    "This email already has an account, and that is not its password. "
+    "Try again, or reset your password from the sign-in page."
+)
+
+
 def _account_for(form: SubscribeForm, gift: bool):
     """The account a visitor who is not signed in subscribes with: a new email creates it
     (as registering does, confirmation email included), an email that has one signs in with
@@ -96,12 +102,6 @@ def _check_new_password(form: SubscribeForm) -> None:
     email = accounts.normalise_email(form.email.data)
     if accounts.user_by_email(email) is None and (problem := password_problem(form.password.data or "", email)):
         form.password.errors = [problem]
-
-
-WRONG_PASSWORD = (
-    "This email already has an account, and that is not its password. "
-    "Try again, or reset your password from the sign-in page."
-)
 
 
 def _choose(gift: bool):
@@ -148,13 +148,13 @@ def _choose(gift: bool):
         )
         session[CHOICE_KEY] = choice.to_dict()  # kept even if it is refused below
         session[PLAN_KEY] = choice.plan_code
-        if not gift:  # their own country: the next address form starts from it
-            remember_country(form.country.data)
         try:
             subscribe.price(replace(choice, discount_code=None), now)  # the review page checks the code
         except SubscriptionError as error:
             form.country.errors.append(str(error))
         else:
+            if not gift:  # their own country, accepted: the next address form starts from it
+                remember_country(form.country.data)
             user = _account_for(form, gift) if form.needs_account else None
             if user is not None:
                 start_session(user)  # its login session is committed with the account

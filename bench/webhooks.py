@@ -3,6 +3,7 @@
     .venv/bin/python bench/webhooks.py                 # SQLite
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python bench/webhooks.py
     .venv/bin/python bench/webhooks.py --events 500    # fewer (or more) of each kind
+    BENCH_JOBS_BROKER_URL=redis://127.0.0.1:6379/15 .venv/bin/python bench/webhooks.py   # a Redis queue
 
 The shop is served by gunicorn with its own settings (gunicorn.conf.py: gthread, keep-alive)
 and ONE worker process. Before it starts, the bench bulk-loads pending orders with two lines
@@ -38,8 +39,7 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from box_run import scratch_database  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
+from box_run import quiet_upgrade, scratch_database  # noqa: E402
 
 from shop import create_app  # noqa: E402
 from shop.extensions import db  # noqa: E402
@@ -180,13 +180,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
+def queue_url(folder: str) -> str:
+    """Where the web worker hands the jobs over: BENCH_JOBS_BROKER_URL (redis://… as in
+    production), else a SQLite file, the development default."""
+    return os.environ.get("BENCH_JOBS_BROKER_URL") or f"sqlite:///{folder}/jobs-queue.sqlite"
+
+
 def serve(url: str, port: int, folder: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "STRIPE_WEBHOOK_SECRET": SECRET,
         "STRIPE_SECRET_KEY": "sk_test_bench_offline",
-        "JOBS_BROKER_URL": f"sqlite:///{folder}/jobs-queue.sqlite",
+        "JOBS_BROKER_URL": queue_url(folder),
         "MAIL_OUTBOX_DIR": f"{folder}/outbox",
         "HOST": "127.0.0.1",
         "PORT": str(port),
@@ -236,7 +242,7 @@ def bench(count: int, server: str | None, port: int) -> None:
             {"SQLALCHEMY_DATABASE_URI": url, "MAIL_OUTBOX_DIR": f"{folder}/outbox", "JOBS_IMMEDIATE": False}
         )
         with app.app_context():
-            upgrade()
+            quiet_upgrade()
             orders = load_orders(count)
             db.session.remove()
         working = [signed(completed(*order)) for order in orders]
@@ -246,6 +252,7 @@ def bench(count: int, server: str | None, port: int) -> None:
         pid = worker_pid(gunicorn.pid)
         post_all(port, pid, [signed(ignored(-n)) for n in range(1, 51)], "ignored")  # warm up
         dialect = url.split(":", 1)[0].split("+")[0]
+        print(f"{dialect:<10} jobs handed to {queue_url(folder).split(':', 1)[0]}; gunicorn worker pid {pid}")
         rate, cpu = post_all(port, pid, working, "paid")
         print(f"{dialect:<10} {count:>6,} checkout.session.completed: {rate:6.1f} events/s, {cpu:5.2f} ms CPU each")
         rate, cpu = post_all(port, pid, ignoring, "ignored")

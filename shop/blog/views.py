@@ -6,7 +6,7 @@ from ..comments.models import CommentStatus
 from ..core.forms import page_number
 from ..extensions import csrf, db, limiter
 from . import instagram, services
-from .markdown import render_markdown, render_markdown_for_feed
+from .markdown import embedded_products, render_markdown, render_markdown_for_feed
 from .models import Tag
 
 bp = Blueprint("blog", __name__)
@@ -91,5 +91,8 @@ def post(slug: str):
 def feed():
     posts = services.latest_posts(limit=20)
     updated = max((post.updated_at for post in posts), default=None)
-    xml = render_template("blog/feed.xml", posts=posts, updated=updated, feed_html=render_markdown_for_feed)
+    products = embedded_products(post.body_markdown for post in posts)  # every post's cards at once
+    xml = render_template(
+        "blog/feed.xml", posts=posts, updated=updated, feed_html=lambda text: render_markdown_for_feed(text, products)
+    )
     return current_app.response_class(xml, mimetype="application/atom+xml")

@@ -47,6 +47,7 @@ def from_environment(instance_path: str) -> dict:
         "HSTS_PRELOAD": env.get("HSTS_PRELOAD", "false").lower() == "true",
         "SHOP_CONTENT_DIR": env.get("SHOP_CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content")),
         "POSTS_PER_PAGE": int(env.get("POSTS_PER_PAGE", "6")),
+        "PRODUCTS_PER_PAGE": int(env.get("PRODUCTS_PER_PAGE", "24")),
         "GIFT_CLAIM_DAYS": int(env.get("GIFT_CLAIM_DAYS", "180")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # Uploaded pictures (core/images.py): where they are kept, and the largest accepted.

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..accounts import services as accounts
 from ..accounts.access import owned_or_404, start_session
+from ..blog import attribution
 from ..core.addresses import PostalAddress
 from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
@@ -199,7 +200,7 @@ def pay():
         )
 
     try:
-        _, checkout = subscribe.start(current_user, choice, urls=urls)
+        _, checkout = subscribe.start(current_user, choice, urls=urls, touches=attribution.read(request.cookies))
     except (SubscriptionError, PaymentError) as error:
         db.session.rollback()
         flash(str(error), "error")

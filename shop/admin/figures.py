@@ -1,10 +1,8 @@
 """The dashboard's figures, each one query over indexed columns (fast at 100,000 orders
 and subscriptions: bench/admin_lists.py times them). Read-only.
 
-A hook for a figure that another part of the shop makes possible: `churn_by_reason` (once
-cancellations carry a reason) returns None until then, and the dashboard leaves its panel
-out. `sales_by_post` reads the blog posts that orders and subscriptions record
-(post_sales.py).
+The sales per blog post (`sales_by_post`) come from post_sales.py, which reads the posts that
+orders and subscriptions record.
 """
 
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from ..extensions import db
 from ..jobs.models import Job, JobStatus
 from ..orders.listing import SOLD, WAITING_TO_SHIP, london_midnight
 from ..orders.models import Order
-from ..subscriptions import box_run
+from ..subscriptions import box_run, churn
 from ..subscriptions.models import Edition, Plan, PlanKind, Shipment, Subscription, SubscriptionEvent
 from ..subscriptions.models import SubscriptionStatus as SubStatus
 from .post_sales import PostReport, post_report
@@ -53,7 +51,7 @@ class Dashboard:
     mrr_pence: int
     churned_30_days: int
     new_subscribers_30_days: int
-    churn_reasons: list[tuple[str, int]] | None
+    churn_reasons: list[churn.ChurnReason]
     next_edition: Edition | None
     boxes: list[tuple[str, str, int]]
     low_stock: list[tuple[Variant, Product]]
@@ -142,10 +140,10 @@ def new_subscribers_since(since: datetime) -> int:
     )
 
 
-def churn_by_reason(since: datetime) -> list[tuple[str, int]] | None:
-    """(reason, subscriptions) for the cancellations since `since`, most common first; None
-    while cancellations carry no reason."""
-    return None
+def churn_by_reason(since: datetime) -> list[churn.ChurnReason]:
+    """The cancellations since `since` that still stand, by the reason the subscriber gave,
+    most common first."""
+    return churn.churn_reasons(since)
 
 
 def sales_by_post(since: datetime, until: datetime) -> PostReport:

@@ -1,8 +1,8 @@
 """Sales per blog post: the revenue and the new subscribers each post brought, by first touch
-and by last touch (blog/attribution.py records them on orders and subscriptions). Read-only;
-a few GROUP BY queries, however many posts and orders there are.
+and by last touch (blog/attribution.py records them on orders and subscriptions). Read-only:
+three GROUP BY queries and one for the titles, however many posts and orders there are.
 
-For a period (`since`, now):
+For a period (from `since` to `until`):
 - orders: paid orders (orders.listing.SOLD) paid in the period, their totals;
 - box payments: Culture Box payments (PaidPeriod) taken in the period, from subscriptions a
   post brought (first payments and renewals alike);
@@ -22,8 +22,6 @@ from ..orders.listing import SOLD
 from ..orders.models import Order
 from ..subscriptions.models import PaidPeriod, Subscription
 from ..subscriptions.models import SubscriptionStatus as SubStatus
-
-TOUCHES = ("first", "last")
 
 
 @dataclass
@@ -71,55 +69,68 @@ def _brought(credit: Credit) -> bool:
     return bool(credit.revenue_pence or credit.subscribers or credit.orders)
 
 
-def _credits(touch: str, since: datetime, until: datetime) -> dict[int | None, Credit]:
-    order_post = getattr(Order, f"{touch}_touch_post_id")
-    sub_post = getattr(Subscription, f"{touch}_touch_post_id")
-    credits: dict[int | None, Credit] = {}
+# (first touch post id, last touch post id) -> what orders and subscriptions with that pair brought
+Pairs = dict[tuple[int | None, int | None], Credit]
 
-    def credit(post_id) -> Credit:
-        return credits.setdefault(post_id, Credit())
+
+def _by_pair(since: datetime, until: datetime) -> Pairs:
+    """Three GROUP BY queries, each by the (first, last) pair: at most posts² rows however
+    many sales, and each table scanned once for both touches."""
+    pairs: Pairs = {}
+
+    def credit(first, last) -> Credit:
+        return pairs.setdefault((first, last), Credit())
 
     orders = db.session.execute(
-        select(order_post, func.count(Order.id), func.coalesce(func.sum(Order.total_pence), 0))
+        select(
+            Order.first_touch_post_id,
+            Order.last_touch_post_id,
+            func.count(Order.id),
+            func.coalesce(func.sum(Order.total_pence), 0),
+        )
         .where(Order.paid_at >= since, Order.paid_at < until, Order.status.in_(SOLD))
-        .group_by(order_post)
+        .group_by(Order.first_touch_post_id, Order.last_touch_post_id)
     )
-    for post_id, count, pence in orders:
-        row = credit(post_id)
+    for first, last, count, pence in orders:
+        row = credit(first, last)
         row.orders, row.order_pence = int(count), int(pence)
     payments = db.session.execute(
-        select(sub_post, func.coalesce(func.sum(PaidPeriod.amount_pence), 0))
+        select(
+            Subscription.first_touch_post_id,
+            Subscription.last_touch_post_id,
+            func.coalesce(func.sum(PaidPeriod.amount_pence), 0),
+        )
         .join(Subscription, Subscription.id == PaidPeriod.subscription_id)
         .where(PaidPeriod.paid_at >= since, PaidPeriod.paid_at < until)
-        .group_by(sub_post)
+        .group_by(Subscription.first_touch_post_id, Subscription.last_touch_post_id)
     )
-    for post_id, pence in payments:
-        credit(post_id).box_pence = int(pence)
+    for first, last, pence in payments:
+        credit(first, last).box_pence = int(pence)
     subscribers = db.session.execute(
-        select(sub_post, func.count(Subscription.id))
+        select(Subscription.first_touch_post_id, Subscription.last_touch_post_id, func.count(Subscription.id))
         .where(
             Subscription.created_at >= since,
             Subscription.created_at < until,
             Subscription.status != SubStatus.PENDING_PAYMENT,
         )
-        .group_by(sub_post)
+        .group_by(Subscription.first_touch_post_id, Subscription.last_touch_post_id)
     )
-    for post_id, count in subscribers:
-        credit(post_id).subscribers = int(count)
-    return credits
+    for first, last, count in subscribers:
+        credit(first, last).subscribers = int(count)
+    return pairs
 
 
 def post_report(since: datetime, until: datetime) -> PostReport:
-    by_touch = {touch: _credits(touch, since, until) for touch in TOUCHES}
-    ids = {post_id for credits in by_touch.values() for post_id in credits if post_id is not None}
+    pairs = _by_pair(since, until)
+    ids = {post_id for pair in pairs for post_id in pair if post_id is not None}
     posts = {
         row.id: PostSales(row.id, row.title, row.slug)
         for row in db.session.execute(select(Post.id, Post.title, Post.slug).where(Post.id.in_(ids)))
     }
     unattributed = PostSales(None, "Not from a post", None)
     total = PostSales(None, "All sales", None)
-    for touch, credits in by_touch.items():
-        for post_id, credit in credits.items():
+    for (first, last), credit in pairs.items():
+        for touch, post_id in (("first", first), ("last", last)):
             row = posts.get(post_id, unattributed) if post_id is not None else unattributed
             getattr(row, touch).add(credit)
             getattr(total, touch).add(credit)

@@ -55,9 +55,8 @@ def order_to_pay(
     """The order to pay for `items` and `details`: the pending one this visitor already
     placed for the same cart and details, or a new one crediting the blog posts in
     `touches` (a pending order for anything else is cancelled first, its payment page
-    closed). Raises CartNotReady, ShippingError,
-    DiscountError or orders.OutOfStock: the caller rolls back, and the old pending order is
-    as it was."""
+    closed). Raises CartNotReady, ShippingError, DiscountError or orders.OutOfStock: the
+    caller rolls back, and the old pending order is as it was."""
     wanted = fingerprint(items, details)
     order = _reusable(pending, wanted, gateway) or orders.pending_order_for(wanted)
     if order is None:

@@ -3,7 +3,7 @@ the last post read within ATTRIBUTION_DAYS (nullable; SET NULL if a post is ever
 sale stays)
 
 Revision ID: 26ef8664974f
-Revises: 76cb9f42bbdc
+Revises: 21e34e2011d8
 Create Date: 2026-12-07 09:04:07.483682
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "26ef8664974f"
-down_revision = "76cb9f42bbdc"
+down_revision = "21e34e2011d8"
 branch_labels = None
 depends_on = None
 

@@ -12,6 +12,7 @@ from ..discounts.services import DiscountError
 from ..extensions import db, limiter
 from ..orders import services as orders
 from ..payments import PaymentError, get_gateway
+from ..shipping.country_choice import preferred_country, remember_country
 from ..shipping.services import ShippingError
 from . import operations, services
 from .forms import CheckoutForm
@@ -49,6 +50,8 @@ def details():
     # A signed-in customer starts from their email and default address.
     saved = session.get(operations.DETAILS_KEY) or accounts.checkout_prefill(current_user)
     form = CheckoutForm(data=saved if request.method == "GET" else None)
+    if request.method == "GET":
+        form.country.data = form.country.data or preferred_country()
     if form.validate_on_submit():
         entered = CheckoutDetails(
             email=form.email.data, address=form.postal_address(), discount_code=(form.discount_code.data or "").upper()
@@ -64,6 +67,7 @@ def details():
             flash(str(error), "error")
             return redirect(url_for("cart.show"))
         else:
+            remember_country(form.country.data)  # the next address form starts from it
             return redirect(url_for("checkout.review"))
     return render_template("checkout/details.html", form=form, cart=cart), (422 if form.errors else 200)
 

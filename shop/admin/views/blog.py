@@ -14,8 +14,8 @@ from ...extensions import db
 from .. import audit
 from ..blog_forms import HeroForm, PostForm
 from ..blueprint import bp
+from ..changes import committed, rolled_back
 from ..lists import keyset_page
-from .changes import committed, rolled_back
 
 
 @bp.get("/blog")

@@ -15,7 +15,7 @@ from ...extensions import db
 from .. import audit
 from ..blueprint import bp
 from ..catalogue_forms import CategoryForm, ImageForm, ProductForm, StockForm, VariantForm, pence, pounds
-from .changes import committed, rolled_back
+from ..changes import committed, rolled_back
 
 
 @bp.errorhandler(RequestEntityTooLarge)

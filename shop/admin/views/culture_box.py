@@ -19,8 +19,8 @@ from .. import audit
 from ..blueprint import bp
 from ..box_forms import EditionForm, PlanPriceForm, ShipForm, TrackingCsvForm
 from ..catalogue_forms import pence, pounds
+from ..changes import committed
 from ..lists import keyset_page
-from .changes import committed
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 

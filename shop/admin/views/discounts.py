@@ -14,8 +14,8 @@ from ...orders import discount_usage
 from .. import audit
 from ..blueprint import bp
 from ..catalogue_forms import pence, pounds
+from ..changes import committed, rolled_back
 from ..money_forms import DiscountForm
-from .changes import committed, rolled_back
 
 
 @bp.get("/discounts")

@@ -13,8 +13,8 @@ from ...shipping.services import ShippingError
 from .. import audit
 from ..blueprint import bp
 from ..catalogue_forms import pence, pounds
+from ..changes import committed, rolled_back
 from ..money_forms import CountryForm, MoveCountriesForm, ParcelRateForm, ZoneForm
-from .changes import committed, rolled_back
 
 
 def _errors(form) -> str:

@@ -1,11 +1,12 @@
 """How every change in the back office ends: saved (audited, committed once, said, and back
-to a page) or refused (nothing of it kept, the reason shown on the form)."""
+to a page) or refused (nothing of it kept, the reason shown on the form). For the back
+office's views only: they are the edge that commits."""
 
 from flask import flash, redirect
 from werkzeug.wrappers import Response
 
-from ...extensions import db
-from .. import audit
+from ..extensions import db
+from . import audit
 
 
 def committed(action: str, subject, *, message: str, to: str, **detail) -> Response:

@@ -114,6 +114,8 @@ def _choose(gift: bool):
     form = SubscribeForm()
     form.gift = gift
     form.needs_account = not current_user.is_authenticated
+    if not form.needs_account:  # signed in: whatever is sent for them is no business of this form
+        del form.email, form.password
     form.set_choices(plans, subscribe.gift_start_months(now) if gift else [])
     if request.method == "GET":
         if saved and (subscribe.plan_by_code(saved.plan_code, gift=gift) is not None):

@@ -52,6 +52,9 @@ def from_environment(instance_path: str) -> dict:
         # seconds (http_caching.py); 0 turns it off. Unset: 30, or 0 in tests and debug.
         **({"PAGE_CACHE_SECONDS": int(env["PAGE_CACHE_SECONDS"])} if env.get("PAGE_CACHE_SECONDS") else {}),
         "GIFT_CLAIM_DAYS": int(env.get("GIFT_CLAIM_DAYS", "180")),
+        # How long reading a blog post credits it with the reader's order or subscription
+        # (blog/attribution.py); 0 turns attribution and its cookie off.
+        "ATTRIBUTION_DAYS": int(env.get("ATTRIBUTION_DAYS", "30")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # Uploaded pictures (core/images.py): where they are kept, and the largest accepted.
         **({"MEDIA_FOLDER": env["MEDIA_FOLDER"]} if env.get("MEDIA_FOLDER") else {}),

@@ -23,6 +23,7 @@ from .pages import media
 from .pages import views as pages
 from .payments import views as demo_payments
 from .payments import webhooks as stripe_webhooks
+from .search import views as search
 from .subscriptions import account_views as subscriber
 from .subscriptions import views as subscriptions
 from .subscriptions.cli import box_cli
@@ -43,6 +44,7 @@ BLUEPRINTS = [
     health,  # GET /health for the load balancer
     comments.bp,  # the one-click unsubscribe is CSRF-exempt: the token is the check
     newsletter.bp,  # likewise its unsubscribe
+    search.bp,  # GET /search: products and posts
     admin.bp,  # /admin: 404 to all but admins who passed the second factor
 ]
 COMMANDS = [shop_cli, orders_cli, box_cli, jobs_cli, comments_cli, newsletter_cli]

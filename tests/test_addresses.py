@@ -6,7 +6,13 @@ import io
 
 import pytest
 
-from shop.core.addresses import PostalAddress, normalise_postcode, postcode_problem, region_choices
+from shop.core.addresses import (
+    PostalAddress,
+    country_from_languages,
+    normalise_postcode,
+    postcode_problem,
+    region_choices,
+)
 
 from .commerce import variant
 
@@ -148,3 +154,21 @@ def test_the_packing_list_carries_the_region_and_the_phone(seeded):
     rows = [row for row in csv.DictReader(io.StringIO(out.getvalue())) if row["name"] == "Sam Lee"]
     # A leading "+" is neutralised like any cell a spreadsheet would read as a formula.
     assert [(r["region"], r["postcode"], r["phone"]) for r in rows] == [("OR", "97201", "'+1 503 555 0100")]
+
+
+@pytest.mark.parametrize(
+    "tags, country",
+    [
+        (["en-GB", "en"], "GB"),
+        (["ko-KR", "ko", "en-US"], "KR"),
+        (["fr"], None),  # a language alone says nothing about where someone lives
+        (["fr", "de-AT"], "AT"),
+        (["zh-Hant-TW"], "TW"),
+        (["es-419"], None),  # a region of the world, not a country
+        (["en_ca"], "CA"),
+        (["en-XX"], None),
+        ([], None),
+    ],
+)
+def test_the_country_of_a_browser_language(tags, country):
+    assert country_from_languages(tags) == country

@@ -7,11 +7,11 @@ signed in is the same 404, so nobody can learn that someone else's order or addr
 
 from typing import TypeVar
 
-from flask import abort, session
+from flask import abort, current_app, g, request, session
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
-from ..extensions import db
+from ..extensions import db, limiter
 from . import services
 
 T = TypeVar("T")
@@ -48,3 +48,25 @@ def start_session(user, *, remember: bool = False) -> None:
     session.update(kept)
     services.open_session(user)  # flushed: the caller commits
     login_user(user, remember=remember)
+
+
+# ---- failed sign-ins: one budget for every page that takes a password ------------------------
+
+
+def _sign_in_failed(response) -> bool:
+    return bool(g.get("sign_in_failed"))
+
+
+def _email_key() -> str:
+    return f"sign-in:{services.normalise_email(request.form.get('email', ''))}"
+
+
+def limit_failed_sign_ins(view):
+    """`ACCOUNTS_SIGN_IN_LIMIT` failed passwords per address and per email, shared by every
+    page that signs in with a password (the sign-in page, subscribing): a view marks a failure
+    with `g.sign_in_failed = True`; only failures count."""
+    limit = lambda: current_app.config["ACCOUNTS_SIGN_IN_LIMIT"]  # noqa: E731
+    view = limiter.shared_limit(limit, "sign-in", methods=["POST"], deduct_when=_sign_in_failed)(view)
+    return limiter.shared_limit(
+        limit, "sign-in-email", key_func=_email_key, methods=["POST"], deduct_when=_sign_in_failed
+    )(view)

@@ -12,7 +12,7 @@ from ..orders.accounts import user_orders
 from ..shipping.services import countries_not_shipped, country_choices
 from ..subscriptions.accounts import gifts_received, orders_and_payments, user_subscriptions
 from . import services
-from .access import owned_or_404, start_session
+from .access import limit_failed_sign_ins, owned_or_404, start_session
 from .forms import (
     AddressForm,
     ChangeEmailForm,
@@ -43,10 +43,6 @@ def _limit(setting: str):
 
 def _email_key(prefix: str):
     return lambda: f"{prefix}:{services.normalise_email(request.form.get('email', ''))}"
-
-
-def _sign_in_failed(response) -> bool:
-    return bool(g.get("sign_in_failed"))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -124,10 +120,7 @@ def check_email():
 
 
 @bp.route("/account/sign-in", methods=["GET", "POST"])
-@limiter.limit(_limit("ACCOUNTS_SIGN_IN_LIMIT"), methods=["POST"], deduct_when=_sign_in_failed)
-@limiter.limit(
-    _limit("ACCOUNTS_SIGN_IN_LIMIT"), key_func=_email_key("sign-in"), methods=["POST"], deduct_when=_sign_in_failed
-)
+@limit_failed_sign_ins
 def sign_in():
     target = _safe_next(request.values.get("next"))
     if current_user.is_authenticated:

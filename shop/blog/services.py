@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import selectinload
 
 from ..catalog import services as catalog
@@ -14,11 +14,17 @@ from ..extensions import db
 from .models import Author, Post, Tag
 
 
-def _published(now: datetime | None = None) -> Select:
+def is_published(now: datetime | None = None) -> ColumnElement[bool]:
+    """The condition a post meets while readers can see it: published, and not scheduled for
+    later (a draft has no publishing time)."""
     now = now or utcnow()
+    return and_(Post.published_at.is_not(None), Post.published_at <= now)
+
+
+def _published(now: datetime | None = None) -> Select:
     return (
         select(Post)
-        .where(Post.published_at.is_not(None), Post.published_at <= now)
+        .where(is_published(now))
         .options(selectinload(Post.tags), selectinload(Post.author))
         .order_by(Post.published_at.desc(), Post.id.desc())
     )

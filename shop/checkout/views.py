@@ -5,12 +5,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..accounts import services as accounts
+from ..blog import attribution
 from ..cart import services as cart_services
 from ..cart.services import CART_KEY
 from ..discounts.services import DiscountError
 from ..extensions import db, limiter
 from ..orders import services as orders
 from ..payments import PaymentError, get_gateway
+from ..shipping.country_choice import preferred_country, remember_country
 from ..shipping.services import ShippingError
 from . import operations, services
 from .forms import CheckoutForm
@@ -48,6 +50,8 @@ def details():
     # A signed-in customer starts from their email and default address.
     saved = session.get(operations.DETAILS_KEY) or accounts.checkout_prefill(current_user)
     form = CheckoutForm(data=saved if request.method == "GET" else None)
+    if request.method == "GET":
+        form.country.data = form.country.data or preferred_country()
     if form.validate_on_submit():
         entered = CheckoutDetails(
             email=form.email.data, address=form.postal_address(), discount_code=(form.discount_code.data or "").upper()
@@ -63,6 +67,7 @@ def details():
             flash(str(error), "error")
             return redirect(url_for("cart.show"))
         else:
+            remember_country(form.country.data)  # the next address form starts from it
             return redirect(url_for("checkout.review"))
     return render_template("checkout/details.html", form=form, cart=cart), (422 if form.errors else 200)
 
@@ -104,7 +109,14 @@ def pay():
     pending = PendingCheckout.from_dict(session.get(operations.PENDING_KEY))
     gateway = get_gateway()
     try:
-        order, pending = operations.order_to_pay(items, entered, pending, gateway, user_id=accounts.current_user_id())
+        order, pending = operations.order_to_pay(
+            items,
+            entered,
+            pending,
+            gateway,
+            user_id=accounts.current_user_id(),
+            touches=attribution.read(request.cookies),
+        )
     except CartNotReady as error:
         db.session.rollback()
         flash(str(error), "error")

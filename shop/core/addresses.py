@@ -63,6 +63,17 @@ def country_choices(not_shipped: set[str] | frozenset[str] = frozenset()) -> lis
     return [(code, name + (NOT_SHIPPED_SUFFIX if code in not_shipped else "")) for code, name in ordered]
 
 
+def country_from_languages(tags) -> str | None:
+    """The country of the first language tag that names one, in the order given (a
+    browser's Accept-Language, most wanted first): "en-GB" → GB, "ko-KR" → KR,
+    "zh-Hant-TW" → TW. A bare language ("fr") says nothing about where someone lives."""
+    for tag in tags:
+        for part in re.split(r"[-_]", str(tag))[1:]:
+            if len(part) == 2 and part.isalpha() and is_country(part):
+                return part.upper()
+    return None
+
+
 # ---- postcodes -----------------------------------------------------------------------------
 
 # The common formats, checked once the postcode is in capitals with single spaces. Countries

@@ -199,9 +199,6 @@ class DemoGateway:
     def close_checkout(self, reference: str | None) -> None:
         pass  # a demo page takes payment only for what is still waiting for it
 
-    def refund_order(self, order: PayableOrder, *, reason: str) -> str | None:
-        return f"demo_refund_{order.number}"  # no money moved, so it is settled at once
-
     def refund(
         self, payment_reference: str, amount_pence: int, *, currency: str, idempotency_key: str, metadata: dict
     ) -> RefundResult:

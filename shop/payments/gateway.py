@@ -170,12 +170,6 @@ class PaymentGateway(Protocol):
         webhook."""
         ...
 
-    def refund_order(self, order: PayableOrder, *, reason: str) -> str | None:
-        """Give back all of a paid order. Returns the refund's reference when it is settled at
-        once (the demo), or None when the provider confirms it later (Stripe: a job asks for
-        it, and charge.refunded records it). Recorded in the caller's transaction."""
-        ...
-
     def refund(
         self, payment_reference: str, amount_pence: int, *, currency: str, idempotency_key: str, metadata: dict
     ) -> RefundResult:

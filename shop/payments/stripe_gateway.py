@@ -36,7 +36,7 @@ from .gateway import (
     payment_intent_data,
 )
 from .stripe_client import stripe_client
-from .stripe_jobs import create_refund_later, expire_checkout_later, refund_order_later
+from .stripe_jobs import create_refund_later, expire_checkout_later
 from .stripe_subscriptions import StripeSubscriptions
 
 log = logging.getLogger(__name__)
@@ -163,14 +163,6 @@ class StripeGateway:
         reached; Stripe then sends checkout.session.expired)."""
         if reference:
             expire_checkout_later(reference)
-
-    def refund_order(self, order: PayableOrder, *, reason: str) -> str | None:
-        """A job asks Stripe for the refund (retried while Stripe cannot be reached); Stripe
-        then sends charge.refunded, which records it on the order."""
-        if not order.payment_reference:
-            raise PaymentError("This order has no Stripe payment to refund.")
-        refund_order_later(order.payment_reference, amount_pence=order.total_pence, order_number=order.number)
-        return None
 
     def reschedule(self, sub: BillableSubscription, due_at: datetime) -> None:
         self.subscriptions.reschedule(sub, due_at)

@@ -1,7 +1,8 @@
 """Stripe calls a committed change requires, run as jobs (retried until Stripe answers).
 
 The callers record them in their own transaction (`cancel_subscription_later`,
-`expire_checkout_later`, `refund_order_later`); the handlers call Stripe from the worker. A refusal that asking again cannot change (the subscription is already
+`expire_checkout_later`, `create_refund_later`); the handlers call Stripe from the worker. A
+refusal that asking again cannot change (the subscription is already
 cancelled, the session is no longer open) is logged and the job is done; a connection
 error, a rate limit or a Stripe server error raises, so the job is retried with backoff.
 """
@@ -18,8 +19,7 @@ log = logging.getLogger(__name__)
 
 CANCEL_SUBSCRIPTION = "stripe.subscription.cancel"
 EXPIRE_CHECKOUT = "stripe.checkout_session.expire"
-REFUND_ORDER = "stripe.refund.create"
-CREATE_REFUND = "stripe.refund.amount"  # part or all of a payment, under the shop's own key
+CREATE_REFUND = "stripe.refund.create"  # part or all of a payment, under the shop's own key
 
 
 def _client() -> stripe.StripeClient:
@@ -34,33 +34,6 @@ def cancel_subscription_later(stripe_subscription_id: str) -> None:
 def expire_checkout_later(session_id: str) -> None:
     """Close an unpaid Checkout Session's page, once this transaction commits."""
     jobs.enqueue(EXPIRE_CHECKOUT, session_id=session_id)
-
-
-def refund_order_later(session_id: str, *, amount_pence: int, order_number: str) -> None:
-    """Refund what a Checkout Session took, once this transaction commits."""
-    jobs.enqueue(REFUND_ORDER, session_id=session_id, amount_pence=amount_pence, order_number=order_number)
-
-
-@jobs.handler(REFUND_ORDER)
-def refund_order(session_id: str, amount_pence: int, order_number: str) -> None:
-    # One idempotency key per order: a repeat (or a retry after a timeout) refunds once.
-    client = _client()
-    session = client.v1.checkout.sessions.retrieve(session_id)
-    payment_intent = session.to_dict().get("payment_intent")
-    if not payment_intent:
-        log.error("Checkout Session %s (order %s) has no payment to refund", session_id, order_number)
-        return
-    try:
-        client.v1.refunds.create(
-            params={
-                "payment_intent": payment_intent,
-                "amount": amount_pence,
-                "metadata": {"order_number": order_number},
-            },
-            options={"idempotency_key": f"refund-{order_number}"},
-        )
-    except stripe.InvalidRequestError as error:  # refunded already, or nothing left to refund
-        log.warning("Refund of order %s not made: %s", order_number, error.user_message or error)
 
 
 def create_refund_later(payment_reference: str, amount_pence: int, *, idempotency_key: str, metadata: dict) -> None:

@@ -23,6 +23,7 @@ from ..core.vat import VatTreatment
 from ..db_types import utcnow
 from ..extensions import db
 from ..orders import demo_sales
+from ..orders import fulfilment as order_fulfilment
 from ..orders import services as orders
 from ..orders.models import Order, OrderEvent, OrderStatus
 from ..payments import CheckoutRedirect, PaymentGateway, get_gateway
@@ -208,7 +209,7 @@ def refund_unsent(subscription_id: int | None = None) -> list[str]:
             BoxAddOn.shipment_id.is_(None),
             Order.status == OrderStatus.PAID,
             Subscription.status == S.ENDED,
-            ~exists().where(OrderEvent.order_id == Order.id, OrderEvent.kind == "refund_requested"),
+            ~exists().where(OrderEvent.order_id == Order.id, OrderEvent.kind == order_fulfilment.REFUND_REQUESTED),
         )
         .order_by(BoxAddOn.id)
     )
@@ -217,14 +218,18 @@ def refund_unsent(subscription_id: int | None = None) -> list[str]:
     refunded = []
     for addon in db.session.scalars(query).all():
         order = addon.order
-        reason = "its Culture Box subscription ended before a box could take it"
-        orders.record_event(
-            order, "refund_requested", actor="box add-on", reason=reason, amount_pence=order.total_pence
-        )
-        reference = get_gateway().refund_order(order, reason=reason)
-        if reference is not None:  # settled at once (the demo); Stripe's arrives as charge.refunded
-            orders.record_refund(order, amount_pence=order.total_pence, reference=reference, actor="box add-on")
-        log.info("Box add-on order %s refunded: %s", order.number, reason)
+        try:
+            order_fulfilment.request_refund(
+                order,
+                order_fulfilment.refundable_pence(order),
+                seen_pence=order_fulfilment.requested_pence(order),
+                reason="its Culture Box subscription ended before a box could take it",
+                actor="box add-on",
+            )
+        except order_fulfilment.FulfilmentError as error:  # paid through a provider not running now
+            log.error("Box add-on order %s not refunded: %s", order.number, error)
+            continue
+        log.info("Box add-on order %s refunded: no box took it", order.number)
         refunded.append(order.number)
     return refunded
 

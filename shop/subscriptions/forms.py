@@ -6,6 +6,7 @@ from datetime import date
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from ..accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from ..core.forms import ShopForm
 from ..shipping.forms import DeliveryAddressForm, strip
 from . import churn
@@ -16,9 +17,23 @@ BY_EMAIL, BY_ADDRESS = "email", "address"
 class SubscribeForm(DeliveryAddressForm):
     """Subscribing (or gifting): the plan and the address; for a gift, a message and either
     the recipient's email (they give their address when they claim it) or their address and
-    the first box."""
+    the first box. A visitor who is not signed in also gives an email and a password: a new
+    email creates their account, one that has an account signs them in."""
 
     gift = False  # set by the gift page
+    needs_account = False  # set for a visitor who is not signed in
+
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[Optional(), Email("Please enter an email address like name@example.com."), Length(max=254)],
+        description="Your receipts and box news come here.",
+    )
+    password = PasswordField(
+        "Password",
+        validators=[Optional(), Length(max=MAX_LENGTH)],
+        description=f"New here? Choose one, at least {MIN_LENGTH} characters. Have an account? Your password.",
+    )
 
     plan = RadioField("Plan", validators=[InputRequired("Please choose a plan.")])
     first_month = SelectField(
@@ -61,13 +76,18 @@ class SubscribeForm(DeliveryAddressForm):
         """A gift sent by email needs their name, email and country (for the price of
         shipping); its address is theirs to type."""
         valid = super().validate(extra_validators)
-        if not self.gift or not self.by_email:
-            return valid
-        for name in self.RECIPIENT_TYPES:
-            getattr(self, name).errors = []
-        if not self.recipient_email.data and not self.recipient_email.errors:
-            self.recipient_email.errors = ["Please enter their email address: the gift is sent to it."]
-        return not any(f.errors for f in self)
+        if self.needs_account:
+            if not self.email.data and not self.email.errors:
+                self.email.errors = ["Please enter your email address: your account is made with it."]
+            if not self.password.data and not self.password.errors:
+                self.password.errors = ["Please enter a password: a new one for a new account, or yours."]
+        if self.gift and self.by_email:
+            for name in self.RECIPIENT_TYPES:
+                getattr(self, name).errors = []
+            if not self.recipient_email.data and not self.recipient_email.errors:
+                self.recipient_email.errors = ["Please enter their email address: the gift is sent to it."]
+            valid = True  # the address errors just cleared were the only ones, or are counted below
+        return valid and not any(f.errors for f in self)
 
     def set_choices(self, plans, months: list[date]) -> None:
         self.plan.choices = [(plan.code, plan.name) for plan in plans]

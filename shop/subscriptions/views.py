@@ -1,20 +1,24 @@
 """/culture-box: the plans; /culture-box/subscribe and /culture-box/gift: choose → review →
-pay → welcome. Subscribing needs an account (the subscriber manages the box from it)."""
+pay → welcome. Subscribing needs an account (the subscriber manages the box from it): a
+visitor who is not signed in creates it, or signs in, on the choose page itself."""
 
 from dataclasses import replace
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..accounts import services as accounts
-from ..accounts.access import owned_or_404, start_session
+from ..accounts.access import limit_failed_sign_ins, owned_or_404, start_session
+from ..accounts.passwords import password_problem
+from ..blog import attribution
 from ..core.addresses import PostalAddress
 from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
 from ..discounts import services as discounts
 from ..extensions import db, limiter
 from ..payments import PaymentError, get_gateway
+from ..shipping.country_choice import preferred_country, remember_country
 from . import gifts, lifecycle, services, subscribe
 from .forms import BY_ADDRESS, BY_EMAIL, BoxDiscountForm, GiftClaimForm, SubscribeForm
 from .lifecycle import SubscriptionError
@@ -24,6 +28,7 @@ from .subscribe import BoxChoice
 bp = Blueprint("subscriptions", __name__)
 
 CHOICE_KEY = "box_choice"
+PLAN_KEY = "box_plan"  # the plan last picked, before the rest of the choice is typed
 
 
 @bp.get("/culture-box")
@@ -46,15 +51,71 @@ def _plans(gift: bool):
     return [p for p in services.active_plans() if (p.kind is PlanKind.GIFT) == gift]
 
 
+def _take_plan_from_link(gift: bool, plans):
+    """A plan button (a post's product card, the plans, a product page) links here with
+    ?plan=: the plan wins over one chosen before, and the page is opened again at its own
+    address, so going back to it later shows what was chosen on it rather than the link's plan."""
+    code = request.args.get("plan")
+    if code in {p.code for p in plans}:
+        session[PLAN_KEY] = code
+        saved = BoxChoice.from_dict(session.get(CHOICE_KEY))
+        if saved and subscribe.plan_by_code(saved.plan_code, gift=gift) is not None:
+            session[CHOICE_KEY] = replace(saved, plan_code=code).to_dict()
+    kept = {key: value for key, value in request.args.items() if key != "plan"}
+    return redirect(url_for(request.endpoint, **kept))
+
+
+WRONG_PASSWORD = (
+    "This email already has an account, and that is not its password. "
+    "Try again, or reset your password from the sign-in page."
+)
+
+
+def _account_for(form: SubscribeForm, gift: bool):
+    """The account a visitor who is not signed in subscribes with: a new email creates it
+    (as registering does, confirmation email included), an email that has one signs in with
+    its password. None, with the reason on the form's field, otherwise."""
+    email, password = form.email.data, form.password.data
+    if accounts.user_by_email(email) is None:
+        name = (form.gift_from.data if gift else form.name.data) or ""
+        try:
+            user = accounts.register(email, password, name=name)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            field = form.password if isinstance(error, accounts.WeakPassword) else form.email
+            field.errors = [*field.errors, error.message]
+            return None
+        g.account_created = True
+        return user
+    try:
+        return accounts.authenticate(email, password)
+    except accounts.InvalidCredentials:
+        db.session.rollback()
+        g.sign_in_failed = True
+        form.password.errors = [WRONG_PASSWORD]
+        return None
+
+
+def _check_new_password(form: SubscribeForm) -> None:
+    """A password too weak for a new account is said beside the address's problems."""
+    if not form.needs_account or form.email.errors or form.password.errors or not form.email.data:
+        return
+    email = accounts.normalise_email(form.email.data)
+    if accounts.user_by_email(email) is None and (problem := password_problem(form.password.data or "", email)):
+        form.password.errors = [problem]
+
+
 def _choose(gift: bool):
-    if not current_user.is_authenticated:
-        flash("Sign in or create an account to subscribe: you'll skip, pause or cancel your box from it.", "info")
-        return redirect(url_for("accounts.sign_in", next=request.full_path))
-    now = utcnow()
     plans = _plans(gift)
+    if request.method == "GET" and "plan" in request.args:
+        return _take_plan_from_link(gift, plans)
+    now = utcnow()
     saved = BoxChoice.from_dict(session.get(CHOICE_KEY))
     form = SubscribeForm()
     form.gift = gift
+    form.needs_account = not current_user.is_authenticated
+    if not form.needs_account:  # signed in: whatever is sent for them is no business of this form
+        del form.email, form.password
     form.set_choices(plans, subscribe.gift_start_months(now) if gift else [])
     if request.method == "GET":
         if saved and (subscribe.plan_by_code(saved.plan_code, gift=gift) is not None):
@@ -66,13 +127,17 @@ def _choose(gift: bool):
             )
             form.recipient_email.data, form.gift_from.data = saved.recipient_email, saved.gift_from
             form.delivery.data = BY_EMAIL if saved.recipient_email else BY_ADDRESS
-        elif not gift:  # a gift goes to someone else: their address starts empty
-            form.process(data=accounts.checkout_prefill(current_user))
-        if request.args.get("plan") in {p.code for p in plans}:
-            form.plan.data = request.args["plan"]
+        else:
+            if not gift:  # a gift goes to someone else: their address starts empty
+                form.process(data=accounts.checkout_prefill(current_user))
+            if session.get(PLAN_KEY) in {p.code for p in plans}:
+                form.plan.data = session[PLAN_KEY]
         form.plan.data = form.plan.data or (plans[0].code if plans else None)
         form.delivery.data = form.delivery.data or BY_EMAIL
-    elif form.validate_on_submit():
+        form.country.data = form.country.data or preferred_country()
+    elif not form.validate_on_submit():
+        _check_new_password(form)  # every problem on the page at once, not one round at a time
+    else:
         by_email = gift and form.by_email
         choice = BoxChoice(
             plan_code=form.plan.data,
@@ -85,12 +150,20 @@ def _choose(gift: bool):
             gift_from=form.gift_from.data if by_email else None,
         )
         session[CHOICE_KEY] = choice.to_dict()  # kept even if it is refused below
+        session[PLAN_KEY] = choice.plan_code
         try:
             subscribe.price(replace(choice, discount_code=None), now)  # the review page checks the code
         except SubscriptionError as error:
             form.country.errors.append(str(error))
         else:
-            return redirect(url_for("subscriptions.review"))
+            if not gift:  # their own country, accepted: the next address form starts from it
+                remember_country(form.country.data)
+            user = _account_for(form, gift) if form.needs_account else None
+            if user is not None:
+                start_session(user)  # its login session is committed with the account
+                db.session.commit()
+            if not form.errors:
+                return redirect(url_for("subscriptions.review"))
     status = 422 if form.errors else 200
     return render_template(
         "subscriptions/subscribe.html",
@@ -102,12 +175,25 @@ def _choose(gift: bool):
     ), status
 
 
+def _account_created(response) -> bool:
+    return bool(g.get("account_created"))
+
+
+_REGISTER_LIMIT = limiter.limit(
+    lambda: current_app.config["ACCOUNTS_REGISTER_LIMIT"], methods=["POST"], deduct_when=_account_created
+)
+
+
 @bp.route("/culture-box/subscribe", methods=["GET", "POST"])
+@limit_failed_sign_ins
+@_REGISTER_LIMIT
 def choose():
     return _choose(gift=False)
 
 
 @bp.route("/culture-box/gift", methods=["GET", "POST"])
+@limit_failed_sign_ins
+@_REGISTER_LIMIT
 def choose_gift():
     return _choose(gift=True)
 
@@ -199,7 +285,7 @@ def pay():
         )
 
     try:
-        _, checkout = subscribe.start(current_user, choice, urls=urls)
+        _, checkout = subscribe.start(current_user, choice, urls=urls, touches=attribution.read(request.cookies))
     except (SubscriptionError, PaymentError) as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -228,6 +314,7 @@ def welcome(sub_id: int):
     sub = owned_or_404(Subscription, sub_id)
     if sub.status is not SubscriptionStatus.PENDING_PAYMENT:
         session.pop(CHOICE_KEY, None)
+        session.pop(PLAN_KEY, None)
     now = utcnow()
     boxes = lifecycle.upcoming_boxes(sub, now)
     edition = services.edition_for(boxes[0] if boxes else None)

@@ -107,3 +107,18 @@ def test_the_newsletter_export_lists_confirmed_subscribers_only(app, seeded, adm
     rows = list(csv.reader(io.StringIO(admin_client.get("/admin/exports/newsletter.csv").get_data(as_text=True))))
     assert rows[0] == ["email", "signed up from", "confirmed (UK time)"]
     assert [row[:2] for row in rows[1:]] == [["'=cmd@example.com", "footer"]]
+
+
+def test_the_dashboard_says_why_subscribers_left(app, seeded, admin_client):
+    from shop.subscriptions import manage
+
+    with app.app_context():
+        edition = db.session.scalar(select(Edition).order_by(Edition.cutoff_at.desc()).limit(1))
+        for reason, note in [("too_expensive", None), ("too_expensive", None), ("other", "Too much plastic")]:
+            manage.cancel(make_subscription(first_month=edition.month), reason=reason, note=note)
+        db.session.commit()
+        reasons = figures.dashboard().churn_reasons
+    assert [(r.code, r.count) for r in reasons] == [("too_expensive", 2), ("other", 1)]
+    page = admin_client.get("/admin")
+    assert "Why subscribers left" in page.text
+    assert "It costs more than I want to spend" in page.text and "Too much plastic" in page.text

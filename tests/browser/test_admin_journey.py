@@ -13,7 +13,10 @@ import pytest
 import time_machine
 from PIL import Image
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from shop.blog.models import Post
+from shop.comments import services as comments
 from shop.extensions import db
 
 from ..accounts.factories import make_user
@@ -180,8 +183,12 @@ def test_the_other_back_office_pages_and_the_blog_editor_s_live_preview(page, li
         customer = make_user(SUBSCRIBER, name="Ji-woo Park")
         sub = make_subscription(first_month=APRIL, name="Ji-woo Park")
         sub.user_id = customer.id
+        film_article = db.session.scalar(select(Post).order_by(Post.id).limit(1))
+        comments.add_comment(
+            comments.NewComment(film_article.id, "Min-ji", "min-ji@example.com", "I cried at the second film too.")
+        )
         db.session.commit()
-        sub_id = sub.id
+        sub_id, article_slug = sub.id, film_article.slug
     sign_in_as_admin(page, live_server, app)
     nav = page.get_by_role("navigation", name="Back office")
     for section, heading, step in [
@@ -189,11 +196,19 @@ def test_the_other_back_office_pages_and_the_blog_editor_s_live_preview(page, li
         ("Shipping", "Shipping", "shipping"),
         ("Discounts", "Discount codes", "discounts"),
         ("Blog", "Blog", "blog"),
+        ("Exports", "Exports", "exports"),
+        ("Comments", "Comments", "comments"),
     ]:
         nav.get_by_role("link", name=section).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         assert_accessible(page)
         snapshot(page, request, step)
+
+    # the comment waiting for moderation is approved from the queue and shows under its post
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    page.goto(live_server + f"/blog/{article_slug}")
+    expect(page.get_by_text("I cried at the second film too.")).to_be_visible()
 
     page.goto(live_server + f"/admin/subscriptions/{sub_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Subscription #{sub_id}")

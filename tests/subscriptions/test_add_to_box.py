@@ -128,6 +128,8 @@ def test_it_is_refunded_if_the_subscription_ends_before_that_box(seeded, client,
             assert order.status is OrderStatus.REFUNDED
             refunds = [(e.kind, e.amount_pence) for e in order.events if e.kind.startswith("refund")]
             assert refunds == [("refund_requested", 699), ("refund", 699)]
+            told = [m for m in outbox(seeded) if m["Subject"].startswith("A refund") and order.number in m["Subject"]]
+            assert len(told) == 1  # the same refund email as a refund from the back office
             # ended again (or another ending path): refunded once
             from shop.subscriptions import addons
 

@@ -43,8 +43,8 @@ def editions(seeded):
 
 
 def first_box_on_page(client) -> str:
-    answer = client.get("/culture-box/subscribe?plan=monthly")
-    assert answer.status_code == 200, answer.location
+    answer = client.get("/culture-box/subscribe?plan=monthly", follow_redirects=True)
+    assert answer.status_code == 200
     page = answer.get_data(as_text=True)
     start = page.index("Your first box is")
     return page[start : page.index("</p>", start)]

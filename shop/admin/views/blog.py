@@ -14,6 +14,7 @@ from ...extensions import db
 from .. import audit
 from ..blog_forms import HeroForm, PostForm
 from ..blueprint import bp
+from ..changes import committed, rolled_back
 from ..lists import keyset_page
 
 
@@ -73,8 +74,7 @@ def post_edit(post_id: int | None = None):
             )
             saved = editing.save_post(draft, post)
         except editing.BlogError as refused:
-            db.session.rollback()
-            error = str(refused)
+            error = rolled_back(refused)
             post = db.session.get(Post, post_id) if post_id else None
         else:
             state = editing.status(saved, utcnow())
@@ -131,7 +131,9 @@ def post_hero(post_id: int):
 def post_hero_remove(post_id: int):
     post = db.get_or_404(Post, post_id)
     editing.remove_hero(post)
-    audit.record("post.hero_remove", post)
-    db.session.commit()
-    flash("The hero picture is removed.", "success")
-    return redirect(url_for("admin.post_edit", post_id=post_id) + "#hero", 303)
+    return committed(
+        "post.hero_remove",
+        post,
+        message="The hero picture is removed.",
+        to=url_for("admin.post_edit", post_id=post_id) + "#hero",
+    )

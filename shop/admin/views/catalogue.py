@@ -15,6 +15,7 @@ from ...extensions import db
 from .. import audit
 from ..blueprint import bp
 from ..catalogue_forms import CategoryForm, ImageForm, ProductForm, StockForm, VariantForm, pence, pounds
+from ..changes import committed, rolled_back
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -57,13 +58,15 @@ def category_edit(category_id: int | None = None):
         try:
             saved = catalog.save_category(draft, category)
         except catalog.CatalogError as refused:
-            db.session.rollback()
-            error = str(refused)
+            error = rolled_back(refused)
         else:
-            audit.record("category.create" if category is None else "category.update", saved, slug=saved.slug)
-            db.session.commit()
-            flash(f"Saved the category {saved.name}.", "success")
-            return redirect(url_for("admin.catalogue"), 303)
+            return committed(
+                "category.create" if category is None else "category.update",
+                saved,
+                slug=saved.slug,
+                message=f"Saved the category {saved.name}.",
+                to=url_for("admin.catalogue"),
+            )
     return render_template("admin/catalogue/category.html", form=form, category=category, error=error)
 
 
@@ -83,13 +86,15 @@ def product_new():
         try:
             product = catalog.save_product(_product_draft(form))
         except catalog.CatalogError as refused:
-            db.session.rollback()
-            error = str(refused)
+            error = rolled_back(refused)
         else:
-            audit.record("product.create", product, slug=product.slug)
-            db.session.commit()
-            flash(f"Created {product.name}. It stays hidden until you publish it: add a variant first.", "success")
-            return redirect(url_for("admin.product", product_id=product.id), 303)
+            return committed(
+                "product.create",
+                product,
+                slug=product.slug,
+                message=f"Created {product.name}. It stays hidden until you publish it: add a variant first.",
+                to=url_for("admin.product", product_id=product.id),
+            )
     return render_template("admin/catalogue/product_new.html", form=form, error=error)
 
 
@@ -125,14 +130,16 @@ def product(product_id: int):
         try:
             catalog.save_product(_product_draft(form), found)
         except catalog.CatalogError as refused:
-            db.session.rollback()
-            error = str(refused)
+            error = rolled_back(refused)
             found = _product(product_id)
         else:
-            audit.record("product.update", found, slug=found.slug)
-            db.session.commit()
-            flash("Saved.", "success")
-            return redirect(url_for("admin.product", product_id=found.id), 303)
+            return committed(
+                "product.update",
+                found,
+                slug=found.slug,
+                message="Saved.",
+                to=url_for("admin.product", product_id=found.id),
+            )
     return render_template(
         "admin/catalogue/product.html", product=found, form=form, error=error, image_form=ImageForm(prefix="image")
     )
@@ -163,14 +170,17 @@ def product_image_add(product_id: int):
         try:
             image = catalog.add_image(found, image_form.image.data.stream, alt=image_form.alt.data)
         except catalog.CatalogError as refused:
-            db.session.rollback()
-            error = str(refused)
+            error = rolled_back(refused)
             found = _product(product_id)
         else:
-            audit.record("product.image_add", found, image=image.path, widths=image.widths)
-            db.session.commit()
-            flash("The picture is added.", "success")
-            return redirect(url_for("admin.product", product_id=found.id) + "#pictures", 303)
+            return committed(
+                "product.image_add",
+                found,
+                image=image.path,
+                widths=image.widths,
+                message="The picture is added.",
+                to=url_for("admin.product", product_id=found.id) + "#pictures",
+            )
     form = ProductForm(obj=found)
     form.category_id.choices = _category_choices()
     return (
@@ -196,10 +206,13 @@ def product_image_remove(image_id: int):
 def product_image_cover(image_id: int):
     image = db.get_or_404(ProductImage, image_id)
     catalog.make_cover(image)
-    audit.record("product.image_cover", image.product, image=image.path)
-    db.session.commit()
-    flash("That picture now comes first.", "success")
-    return redirect(url_for("admin.product", product_id=image.product_id) + "#pictures", 303)
+    return committed(
+        "product.image_cover",
+        image.product,
+        image=image.path,
+        message="That picture now comes first.",
+        to=url_for("admin.product", product_id=image.product_id) + "#pictures",
+    )
 
 
 # ---- variants and stock -------------------------------------------------------------------
@@ -227,14 +240,17 @@ def variant_new(product_id: int):
         try:
             variant = catalog.save_variant(_variant_draft(form), found)
         except catalog.CatalogError as refused:
-            db.session.rollback()
-            error = str(refused)
+            error = rolled_back(refused)
             found = _product(product_id)
         else:
-            audit.record("variant.create", variant, sku=variant.sku, price_pence=variant.price_pence)
-            db.session.commit()
-            flash(f"Added {variant.sku}. Its stock starts at 0: add what you have below.", "success")
-            return redirect(url_for("admin.variant", variant_id=variant.id), 303)
+            return committed(
+                "variant.create",
+                variant,
+                sku=variant.sku,
+                price_pence=variant.price_pence,
+                message=f"Added {variant.sku}. Its stock starts at 0: add what you have below.",
+                to=url_for("admin.variant", variant_id=variant.id),
+            )
     return render_template("admin/catalogue/variant.html", product=found, variant=None, form=form, error=error)
 
 
@@ -248,17 +264,19 @@ def variant(variant_id: int):
         try:
             catalog.save_variant(_variant_draft(form), found.product, found)
         except catalog.CatalogError as refused:
-            db.session.rollback()
-            error = str(refused)
+            error = rolled_back(refused)
             found = db.get_or_404(Variant, variant_id)
         else:
             detail = {"sku": found.sku}
             if before != found.price_pence:
                 detail.update(price_from=before, price_to=found.price_pence)
-            audit.record("variant.update", found, **detail)
-            db.session.commit()
-            flash("Saved. Orders already placed keep the price they were placed at.", "success")
-            return redirect(url_for("admin.variant", variant_id=found.id), 303)
+            return committed(
+                "variant.update",
+                found,
+                **detail,
+                message="Saved. Orders already placed keep the price they were placed at.",
+                to=url_for("admin.variant", variant_id=found.id),
+            )
     return _variant_page(found, form=form, error=error)
 
 
@@ -290,12 +308,16 @@ def variant_stock(variant_id: int):
                 found, stock_form.change.data, reason=stock_form.reason.data, actor=audit.admin_actor()
             )
         except catalog.CatalogError as refused:
-            db.session.rollback()
-            error = str(refused)
+            error = rolled_back(refused)
             found = db.get_or_404(Variant, variant_id)
         else:
-            audit.record("stock.adjust", found, sku=found.sku, change=movement.change, reason=movement.reason)
-            db.session.commit()
-            flash(f"Stock of {found.sku} is now {movement.stock_after}.", "success")
-            return redirect(url_for("admin.variant", variant_id=found.id) + "#stock", 303)
+            return committed(
+                "stock.adjust",
+                found,
+                sku=found.sku,
+                change=movement.change,
+                reason=movement.reason,
+                message=f"Stock of {found.sku} is now {movement.stock_after}.",
+                to=url_for("admin.variant", variant_id=found.id) + "#stock",
+            )
     return _variant_page(found, stock_form=stock_form, stock_error=error, status=422)

@@ -19,6 +19,7 @@ from .. import audit
 from ..blueprint import bp
 from ..box_forms import EditionForm, PlanPriceForm, ShipForm, TrackingCsvForm
 from ..catalogue_forms import pence, pounds
+from ..changes import committed
 from ..lists import keyset_page
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -227,10 +228,14 @@ def shipment_ship(shipment_id: int):
         db.session.rollback()
         flash(f"Shipment {shipment_id}: {refused}", "error")
         return redirect(back, 303)
-    audit.record("shipment.ship", shipment, carrier=shipment.carrier, tracking=shipment.tracking_number)
-    db.session.commit()
-    flash(f"Shipment {shipment.id} is shipped; {shipment.subscription.email} is emailed the tracking link.", "success")
-    return redirect(back, 303)
+    return committed(
+        "shipment.ship",
+        shipment,
+        carrier=shipment.carrier,
+        tracking=shipment.tracking_number,
+        message=f"Shipment {shipment.id} is shipped; {shipment.subscription.email} is emailed the tracking link.",
+        to=back,
+    )
 
 
 def _list_args() -> dict:
@@ -261,10 +266,14 @@ def edition_tracking(edition_id: int):
             db.session.rollback()
             problems = refused.problems
         else:
-            audit.record("edition.tracking_csv", found, month=found.code, marked=marked)
-            db.session.commit()
-            flash(f"{marked} shipments marked shipped; each subscriber is emailed the tracking link.", "success")
-            return redirect(url_for("admin.edition", edition_id=edition_id), 303)
+            return committed(
+                "edition.tracking_csv",
+                found,
+                month=found.code,
+                marked=marked,
+                message=f"{marked} shipments marked shipped; each subscriber is emailed the tracking link.",
+                to=url_for("admin.edition", edition_id=edition_id),
+            )
     found = db.get_or_404(Edition, edition_id)
     return _edition_page(found, csv_form=form, csv_problems=problems, status=422)
 

@@ -14,6 +14,7 @@ from ...orders import discount_usage
 from .. import audit
 from ..blueprint import bp
 from ..catalogue_forms import pence, pounds
+from ..changes import committed, rolled_back
 from ..money_forms import DiscountForm
 
 
@@ -63,14 +64,16 @@ def discount(discount_id: int | None = None):
         try:
             saved = discount_ops.save_discount(_draft(form), found)
         except DiscountError as refused:
-            db.session.rollback()
-            error = str(refused)
+            error = rolled_back(refused)
             found = db.session.get(DiscountCode, discount_id) if discount_id else None
         else:
-            audit.record("discount.create" if found is None else "discount.update", saved, code=saved.code)
-            db.session.commit()
-            flash(f"Saved {saved.code}.", "success")
-            return redirect(url_for("admin.discount", discount_id=saved.id), 303)
+            return committed(
+                "discount.create" if found is None else "discount.update",
+                saved,
+                code=saved.code,
+                message=f"Saved {saved.code}.",
+                to=url_for("admin.discount", discount_id=saved.id),
+            )
     usage = discount_usage.usage_by_code().get(found.id) if found else None
     orders = discount_usage.recent_orders(found) if found else []
     return render_template(

@@ -13,6 +13,7 @@ from ...shipping.services import ShippingError
 from .. import audit
 from ..blueprint import bp
 from ..catalogue_forms import pence, pounds
+from ..changes import committed, rolled_back
 from ..money_forms import CountryForm, MoveCountriesForm, ParcelRateForm, ZoneForm
 
 
@@ -51,19 +52,17 @@ def zone(zone_id: int | None = None):
                 zone=found,
             )
         except ShippingError as refused:
-            db.session.rollback()
-            error = str(refused)
+            error = rolled_back(refused)
             found = db.session.get(ShippingZone, zone_id) if zone_id else None
         else:
-            audit.record(
+            return committed(
                 "zone.create" if found is None else "zone.update",
                 saved,
                 code=saved.code,
                 box_shipping_pence=saved.box_shipping_pence,
+                message=f"Saved {saved.name}.",
+                to=url_for("admin.zone", zone_id=saved.id),
             )
-            db.session.commit()
-            flash(f"Saved {saved.name}.", "success")
-            return redirect(url_for("admin.zone", zone_id=saved.id), 303)
     return render_template(
         "admin/shipping/zone.html",
         zone=found,

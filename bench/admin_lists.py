@@ -6,7 +6,8 @@
 On PostgreSQL a scratch database is created on that server and dropped afterwards. Each
 page is fetched through the app as a signed-in admin (second factor passed); the line
 shows the median of five fetches and the page's status. The lists page by cursor, so the
-"far page" (100,000 orders back) should cost what the first page does.
+"far page" (100,000 orders back) should cost what the first page does. A third of the
+orders and subscriptions were brought by one of 40 blog posts, for the sales by post.
 """
 
 import os
@@ -29,6 +30,7 @@ from shop.accounts.models import User  # noqa: E402
 from shop.accounts.passwords import hash_password  # noqa: E402
 from shop.accounts.services import open_session  # noqa: E402
 from shop.admin.blueprint import SESSION_KEY, pass_second_factor  # noqa: E402
+from shop.blog.models import Author, Post  # noqa: E402
 from shop.core.vat import VatTreatment  # noqa: E402
 from shop.extensions import db  # noqa: E402
 from shop.orders.models import Order, OrderStatus  # noqa: E402
@@ -45,6 +47,7 @@ from shop.subscriptions.models import (  # noqa: E402
 
 ORDERS = 100_000
 SUBSCRIPTIONS = 100_000
+POSTS = 40
 CHUNK = 10_000
 COUNTRIES = ["GB", "GB", "GB", "DE", "FR", "US", "AU", "JP", "KR", "IE"]
 NAMES = ["Min-ji Kim", "Faye Broadbent", "Jana Müller", "Sam Lee", "Mia Chen", "Oliver Smith", "Ji-hoon Park"]
@@ -59,6 +62,28 @@ def order_number(n: int) -> str:
         n, digit = divmod(n, len(NUMBER_ALPHABET))
         letters.append(NUMBER_ALPHABET[digit])
     return "IMK-" + "".join(reversed(letters))
+
+
+def load_posts(now: datetime) -> None:
+    author = Author(slug="bench", name="Bench")
+    db.session.add(author)
+    db.session.flush()
+    db.session.execute(
+        insert(Post),
+        [
+            dict(id=n, slug=f"post-{n}", title=f"Post {n}", body_markdown="", author_id=author.id, published_at=now)
+            for n in range(1, POSTS + 1)
+        ],
+    )
+    db.session.commit()
+
+
+def touches(n: int) -> dict:
+    """A third brought by a post (first and last touch differ for half of those), the rest by none."""
+    if n % 3:
+        return {}
+    first = n % POSTS + 1
+    return {"first_touch_post_id": first, "last_touch_post_id": first if n % 2 else (n * 7) % POSTS + 1}
 
 
 def load_orders(now: datetime) -> None:
@@ -97,6 +122,7 @@ def load_orders(now: datetime) -> None:
                     ship_city="Leeds",
                     ship_postcode="LS1 1AA",
                     ship_country=country,
+                    **touches(n),
                 )
             )
         db.session.execute(insert(Order), rows)
@@ -142,6 +168,7 @@ def load_subscriptions(now: datetime) -> None:
                     cancel_at_period_end=False,
                     created_at=now - timedelta(minutes=n),
                     **_sold_price(plan.price_pence, uk=bool(n % 3), now=now),
+                    **touches(n + 1),
                 )
             )
             periods.append(
@@ -209,10 +236,11 @@ def bench(server: str | None) -> None:
         with app.app_context():
             upgrade()
             now = datetime.now(UTC)
+            load_posts(now)
             load_orders(now)
             load_subscriptions(now)
             if db.engine.dialect.name == "postgresql":
-                for table, n in (("order", ORDERS), ("subscription", SUBSCRIPTIONS)):
+                for table, n in (("order", ORDERS), ("subscription", SUBSCRIPTIONS), ("post", POSTS)):
                     db.session.execute(text(f"SELECT setval('{table}_id_seq', :n)"), {"n": n})
                 db.session.execute(text("ANALYZE"))
                 db.session.commit()
@@ -232,6 +260,8 @@ def bench(server: str | None) -> None:
                 ("orders, search name", "/admin/orders?q=park%2054321"),
                 ("order detail", f"/admin/orders/{order_number(54321)}"),
                 ("audit", "/admin/audit"),
+                ("sales by post, 30 days", "/admin/reports/posts"),
+                ("sales by post, 365 days", "/admin/reports/posts?days=365"),
             ]
             if "admin.subscriptions" in app.view_functions:
                 pages += [

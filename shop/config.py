@@ -47,7 +47,14 @@ def from_environment(instance_path: str) -> dict:
         "HSTS_PRELOAD": env.get("HSTS_PRELOAD", "false").lower() == "true",
         "SHOP_CONTENT_DIR": env.get("SHOP_CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content")),
         "POSTS_PER_PAGE": int(env.get("POSTS_PER_PAGE", "6")),
+        "PRODUCTS_PER_PAGE": int(env.get("PRODUCTS_PER_PAGE", "24")),
+        # Each web process keeps a page rendered for a visitor with no session this many
+        # seconds (http_caching.py); 0 turns it off. Unset: 30, or 0 in tests and debug.
+        **({"PAGE_CACHE_SECONDS": int(env["PAGE_CACHE_SECONDS"])} if env.get("PAGE_CACHE_SECONDS") else {}),
         "GIFT_CLAIM_DAYS": int(env.get("GIFT_CLAIM_DAYS", "180")),
+        # How long reading a blog post credits it with the reader's order or subscription
+        # (blog/attribution.py); 0 turns attribution and its cookie off.
+        "ATTRIBUTION_DAYS": int(env.get("ATTRIBUTION_DAYS", "30")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # Uploaded pictures (core/images.py): where they are kept, and the largest accepted.
         **({"MEDIA_FOLDER": env["MEDIA_FOLDER"]} if env.get("MEDIA_FOLDER") else {}),

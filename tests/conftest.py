@@ -14,6 +14,8 @@ import inspect
 from contextlib import ExitStack
 
 import pytest
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 
 from shop import create_app
 from shop import seed as demo
@@ -86,6 +88,25 @@ def _needs_real_commits(request) -> bool:
     )
 
 
+class ClockTravellingSessions(SecureCookieSessionInterface):
+    """Tests move the clock with time_machine, backwards too: a session cookie signed at the
+    real time is "signed in the future" to a clock frozen at an earlier date, and Flask
+    would drop it (the visitor signed out, mid-test). A real clock never runs backwards, so
+    the test app reads a cookie with a good signature whatever its timestamp."""
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        try:
+            return self.session_class(serializer.loads(cookie))
+        except BadSignature:
+            return self.session_class()
+
+
 @pytest.fixture
 def app(request, database_url, seeded_database, tmp_path):
     real = _needs_real_commits(request)
@@ -102,6 +123,7 @@ def app(request, database_url, seeded_database, tmp_path):
             "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         }
     )
+    app.session_interface = ClockTravellingSessions()
     app.extensions["tests_commit_for_real"] = real
     if not real:
         with rolled_back(app):

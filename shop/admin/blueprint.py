@@ -31,6 +31,7 @@ NAV = [
     ("Discounts", "discounts"),
     ("Blog", "blog"),
     ("Comments", "comments"),
+    ("Reports", "reports"),
     ("Exports", "exports"),
     ("Audit", "audit"),
 ]

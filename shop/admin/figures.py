@@ -1,9 +1,8 @@
 """The dashboard's figures, each one query over indexed columns (fast at 100,000 orders
 and subscriptions: bench/admin_lists.py times them). Read-only.
 
-A hook for a figure another part of the shop makes possible: `sales_by_post` (once orders
-and subscriptions record the blog post that brought the customer) returns None until then,
-and the dashboard leaves its panel out.
+The sales per blog post (`sales_by_post`) come from post_sales.py, which reads the posts that
+orders and subscriptions record.
 """
 
 from dataclasses import dataclass, field
@@ -16,14 +15,12 @@ from ..core.calendar import LONDON, add_months
 from ..db_types import utcnow
 from ..extensions import db
 from ..jobs.models import Job, JobStatus
-from ..orders.listing import WAITING_TO_SHIP, london_midnight
-from ..orders.models import Order, OrderStatus
+from ..orders.listing import SOLD, WAITING_TO_SHIP, london_midnight
+from ..orders.models import Order
 from ..subscriptions import box_run, churn
 from ..subscriptions.models import Edition, Plan, PlanKind, Shipment, Subscription, SubscriptionEvent
 from ..subscriptions.models import SubscriptionStatus as SubStatus
-
-# An order counts as a sale from the moment it is paid (a later refund is shown apart).
-SOLD = (OrderStatus.PAID, OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED)
+from .post_sales import PostReport, post_report
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class Dashboard:
     low_stock: list[tuple[Variant, Product]]
     failed_jobs: int
     waiting_to_ship: int
-    sales_by_post: list | None = None
+    sales_by_post: PostReport | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -149,10 +146,10 @@ def churn_by_reason(since: datetime) -> list[churn.ChurnReason]:
     return churn.churn_reasons(since)
 
 
-def sales_by_post(since: datetime) -> list | None:
-    """Revenue and new subscribers per blog post since `since`; None while orders and
-    subscriptions do not record the post that brought the customer."""
-    return None
+def sales_by_post(since: datetime, until: datetime) -> PostReport:
+    """Revenue and new subscribers per blog post between `since` and `until`, by first and
+    last touch (post_sales.py)."""
+    return post_report(since, until)
 
 
 def next_edition(now: datetime) -> Edition | None:
@@ -232,7 +229,7 @@ def dashboard(now: datetime | None = None) -> Dashboard:
         low_stock=low_stock(),
         failed_jobs=failed_jobs(),
         waiting_to_ship=waiting_to_ship(),
-        sales_by_post=sales_by_post(thirty_days_ago),
+        sales_by_post=sales_by_post(thirty_days_ago, now),
     )
 
 

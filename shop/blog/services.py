@@ -41,6 +41,13 @@ def latest_posts(limit: int = 3) -> list[Post]:
     return list(db.session.scalars(_published().limit(limit)))
 
 
+def sitemap_entries() -> list:
+    """(slug, updated_at) of every published post, newest first, in one query."""
+    now = utcnow()
+    query = select(Post.slug, Post.updated_at).where(Post.published_at.is_not(None), Post.published_at <= now)
+    return list(db.session.execute(query.order_by(Post.published_at.desc(), Post.id.desc())))
+
+
 def published_post(slug: str) -> Post | None:
     return db.session.scalar(_published().where(Post.slug == slug))
 
@@ -60,15 +67,20 @@ _MENTIONS = re.compile(
 )
 
 
-def mentioned_products(post: Post) -> list[Product]:
+def mentioned_products(post: Post, per_category: int = 24) -> list[Product]:
     """The products the post's text mentions, in the order it mentions them (a category link
-    stands for the products in it)."""
+    stands for its first `per_category` products)."""
+    mentions = list(_MENTIONS.finditer(post.body_markdown))
+    product_slugs = {m["embed"] or m["product"] for m in mentions if not m["category"]}
+    category_slugs = {m["category"] for m in mentions if m["category"]}
+    by_slug = catalog.products_by_slug(product_slugs) if product_slugs else {}
+    by_category = catalog.active_products_by_category_slug(category_slugs, per_category) if category_slugs else {}
     found: list[Product] = []
-    for match in _MENTIONS.finditer(post.body_markdown):
+    for match in mentions:
         if match["category"]:
-            products = catalog.products_in_category_slug(match["category"])
+            products = by_category.get(match["category"], [])
         else:
-            product = catalog.product_by_slug(match["embed"] or match["product"])
+            product = by_slug.get(match["embed"] or match["product"])
             products = [product] if product else []
         found.extend(p for p in products if p not in found)
     return found
@@ -78,7 +90,7 @@ def related_products(post: Post, limit: int = 4) -> list[Product]:
     """Products to show under a post: what it mentions, then the featured ones, leaving out
     those already shown as a card in the text."""
     carded = set(EMBED_SLUG.findall(post.body_markdown))
-    chosen = [p for p in mentioned_products(post) if p.slug not in carded]
+    chosen = [p for p in mentioned_products(post, per_category=limit + len(carded)) if p.slug not in carded]
     chosen += [
         p for p in catalog.featured_products(limit=limit + len(carded)) if p not in chosen and p.slug not in carded
     ]

@@ -1,12 +1,23 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from ..comments import services as comments
 from ..comments.forms import CommentForm
 from ..comments.models import CommentStatus
 from ..core.forms import page_number
 from ..extensions import csrf, db, limiter
-from . import instagram, services
-from .markdown import render_markdown, render_markdown_for_feed
+from . import attribution, instagram, services
+from .markdown import embedded_products, render_markdown, render_markdown_for_feed
 from .models import Tag
 
 bp = Blueprint("blog", __name__)
@@ -72,7 +83,7 @@ def post(slug: str):
                 flash("Thank you! Your comment is waiting for moderation: it appears here once approved.", "success")
             return redirect(url_for("blog.post", slug=slug, _anchor=f"comment-{comment.id}"))
     parent_id = form.parent()
-    return render_template(
+    page = render_template(
         "blog/post.html",
         post=found,
         body=render_markdown(found.body_markdown),
@@ -84,12 +95,22 @@ def post(slug: str):
         form=form,
         replying=comments.by_id(parent_id) if parent_id else None,
         render_comment=comments.render_body,
-    ), 422 if form.errors else 200
+    )
+    response = make_response(page, 422 if form.errors else 200)
+    if request.method == "GET":
+        # The reader's touch: an order or subscription within ATTRIBUTION_DAYS credits this
+        # post. Its cookie makes the page private (http_caching.py), so every reading reaches
+        # the shop rather than a shared cache.
+        attribution.record_reading(response, request.cookies, found.id)
+    return response
 
 
 @bp.get("/feed.xml")
 def feed():
     posts = services.latest_posts(limit=20)
     updated = max((post.updated_at for post in posts), default=None)
-    xml = render_template("blog/feed.xml", posts=posts, updated=updated, feed_html=render_markdown_for_feed)
+    products = embedded_products(post.body_markdown for post in posts)  # every post's cards at once
+    xml = render_template(
+        "blog/feed.xml", posts=posts, updated=updated, feed_html=lambda text: render_markdown_for_feed(text, products)
+    )
     return current_app.response_class(xml, mimetype="application/atom+xml")

@@ -2,7 +2,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from ..core.forms import ShopForm
+from ..core.forms import ShopForm, page_number
 from ..extensions import db, limiter
 from ..shipping.forms import strip
 from ..subscriptions import services as box
@@ -12,22 +12,20 @@ from .models import Category
 bp = Blueprint("catalog", __name__)
 
 
+def _shop_page(current: Category | None):
+    page = request.args.get("page", 1, type=page_number)
+    products = services.active_products_page(page, current_app.config["PRODUCTS_PER_PAGE"], current)
+    return render_template("catalog/shop.html", categories=services.categories(), products=products, current=current)
+
+
 @bp.get("/shop")
 def shop():
-    return render_template(
-        "catalog/shop.html", categories=services.categories(), products=services.active_products(), current=None
-    )
+    return _shop_page(None)
 
 
 @bp.get("/shop/<slug>")
 def category(slug: str):
-    current = db.first_or_404(db.select(Category).filter_by(slug=slug))
-    return render_template(
-        "catalog/shop.html",
-        categories=services.categories(),
-        products=services.active_products(current),
-        current=current,
-    )
+    return _shop_page(db.first_or_404(db.select(Category).filter_by(slug=slug)))
 
 
 class StockAlertForm(ShopForm):

@@ -11,6 +11,7 @@ before the new one is placed; a line that ran out is capped at what is left.
 from collections.abc import Callable, MutableMapping
 from dataclasses import asdict, dataclass
 
+from ..blog.attribution import NO_TOUCH, Touches
 from ..cart.services import CART_KEY
 from ..orders import services as orders
 from ..orders.models import Order, OrderStatus
@@ -49,16 +50,17 @@ def order_to_pay(
     gateway: PaymentGateway,
     *,
     user_id: int | None = None,
+    touches: Touches = NO_TOUCH,
 ) -> tuple[Order, PendingCheckout]:
     """The order to pay for `items` and `details`: the pending one this visitor already
-    placed for the same cart and details, or a new one (a pending order for anything else
-    is cancelled first, its payment page closed). Raises CartNotReady, ShippingError,
-    DiscountError or orders.OutOfStock: the caller rolls back, and the old pending order is
-    as it was."""
+    placed for the same cart and details, or a new one crediting the blog posts in
+    `touches` (a pending order for anything else is cancelled first, its payment page
+    closed). Raises CartNotReady, ShippingError, DiscountError or orders.OutOfStock: the
+    caller rolls back, and the old pending order is as it was."""
     wanted = fingerprint(items, details)
     order = _reusable(pending, wanted, gateway) or orders.pending_order_for(wanted)
     if order is None:
-        order = place(items, details, user_id=user_id)
+        order = place(items, details, user_id=user_id, touches=touches)
     return order, PendingCheckout(order.number, order.access_token, wanted)
 
 

@@ -8,8 +8,9 @@ a figure from the browser: everything is recomputed from the database.
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from ..blog.attribution import NO_TOUCH, Touches
 from ..cart import services as cart_services
 from ..cart.services import Cart
 from ..core import vat
@@ -159,8 +160,14 @@ def customs_description(line: cart_services.CartLine) -> str:
     ]
 
 
-def place(items: dict, details: CheckoutDetails, *, user_id: int | None = None) -> Order:
+def place(items: dict, details: CheckoutDetails, *, user_id: int | None = None, touches: Touches = NO_TOUCH) -> Order:
     """Re-price the cart from the database and place the order (stock and discount
-    reserved). Raises CartNotReady, ShippingError, DiscountError or orders.OutOfStock."""
+    reserved), crediting the blog posts in `touches`. Raises CartNotReady, ShippingError,
+    DiscountError or orders.OutOfStock."""
     quote = price(cart_services.load(items), details)
-    return orders.place_order(draft_order(quote, fingerprint(items, details)), user_id=user_id)
+    draft = replace(
+        draft_order(quote, fingerprint(items, details)),
+        first_touch_post_id=touches.first_post_id,
+        last_touch_post_id=touches.last_post_id,
+    )
+    return orders.place_order(draft, user_id=user_id)

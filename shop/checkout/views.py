@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..accounts import services as accounts
+from ..blog import attribution
 from ..cart import services as cart_services
 from ..cart.services import CART_KEY
 from ..discounts.services import DiscountError
@@ -108,7 +109,14 @@ def pay():
     pending = PendingCheckout.from_dict(session.get(operations.PENDING_KEY))
     gateway = get_gateway()
     try:
-        order, pending = operations.order_to_pay(items, entered, pending, gateway, user_id=accounts.current_user_id())
+        order, pending = operations.order_to_pay(
+            items,
+            entered,
+            pending,
+            gateway,
+            user_id=accounts.current_user_id(),
+            touches=attribution.read(request.cookies),
+        )
     except CartNotReady as error:
         db.session.rollback()
         flash(str(error), "error")

@@ -2,11 +2,25 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache, lru_cache
 
+from babel import Locale
 from babel.numbers import format_currency
 
 SHOP_CURRENCY = "GBP"
 SHOP_LOCALE = "en_GB"
+
+
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+# A page shows the same few prices again and again, and Babel takes tens of microseconds
+# for each: each amount is formatted once per process (a string is a few dozen bytes).
+@lru_cache(maxsize=8192)
+def _formatted(pence: int, currency: str, locale: str) -> str:
+    return format_currency(Decimal(pence).scaleb(-2), currency, locale=_locale(locale))
 
 
 class CurrencyMismatch(ValueError):
@@ -46,7 +60,7 @@ class Money:
         return cls(0, currency)
 
     def format(self, locale: str = SHOP_LOCALE) -> str:
-        return format_currency(Decimal(self.pence).scaleb(-2), self.currency, locale=locale)
+        return _formatted(self.pence, self.currency, locale)
 
     def __str__(self) -> str:
         return self.format()

@@ -11,6 +11,8 @@ from .models import Order, OrderStatus
 
 # What the back office asks for most: paid orders not yet sent.
 WAITING_TO_SHIP = (OrderStatus.PAID, OrderStatus.PACKED)
+# An order counts as a sale from the moment it is paid (a later refund is shown apart).
+SOLD = (OrderStatus.PAID, OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED)
 
 
 @dataclass(frozen=True)

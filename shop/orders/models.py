@@ -88,6 +88,10 @@ class Order(AddressColumns, db.Model):
     # What the order was placed for (cart and checkout details, hashed): a repeated Pay for the
     # same reuses this order while it waits for payment, instead of holding stock twice.
     checkout_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The blog posts that brought the customer (blog/attribution.py): the first they read and
+    # the last, within ATTRIBUTION_DAYS of placing the order. NULL: not from a post.
+    first_touch_post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"), index=True)
+    last_touch_post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"), index=True)
 
     payment_provider: Mapped[str | None] = mapped_column(String(20))
     payment_reference: Mapped[str | None] = mapped_column(String(255), index=True)

@@ -206,6 +206,9 @@ class NewOrder:
     # The cart and details it was placed for (checkout.services.fingerprint): Pay again for
     # the same finds this order even when the browser never heard of it.
     checkout_fingerprint: str | None = None
+    # The blog posts that brought the customer (blog/attribution.py), when any did.
+    first_touch_post_id: int | None = None
+    last_touch_post_id: int | None = None
 
 
 def new_order_number() -> str:
@@ -238,6 +241,8 @@ def place_order(draft: NewOrder, *, actor: str = "customer", user_id: int | None
         vat_removed_pence=draft.vat_removed_pence,
         total_pence=draft.total_pence,
         checkout_fingerprint=draft.checkout_fingerprint,
+        first_touch_post_id=draft.first_touch_post_id,
+        last_touch_post_id=draft.last_touch_post_id,
     )
     for line in draft.lines:
         order.lines.append(

@@ -103,11 +103,12 @@ def robots():
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    products = catalog.active_products()
-    posts = blog.latest_posts(limit=1000)
+    products, category_changed = catalog.sitemap_entries()
+    posts = blog.sitemap_entries()
     xml = render_template(
         "pages/sitemap.xml",
         categories=catalog.categories(),
+        category_changed=category_changed,
         products=products,
         posts=posts,
         info_pages=INFO_PAGES,

@@ -117,6 +117,10 @@ class Subscription(AddressColumns, db.Model):
     # Stripe: the Customer (for the Customer Portal). Demo: which demo card pays renewals.
     provider_customer_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The blog posts that brought the subscriber (blog/attribution.py): the first they read and
+    # the last, within ATTRIBUTION_DAYS of subscribing. NULL: not from a post.
+    first_touch_post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"), index=True)
+    last_touch_post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"), index=True)
 
     # The price it was sold at, per payment, as the customer pays it: set when it starts and
     # when moving house re-quotes it (pricing.sell_at). Pages and charges read these, so a

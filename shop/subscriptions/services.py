@@ -13,7 +13,11 @@ from .models import Edition, Plan, PlanKind
 
 
 def active_plans() -> list[Plan]:
-    return list(db.session.scalars(select(Plan).where(Plan.is_active).order_by(Plan.position)))
+    """The plans on sale, in their order. A template global that a page may call several times
+    (every Culture Box card in a post): asked once per request."""
+    if "active_plans" not in g:
+        g.active_plans = list(db.session.scalars(select(Plan).where(Plan.is_active).order_by(Plan.position)))
+    return g.active_plans
 
 
 def monthly_plan() -> Plan | None:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from ..blog.attribution import NO_TOUCH, Touches
 from ..core.addresses import PostalAddress
 from ..core.calendar import add_months, billing_at
 from ..db_types import utcnow
@@ -107,11 +108,17 @@ def price(choice: BoxChoice, now: datetime | None = None, *, email: str = "") ->
 
 
 def start(
-    user, choice: BoxChoice, *, urls: Callable[[Subscription], tuple[str, str]], now: datetime | None = None
+    user,
+    choice: BoxChoice,
+    *,
+    urls: Callable[[Subscription], tuple[str, str]],
+    now: datetime | None = None,
+    touches: Touches = NO_TOUCH,
 ) -> tuple[Subscription, CheckoutRedirect]:
-    """Create the pending subscription and start its first payment. `urls(sub)` gives the
-    (success, cancel) pages. Flushes; the caller commits, or rolls back on SubscriptionError
-    or PaymentError (the provider refused), and then nothing is kept."""
+    """Create the pending subscription, crediting the blog posts in `touches`, and start its
+    first payment. `urls(sub)` gives the (success, cancel) pages. Flushes; the caller
+    commits, or rolls back on SubscriptionError or PaymentError (the provider refused), and
+    then nothing is kept."""
     _end_unpaid_attempts(user)  # first, so their reserved discount uses are given back
     priced = price(choice, now, email=user.email)
     is_gift = priced.plan.kind is PlanKind.GIFT
@@ -122,6 +129,8 @@ def start(
         first_month=priced.first_month,
         gift_message=(choice.gift_message or None) if is_gift else None,
         provider=get_gateway().name,
+        first_touch_post_id=touches.first_post_id,
+        last_touch_post_id=touches.last_post_id,
         **choice.ship_to.columns(),
     )
     if is_gift and choice.recipient_email:

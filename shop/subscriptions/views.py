@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from ..accounts import services as accounts
 from ..accounts.access import limit_failed_sign_ins, owned_or_404, start_session
 from ..accounts.passwords import password_problem
+from ..blog import attribution
 from ..core.addresses import PostalAddress
 from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
@@ -113,6 +114,8 @@ def _choose(gift: bool):
     form = SubscribeForm()
     form.gift = gift
     form.needs_account = not current_user.is_authenticated
+    if not form.needs_account:  # signed in: whatever is sent for them is no business of this form
+        del form.email, form.password
     form.set_choices(plans, subscribe.gift_start_months(now) if gift else [])
     if request.method == "GET":
         if saved and (subscribe.plan_by_code(saved.plan_code, gift=gift) is not None):
@@ -282,7 +285,7 @@ def pay():
         )
 
     try:
-        _, checkout = subscribe.start(current_user, choice, urls=urls)
+        _, checkout = subscribe.start(current_user, choice, urls=urls, touches=attribution.read(request.cookies))
     except (SubscriptionError, PaymentError) as error:
         db.session.rollback()
         flash(str(error), "error")

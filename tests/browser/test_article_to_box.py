@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shop.accounts.models import User
+from shop.blog.models import Post
 from shop.extensions import db
 from shop.subscriptions.models import Subscription, SubscriptionStatus
 
@@ -91,6 +92,9 @@ def test_from_the_article_to_a_paid_monthly_box_in_four_page_loads(page, live_se
         user = db.session.scalar(select(User).filter_by(email="ji-woo@example.com"))
         [sub] = db.session.scalars(select(Subscription).filter_by(user_id=user.id)).all()
         assert sub.plan.code == "monthly" and sub.status is SubscriptionStatus.ACTIVE
+        # the film article brought this subscriber: first and last post read
+        film = db.session.scalar(select(Post).filter_by(slug=FILM.removeprefix("/blog/")))
+        assert sub.first_touch_post_id == sub.last_touch_post_id == film.id
 
 
 def test_the_plan_survives_signing_in_going_back_and_a_declined_card(page, live_server, app, request):

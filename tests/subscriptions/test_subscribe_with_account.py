@@ -249,3 +249,10 @@ def test_a_visitor_gives_the_box_and_makes_an_account_on_the_gift_page(seeded, c
     with seeded.app_context():
         assert db.session.scalar(select(User).filter_by(email="ji-woo@example.com")).name == "Ji-woo"
     assert "seo-yeon@example.com" in client.get("/culture-box/subscribe/review").get_data(as_text=True)
+
+
+def test_once_signed_in_the_account_fields_are_ignored(seeded, client):
+    client.post("/culture-box/subscribe", data={**LEEDS, "email": "new@example.com", "password": PASSWORD})
+    # The same browser, signed in now, sends the form again with a stale or odd email.
+    again = client.post("/culture-box/subscribe", data={**LEEDS, "email": "not an email", "password": ""})
+    assert again.status_code == 302 and again.location.endswith("/culture-box/subscribe/review")

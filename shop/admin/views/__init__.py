@@ -18,6 +18,7 @@ PAGES = [
     "discounts",
     "blog",
     "comments",  # moderation: approve, spam, delete
+    "reports",  # sales per blog post
     "audit",
 ]
 

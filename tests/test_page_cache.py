@@ -1,0 +1,90 @@
+"""Pages kept by the web process for visitors with no session, and never for anyone else."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from shop import create_app, http_caching
+from shop.extensions import db
+from shop.models import Product, Variant
+
+from .accounts.factories import make_user, sign_in
+
+
+@pytest.fixture
+def kept(app):
+    """The app with a page cache, as in production."""
+    app.config["PAGE_CACHE_SECONDS"] = 30
+    app.extensions[http_caching.EXTENSION] = http_caching.PageCache(30)
+    app.before_request_funcs.setdefault(None, []).append(http_caching.serve_kept_page)
+    app.after_request_funcs.setdefault(None, []).append(http_caching.keep_page)
+    return app
+
+
+def rename(app, slug: str, name: str) -> None:
+    with app.app_context():
+        db.session.scalar(select(Product).filter_by(slug=slug)).name = name
+        db.session.commit()
+
+
+def test_a_sessionless_visitor_is_served_the_kept_page_until_it_expires(seeded, kept, client, monkeypatch):
+    assert "Hallyu" in client.get("/shop").text
+    rename(kept, "magazine-issue-1-hallyu", "Renamed Magazine")
+    again = client.get("/shop")
+    assert "Renamed Magazine" not in again.text  # the kept copy, no query
+    assert again.cache_control.public and again.headers["ETag"] and "Content-Security-Policy" in again.headers
+    assert client.get("/shop", headers={"If-None-Match": again.headers["ETag"]}).status_code == 304
+    later = http_caching.time.monotonic() + 31
+    monkeypatch.setattr(http_caching.time, "monotonic", lambda: later)
+    assert "Renamed Magazine" in client.get("/shop").text
+
+
+def test_a_visitor_with_a_cart_sees_their_own_badge_never_the_kept_page(seeded, kept, client):
+    anonymous = kept.test_client()
+    assert 'site-nav__count" aria-hidden="true">0<' in anonymous.get("/shop").text  # kept
+    with kept.app_context():
+        variant_id = db.session.scalar(select(Variant.id).join(Product).filter(Product.slug == "sheet-mask-set"))
+    assert client.post("/cart/add", data={"variant_id": variant_id, "quantity": 2}).status_code == 302
+    assert 'site-nav__count" aria-hidden="true">2<' in client.get("/shop").text
+    # ...and that visitor's page was not kept for the next one.
+    assert 'site-nav__count" aria-hidden="true">0<' in kept.test_client().get("/shop").text
+
+
+def test_a_signed_in_customer_never_gets_the_kept_page(seeded, kept, client):
+    kept.test_client().get("/blog")
+    with kept.app_context():
+        make_user()
+    sign_in(client)
+    client.get("/blog")  # the welcome message, once
+    page = client.get("/blog").text
+    assert "Account" in page and ">Sign in<" not in page
+    assert ">Sign in<" in kept.test_client().get("/blog").text
+
+
+def test_a_page_with_a_csrf_token_is_never_kept(seeded, kept, client):
+    kept.config["WTF_CSRF_ENABLED"] = True
+    token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+    first = kept.test_client().get("/products/magazine-issue-1-hallyu")
+    second = kept.test_client().get("/products/magazine-issue-1-hallyu")
+    assert "Set-Cookie" in first.headers and "Set-Cookie" in second.headers
+    assert token.search(first.text).group(1) != token.search(second.text).group(1)
+    assert kept.extensions[http_caching.EXTENSION].get("http://localhost/products/magazine-issue-1-hallyu") is None
+
+
+def test_the_cache_is_off_in_tests_and_on_by_default_elsewhere(database_url, monkeypatch):
+    monkeypatch.delenv("PAGE_CACHE_SECONDS", raising=False)
+    assert create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url}).config["PAGE_CACHE_SECONDS"] == 0
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    assert app.config["PAGE_CACHE_SECONDS"] == 30 and http_caching.EXTENSION in app.extensions
+    monkeypatch.setenv("PAGE_CACHE_SECONDS", "0")
+    assert http_caching.EXTENSION not in create_app({"SQLALCHEMY_DATABASE_URI": database_url}).extensions
+
+
+def test_the_cache_forgets_the_oldest_page_beyond_its_size():
+    cache = http_caching.PageCache(30, size=2)
+    cache.put("a", b"A", "text/html")
+    cache.put("b", b"B", "text/html")
+    cache.get("a")
+    cache.put("c", b"C", "text/html")
+    assert cache.get("b") is None and cache.get("a") == (b"A", "text/html") and cache.get("c")

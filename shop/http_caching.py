@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 
 from flask import Flask, Response, current_app, g, request, session
+from flask_compress import Compress
 
 ANONYMOUS_MAX_AGE = 60
 REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name
@@ -123,10 +124,30 @@ def keep_page(response: Response) -> Response:
     return response
 
 
+# Text worth compressing; pictures other than SVG are compressed already.
+COMPRESSED_TYPES = [
+    "text/html",
+    "text/css",
+    "text/plain",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "application/atom+xml",
+    "image/svg+xml",
+]
+
+
 def init_app(app: Flask) -> None:
+    # after_request hooks run last-registered first: a kept page is stored as rendered, then
+    # given its ETag, then compressed (the ETag gains the encoding: "…:br"), then the
+    # security headers (registered earlier) are added.
+    if app.config.setdefault("COMPRESS_RESPONSES", True):
+        app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+        Compress(app)
     app.after_request(cache_html)
     seconds = app.config.setdefault("PAGE_CACHE_SECONDS", 0 if app.testing or app.debug else 30)
     if seconds > 0:
         app.extensions[EXTENSION] = PageCache(seconds)
         app.before_request(serve_kept_page)
-        app.after_request(keep_page)  # after_request runs last-registered first: before the 304
+        app.after_request(keep_page)

@@ -9,18 +9,23 @@ unchanged page into a 304 with no body.
 
 For the same reason each web process keeps such a page itself for `PAGE_CACHE_SECONDS`
 (`PageCache`), by its full URL: the next session-less visitor gets the stored bytes without a
-query or a template. Only a response that did not start a session is kept — a page with a
-CSRF-protected form (a product's Add to cart) gives each visitor their own token, so it is
-never kept — and a visitor who sends a session or remember-me cookie is never served a kept
-page. Edits show once the copy expires, as they do in browsers that kept it.
+query or a template. A page is kept only when the visitor sent no session or remember-me
+cookie and the response set no cookie and wrote nothing in the session — with one exception:
+a CSRF token, the only thing of their own a session-less visitor's page can hold (a product's
+Add to cart). Such a page is kept with the token taken out, and each visitor it is served to
+gets a new token of their own put in (and the session cookie that goes with it). A visitor who
+sends a session or remember-me cookie is never served a kept page. Edits show once the copy
+expires, as they do in browsers that kept it.
 """
 
+import os
 import threading
 import time
 from collections import OrderedDict
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_compress import Compress
+from flask_wtf.csrf import generate_csrf
 
 ANONYMOUS_MAX_AGE = 60
 REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name
@@ -72,10 +77,11 @@ class PageCache:
 
     def __init__(self, seconds: float, size: int = 256):
         self.seconds, self.size = seconds, size
-        self._pages: OrderedDict[str, tuple[float, bytes, str]] = OrderedDict()
+        self._pages: OrderedDict[str, tuple[float, bytes, str, bool]] = OrderedDict()
         self._lock = threading.Lock()  # gunicorn's threads share the process
 
-    def get(self, url: str) -> tuple[bytes, str] | None:
+    def get(self, url: str) -> tuple[bytes, str, bool] | None:
+        """(body, content type, whether the body awaits a CSRF token), or None."""
         with self._lock:
             found = self._pages.get(url)
             if found is None:
@@ -84,11 +90,11 @@ class PageCache:
                 del self._pages[url]
                 return None
             self._pages.move_to_end(url)
-            return found[1], found[2]
+            return found[1], found[2], found[3]
 
-    def put(self, url: str, body: bytes, content_type: str) -> None:
+    def put(self, url: str, body: bytes, content_type: str, needs_token: bool = False) -> None:
         with self._lock:
-            self._pages[url] = (time.monotonic() + self.seconds, body, content_type)
+            self._pages[url] = (time.monotonic() + self.seconds, body, content_type, needs_token)
             self._pages.move_to_end(url)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
@@ -105,22 +111,49 @@ def serve_kept_page():
     if found is None:
         return None
     g.page_was_kept = True
-    body, content_type = found
+    body, content_type, needs_token = found
+    if needs_token:
+        body = body.replace(TOKEN_HOLE, generate_csrf().encode())  # this visitor's own, in their session
     return current_app.response_class(body, content_type=content_type)
+
+
+# Where a kept page's CSRF token was: bytes no page holds, new for each process.
+TOKEN_HOLE = b"\x00csrf-" + os.urandom(8).hex().encode() + b"\x00"
+
+
+def _with_token_taken_out(response: Response) -> bytes | None:
+    """The body of a session-less visitor's page whose only trace in the session is a CSRF
+    token, with the token taken out; None for any other page."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = g.get(field)
+    if (
+        not token
+        or set(session.keys()) - {"_fresh"} != {field}
+        or session.get("_fresh")  # Flask-Login's mark that no one signed in: False here
+        or "Set-Cookie" in response.headers  # another cookie (a post's reading touch)
+        or not _sessionless_request()
+    ):
+        return None
+    body = response.get_data()
+    return body.replace(token.encode(), TOKEN_HOLE) if token.encode() in body else None
 
 
 def keep_page(response: Response) -> Response:
     if (
-        request.method == "GET"
-        and not g.get("page_was_kept")
-        and response.status_code == 200
-        and response.mimetype in KEPT_TYPES
-        and not response.is_streamed
-        and not response.direct_passthrough
-        and "Cache-Control" not in response.headers  # a view that chose its own caching
-        and _anonymous(response)
+        request.method != "GET"
+        or g.get("page_was_kept")
+        or response.status_code != 200
+        or response.mimetype not in KEPT_TYPES
+        or response.is_streamed
+        or response.direct_passthrough
+        or "Cache-Control" in response.headers  # a view that chose its own caching
     ):
-        current_app.extensions[EXTENSION].put(request.url, response.get_data(), response.headers["Content-Type"])
+        return response
+    pages = current_app.extensions[EXTENSION]
+    if _anonymous(response):
+        pages.put(request.url, response.get_data(), response.headers["Content-Type"])
+    elif (body := _with_token_taken_out(response)) is not None:
+        pages.put(request.url, body, response.headers["Content-Type"], needs_token=True)
     return response
 
 

@@ -62,14 +62,40 @@ def test_a_signed_in_customer_never_gets_the_kept_page(seeded, kept, client):
     assert ">Sign in<" in kept.test_client().get("/blog").text
 
 
-def test_a_page_with_a_csrf_token_is_never_kept(seeded, kept, client):
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PRODUCT = "/products/magazine-issue-1-hallyu"
+
+
+def test_a_page_with_a_csrf_token_is_kept_and_each_visitor_gets_a_token_of_their_own(seeded, kept):
     kept.config["WTF_CSRF_ENABLED"] = True
-    token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-    first = kept.test_client().get("/products/magazine-issue-1-hallyu")
-    second = kept.test_client().get("/products/magazine-issue-1-hallyu")
-    assert "Set-Cookie" in first.headers and "Set-Cookie" in second.headers
-    assert token.search(first.text).group(1) != token.search(second.text).group(1)
-    assert kept.extensions[http_caching.EXTENSION].get("http://localhost/products/magazine-issue-1-hallyu") is None
+    first, second = kept.test_client(), kept.test_client()
+    first_page = first.get(PRODUCT)
+    rename(kept, "magazine-issue-1-hallyu", "Renamed Magazine")
+    second_page = second.get(PRODUCT)
+    assert "Renamed Magazine" not in second_page.text  # the kept page
+    assert "Set-Cookie" in first_page.headers and "Set-Cookie" in second_page.headers
+    assert second_page.cache_control.private and not second_page.cache_control.public
+    first_tokens, second_tokens = set(TOKEN.findall(first_page.text)), set(TOKEN.findall(second_page.text))
+    assert len(first_tokens) == len(second_tokens) == 1 and first_tokens != second_tokens
+    assert http_caching.TOKEN_HOLE not in second_page.data
+    # Each token works for its own visitor only.
+    with kept.app_context():
+        variant = str(
+            db.session.scalar(select(Variant.id).join(Product).filter(Product.slug == "magazine-issue-1-hallyu"))
+        )
+    form = {"variant_id": variant, "quantity": "1"}
+    assert second.post("/cart/add", data={**form, "csrf_token": first_tokens.pop()}).status_code == 400
+    assert second.post("/cart/add", data={**form, "csrf_token": second_tokens.pop()}).status_code == 302
+    assert 'site-nav__count" aria-hidden="true">1<' in second.get(PRODUCT).text
+    # A visitor with a cart never gets the kept page, nor changes it.
+    assert "Renamed Magazine" in second.get(PRODUCT).text
+    assert 'site-nav__count" aria-hidden="true">0<' in kept.test_client().get(PRODUCT).text
+
+
+def test_a_page_that_sets_another_cookie_is_never_kept(seeded, kept, client):
+    film = "/blog/top-5-korean-movies-that-make-you-cry"
+    assert "post_touch" in client.get(film).headers.get("Set-Cookie", "")
+    assert kept.extensions[http_caching.EXTENSION].get("http://localhost" + film) is None
 
 
 def test_the_cache_is_off_in_tests_and_on_by_default_elsewhere(database_url, monkeypatch):
@@ -87,4 +113,4 @@ def test_the_cache_forgets_the_oldest_page_beyond_its_size():
     cache.put("b", b"B", "text/html")
     cache.get("a")
     cache.put("c", b"C", "text/html")
-    assert cache.get("b") is None and cache.get("a") == (b"A", "text/html") and cache.get("c")
+    assert cache.get("b") is None and cache.get("a") == (b"A", "text/html", False) and cache.get("c")

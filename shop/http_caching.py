@@ -9,7 +9,9 @@ unchanged page into a 304 with no body.
 
 For the same reason each web process keeps such a page itself for `PAGE_CACHE_SECONDS`
 (`PageCache`), by its full URL: the next session-less visitor gets the stored bytes without a
-query or a template. A page is kept only when the visitor sent no session or remember-me
+query or a template. Only the pages whose views say so with `@keepable` are kept — pages that,
+for a visitor with no session, depend on nothing but their URL and the database (no other
+cookie, no Accept-Language) — and only when the visitor sent no session or remember-me
 cookie and the response set no cookie and wrote nothing in the session — with one exception:
 a CSRF token, the only thing of their own a session-less visitor's page can hold (a product's
 Add to cart). Such a page is kept with the token taken out, and each visitor it is served to
@@ -104,8 +106,20 @@ class PageCache:
             self._pages.clear()
 
 
+def keepable(view):
+    """Mark a view whose page, for a visitor with no session, depends only on its URL and the
+    database (and a CSRF token): each process may keep it for the next such visitor."""
+    view.page_may_be_kept = True
+    return view
+
+
+def _keepable_request() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "page_may_be_kept", False) and _sessionless_request()
+
+
 def serve_kept_page():
-    if request.method not in ("GET", "HEAD") or not _sessionless_request():
+    if request.method not in ("GET", "HEAD") or not _keepable_request():
         return None
     found = current_app.extensions[EXTENSION].get(request.url)
     if found is None:
@@ -131,7 +145,6 @@ def _with_token_taken_out(response: Response) -> bytes | None:
         or set(session.keys()) - {"_fresh"} != {field}
         or session.get("_fresh")  # Flask-Login's mark that no one signed in: False here
         or "Set-Cookie" in response.headers  # another cookie (a post's reading touch)
-        or not _sessionless_request()
     ):
         return None
     body = response.get_data()
@@ -141,6 +154,7 @@ def _with_token_taken_out(response: Response) -> bytes | None:
 def keep_page(response: Response) -> Response:
     if (
         request.method != "GET"
+        or not _keepable_request()
         or g.get("page_was_kept")
         or response.status_code != 200
         or response.mimetype not in KEPT_TYPES

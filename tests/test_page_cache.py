@@ -114,3 +114,12 @@ def test_the_cache_forgets_the_oldest_page_beyond_its_size():
     cache.get("a")
     cache.put("c", b"C", "text/html")
     assert cache.get("b") is None and cache.get("a") == (b"A", "text/html", False) and cache.get("c")
+
+
+def test_only_the_pages_marked_keepable_are_kept(seeded, kept, client):
+    pages = kept.extensions[http_caching.EXTENSION]
+    for path in ("/culture-box/subscribe?plan=monthly", "/search?q=kimchi", "/culture-box"):
+        kept.test_client().get(path)  # the first: an address form, its country from Accept-Language
+    assert pages.get("http://localhost/culture-box/subscribe?plan=monthly") is None
+    assert pages.get("http://localhost/search?q=kimchi") is None
+    assert pages.get("http://localhost/culture-box") is not None

@@ -16,6 +16,7 @@ from ..comments.forms import CommentForm
 from ..comments.models import CommentStatus
 from ..core.forms import page_number
 from ..extensions import csrf, db, limiter
+from ..http_caching import keepable
 from . import attribution, instagram, services
 from .markdown import embedded_products, render_markdown, render_markdown_for_feed
 from .models import Tag
@@ -24,6 +25,7 @@ bp = Blueprint("blog", __name__)
 
 
 @bp.get("/blog")
+@keepable
 def index():
     page = request.args.get("page", 1, type=page_number)
     posts = services.published_page(page, current_app.config["POSTS_PER_PAGE"])
@@ -31,6 +33,7 @@ def index():
 
 
 @bp.get("/blog/tag/<slug>")
+@keepable
 def tag(slug: str):
     found = db.first_or_404(db.select(Tag).filter_by(slug=slug))
     page = request.args.get("page", 1, type=page_number)
@@ -106,6 +109,7 @@ def post(slug: str):
 
 
 @bp.get("/feed.xml")
+@keepable
 def feed():
     posts = services.latest_posts(limit=20)
     updated = max((post.updated_at for post in posts), default=None)

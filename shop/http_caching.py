@@ -15,7 +15,8 @@ cookie, no Accept-Language) — and only when the visitor sent no session or rem
 cookie and the response set no cookie and wrote nothing in the session — with one exception:
 a CSRF token, the only thing of their own a session-less visitor's page can hold (a product's
 Add to cart). Such a page is kept with the token taken out, and each visitor it is served to
-gets a new token of their own put in (and the session cookie that goes with it). A visitor who
+gets a new token of their own put in (and the session cookie that goes with it). A view that
+sets a cookie of its own on every visit sets it again on each copy served (`on_serve`). A visitor who
 sends a session or remember-me cookie is never served a kept page. Edits show once the copy
 expires, as they do in browsers that kept it.
 """
@@ -24,6 +25,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_compress import Compress
@@ -79,11 +81,10 @@ class PageCache:
 
     def __init__(self, seconds: float, size: int = 256):
         self.seconds, self.size = seconds, size
-        self._pages: OrderedDict[str, tuple[float, bytes, str, bool]] = OrderedDict()
+        self._pages: OrderedDict[str, tuple[float, KeptPage]] = OrderedDict()
         self._lock = threading.Lock()  # gunicorn's threads share the process
 
-    def get(self, url: str) -> tuple[bytes, str, bool] | None:
-        """(body, content type, whether the body awaits a CSRF token), or None."""
+    def get(self, url: str) -> "KeptPage | None":
         with self._lock:
             found = self._pages.get(url)
             if found is None:
@@ -92,11 +93,11 @@ class PageCache:
                 del self._pages[url]
                 return None
             self._pages.move_to_end(url)
-            return found[1], found[2], found[3]
+            return found[1]
 
-    def put(self, url: str, body: bytes, content_type: str, needs_token: bool = False) -> None:
+    def put(self, url: str, page: "KeptPage") -> None:
         with self._lock:
-            self._pages[url] = (time.monotonic() + self.seconds, body, content_type, needs_token)
+            self._pages[url] = (time.monotonic() + self.seconds, page)
             self._pages.move_to_end(url)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
@@ -106,16 +107,37 @@ class PageCache:
             self._pages.clear()
 
 
-def keepable(view):
+@dataclass(frozen=True, slots=True)
+class KeptPage:
+    body: bytes
+    content_type: str
+    needs_token: bool = False  # the body has TOKEN_HOLE where each visitor's CSRF token goes
+    note: object = None  # what the view left in g.kept_page_note for its on_serve
+
+
+def keepable(view=None, *, on_serve=None):
     """Mark a view whose page, for a visitor with no session, depends only on its URL and the
-    database (and a CSRF token): each process may keep it for the next such visitor."""
-    view.page_may_be_kept = True
-    return view
+    database (and a CSRF token): each process may keep it for the next such visitor.
+
+    A view that sets a cookie of its own on each visit (a post's reading touch) gives
+    `on_serve(response, note)`, which sets it again on each kept copy served; `note` is what
+    the view left in `g.kept_page_note`. Any other view's page that sets a cookie is not kept.
+    """
+
+    def mark(function):
+        function.page_may_be_kept = True
+        function.page_on_serve = on_serve
+        return function
+
+    return mark(view) if view is not None else mark
+
+
+def _view():
+    return current_app.view_functions.get(request.endpoint) if request.endpoint else None
 
 
 def _keepable_request() -> bool:
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    return getattr(view, "page_may_be_kept", False) and _sessionless_request()
+    return getattr(_view(), "page_may_be_kept", False) and _sessionless_request()
 
 
 def serve_kept_page():
@@ -125,10 +147,13 @@ def serve_kept_page():
     if found is None:
         return None
     g.page_was_kept = True
-    body, content_type, needs_token = found
-    if needs_token:
+    body = found.body
+    if found.needs_token:
         body = body.replace(TOKEN_HOLE, generate_csrf().encode())  # this visitor's own, in their session
-    return current_app.response_class(body, content_type=content_type)
+    response = current_app.response_class(body, content_type=found.content_type)
+    if _view().page_on_serve is not None:
+        _view().page_on_serve(response, found.note)
+    return response
 
 
 # Where a kept page's CSRF token was: bytes no page holds, new for each process.
@@ -136,15 +161,14 @@ TOKEN_HOLE = b"\x00csrf-" + os.urandom(8).hex().encode() + b"\x00"
 
 
 def _with_token_taken_out(response: Response) -> bytes | None:
-    """The body of a session-less visitor's page whose only trace in the session is a CSRF
-    token, with the token taken out; None for any other page."""
+    """The body of a page whose only trace in the session is a CSRF token, with the token
+    taken out; None for any other page."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     token = g.get(field)
     if (
         not token
         or set(session.keys()) - {"_fresh"} != {field}
         or session.get("_fresh")  # Flask-Login's mark that no one signed in: False here
-        or "Set-Cookie" in response.headers  # another cookie (a post's reading touch)
     ):
         return None
     body = response.get_data()
@@ -161,13 +185,17 @@ def keep_page(response: Response) -> Response:
         or response.is_streamed
         or response.direct_passthrough
         or "Cache-Control" in response.headers  # a view that chose its own caching
+        or ("Set-Cookie" in response.headers and _view().page_on_serve is None)
     ):
         return response
-    pages = current_app.extensions[EXTENSION]
-    if _anonymous(response):
-        pages.put(request.url, response.get_data(), response.headers["Content-Type"])
+    content_type, note = response.headers["Content-Type"], g.get("kept_page_note")
+    if not session.modified:
+        page = KeptPage(response.get_data(), content_type, note=note)
     elif (body := _with_token_taken_out(response)) is not None:
-        pages.put(request.url, body, response.headers["Content-Type"], needs_token=True)
+        page = KeptPage(body, content_type, needs_token=True, note=note)
+    else:
+        return response
+    current_app.extensions[EXTENSION].put(request.url, page)
     return response
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from shop import create_app, http_caching
 from shop.extensions import db
-from shop.models import Product, Variant
+from shop.models import Post, Product, Variant
 
 from .accounts.factories import make_user, sign_in
 
@@ -92,10 +92,31 @@ def test_a_page_with_a_csrf_token_is_kept_and_each_visitor_gets_a_token_of_their
     assert 'site-nav__count" aria-hidden="true">0<' in kept.test_client().get(PRODUCT).text
 
 
-def test_a_page_that_sets_another_cookie_is_never_kept(seeded, kept, client):
+def test_a_kept_post_still_leaves_each_reader_their_own_touch(seeded, kept):
     film = "/blog/top-5-korean-movies-that-make-you-cry"
-    assert "post_touch" in client.get(film).headers.get("Set-Cookie", "")
-    assert kept.extensions[http_caching.EXTENSION].get("http://localhost" + film) is None
+    first = kept.test_client().get(film)
+    assert "post_touch" in first.headers.get("Set-Cookie", "")
+    assert kept.extensions[http_caching.EXTENSION].get("http://localhost" + film) is not None
+    reader = kept.test_client()
+    reader.set_cookie("post_touch", "not-a-signed-value")
+    served = reader.get(film)
+    touch = [c for c in served.headers.getlist("Set-Cookie") if c.startswith("post_touch=")]
+    assert touch and "not-a-signed-value" not in touch[0]
+    with kept.app_context():
+        from shop.blog import attribution
+
+        post_id = db.session.scalar(select(Post.id).filter_by(slug="top-5-korean-movies-that-make-you-cry"))
+        assert attribution.read({"post_touch": touch[0].split(";")[0].split("=", 1)[1]}).last.post_id == post_id
+
+
+def test_a_page_that_sets_a_cookie_not_its_own_is_never_kept(seeded, kept, client, monkeypatch):
+    @kept.after_request
+    def other_cookie(response):  # registered last: runs before keep_page
+        response.set_cookie("something", "else")
+        return response
+
+    client.get("/shop")
+    assert kept.extensions[http_caching.EXTENSION].get("http://localhost/shop") is None
 
 
 def test_the_cache_is_off_in_tests_and_on_by_default_elsewhere(database_url, monkeypatch):
@@ -109,11 +130,11 @@ def test_the_cache_is_off_in_tests_and_on_by_default_elsewhere(database_url, mon
 
 def test_the_cache_forgets_the_oldest_page_beyond_its_size():
     cache = http_caching.PageCache(30, size=2)
-    cache.put("a", b"A", "text/html")
-    cache.put("b", b"B", "text/html")
+    cache.put("a", http_caching.KeptPage(b"A", "text/html"))
+    cache.put("b", http_caching.KeptPage(b"B", "text/html"))
     cache.get("a")
-    cache.put("c", b"C", "text/html")
-    assert cache.get("b") is None and cache.get("a") == (b"A", "text/html", False) and cache.get("c")
+    cache.put("c", http_caching.KeptPage(b"C", "text/html"))
+    assert cache.get("b") is None and cache.get("a").body == b"A" and cache.get("c")
 
 
 def test_only_the_pages_marked_keepable_are_kept(seeded, kept, client):

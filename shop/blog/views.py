@@ -3,6 +3,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -46,7 +47,13 @@ def tag(slug: str):
 MY_COMMENTS = "my_comments"
 
 
+def _touch(response, post_id: int) -> None:
+    """A kept copy of a post is a reading too."""
+    attribution.record_reading(response, request.cookies, post_id)
+
+
 @bp.route("/blog/<slug>", methods=["GET", "POST"])
+@keepable(on_serve=_touch)
 @csrf.exempt  # the comment form: see CommentForm
 @limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], methods=["POST"])
 def post(slug: str):
@@ -103,8 +110,9 @@ def post(slug: str):
     if request.method == "GET":
         # The reader's touch: an order or subscription within ATTRIBUTION_DAYS credits this
         # post. Its cookie makes the page private (http_caching.py), so every reading reaches
-        # the shop rather than a shared cache.
+        # the shop rather than a shared cache; a copy kept by the process sets it too.
         attribution.record_reading(response, request.cookies, found.id)
+        g.kept_page_note = found.id
     return response
 
 

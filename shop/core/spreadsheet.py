@@ -15,6 +15,10 @@ from typing import IO, Any
 
 # ASCII triggers, their full-width twins (U+FF1D, U+FF0B, U+FF0D, U+FF20), tab and CR.
 FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20\t\r")
+# The whitespace a spreadsheet skips before it looks for a trigger.
+LEADING_SPACE = " \u3000\u00a0\n"
+# A cell starting with anything else is text as it is: the common case, decided at once.
+NEEDS_A_LOOK = FORMULA_STARTS | frozenset(LEADING_SPACE)
 
 
 def safe_cell(value: Any) -> Any:
@@ -22,7 +26,9 @@ def safe_cell(value: Any) -> Any:
     prefixed with an apostrophe, even behind leading whitespace; anything else is as given."""
     if not isinstance(value, str):
         return "" if value is None else value
-    stripped = value.lstrip(" \u3000\u00a0\n")
+    if not value or value[0] not in NEEDS_A_LOOK:
+        return value
+    stripped = value.lstrip(LEADING_SPACE)
     if value.startswith(("\t", "\r")) or (stripped and stripped[0] in FORMULA_STARTS):
         return "'" + value
     return value
@@ -36,7 +42,7 @@ def write_csv(out: IO[str], header: Iterable[str] | None, rows: Iterable[Iterabl
         writer.writerow([safe_cell(name) for name in header])
     count = 0
     for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+        writer.writerow(map(safe_cell, row))
         count += 1
     return count
 

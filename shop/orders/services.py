@@ -30,7 +30,7 @@ from ..db_types import utcnow
 from ..discounts import services as discounts
 from ..discounts.models import DiscountCode
 from ..extensions import db
-from ..notifications import send_email
+from ..notifications import build_message, composer, send_email_later, stable_message_id
 from .models import Order, OrderEvent, OrderLine, OrderStatus, VatTreatment
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,9 @@ def transition(order: Order, to: OrderStatus, *, actor: str, reason: str = "") -
         if to is S.PAID:
             order.paid_at = utcnow()
         order.status = to
-        entry = OrderEvent(kind="status", from_status=current.value, to_status=to.value, actor=actor, reason=reason)
-        order.events.append(entry)
+        entry = _add_event(
+            order, kind="status", from_status=current.value, to_status=to.value, actor=actor, reason=reason
+        )
         db.session.flush()
     except StaleDataError as error:
         raise ConcurrentUpdate(f"Order {number} was changed by someone else; try again.") from error
@@ -109,9 +110,17 @@ def record_event(
     reference: str | None = None,
     amount_pence: int | None = None,
 ) -> OrderEvent:
-    entry = OrderEvent(kind=kind, actor=actor, reason=reason, reference=reference, amount_pence=amount_pence)
-    order.events.append(entry)
+    entry = _add_event(order, kind=kind, actor=actor, reason=reason, reference=reference, amount_pence=amount_pence)
     db.session.flush()
+    return entry
+
+
+def _add_event(order: Order, **values) -> OrderEvent:
+    """Add an event row without loading the order's history: setting its order appends it
+    to `order.events` if that is loaded, and is a pending append if not (a payment webhook
+    never reads the history, so it is not read)."""
+    entry = OrderEvent(order=order, **values)
+    db.session.add(entry)
     return entry
 
 
@@ -523,13 +532,32 @@ def order_link(order: Order) -> str:
     return f"{base}/orders/{order.number}?token={order.access_token}"
 
 
+ORDER_CONFIRMATION = "order_confirmation"
+
+
 def send_order_confirmation(order: Order) -> None:
     """Record the order email (HTML and plain text) as a job in the current transaction: the
-    payment and its email commit together."""
-    send_email(
+    payment and its email commit together. The job worker renders it from the order's
+    snapshot (`compose_order_confirmation`), which nothing after the payment changes."""
+    send_email_later(order.email, _confirmation_subject(order), ORDER_CONFIRMATION, order_id=order.id)
+
+
+def _confirmation_subject(order: Order) -> str:
+    return f"Your Inspire Me Korea order {order.number}"
+
+
+@composer(ORDER_CONFIRMATION)
+def compose_order_confirmation(order_id: int):
+    """The confirmation of a paid order, rendered by the job worker. Nothing is sent for an
+    order that is gone or whose customer has been anonymised meanwhile."""
+    order = db.session.scalar(select(Order).where(Order.id == order_id).options(selectinload(Order.lines)))
+    if order is None or order.email == ANONYMISED_EMAIL:
+        return None
+    return build_message(
         order.email,
-        f"Your Inspire Me Korea order {order.number}",
+        _confirmation_subject(order),
         "order_confirmation",
+        message_id=stable_message_id(f"order-{order.number}-confirmation"),
         order=order,
         order_url=order_link(order),
     )

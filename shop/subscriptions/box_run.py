@@ -13,6 +13,7 @@ pause for that month, and a box packed early would ship to someone who skipped i
 edition has run, its month can no longer be skipped (lifecycle.packed_refusal).
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO
@@ -162,70 +163,97 @@ PACKING_LIST_COLUMNS = [
 ]
 
 
+# Rows read from the database at a time: the list is streamed, never held whole in memory.
+PACKING_LIST_BATCH = 2000
+
+
 def write_packing_list(edition: Edition, out: IO[str]) -> int:
-    """CSV of every shipment of the edition; parcels that leave the UK customs territory
-    (core/territories.py) carry their CN22/CN23 data. Items a subscriber added to their box
-    follow their parcel's row, one row per item, with its own customs line (the parcel's
-    form, CN22 or CN23, counts them in). Returns how many parcels it lists."""
+    """Write the packing list CSV (`packing_list_rows`) to `out` as it is read. Returns how
+    many parcels it lists."""
+    parcels, last = 0, None
+
+    def counted():
+        nonlocal parcels, last
+        for row in packing_list_rows(edition):
+            if row[0] != last:  # a parcel's add-ons follow it, under the same shipment id
+                parcels, last = parcels + 1, row[0]
+            yield row
+
+    write_csv(out, PACKING_LIST_COLUMNS, counted())
+    return parcels
+
+
+def packing_list_rows(edition: Edition) -> Iterator[list]:
+    """The rows of the packing list: every shipment of the edition; parcels that leave the
+    UK customs territory (core/territories.py) carry their CN22/CN23 data. Items a
+    subscriber added to their box follow their parcel's row, one row per item, with its own
+    customs line (the parcel's form, CN22 or CN23, counts them in).
+
+    Read in batches of PACKING_LIST_BATCH plain rows (no ORM objects), so memory stays flat
+    however many boxes there are; what the edition and each country imply is worked out once."""
     contents = "; ".join(f"{i['description']} (HS {i['hs_code']})" for i in edition.manifest)
     origins = ",".join(sorted({i["origin_country"] for i in edition.manifest}))
+    customs_value_pence, weight_g, code = edition.customs_value_pence, edition.weight_g, edition.code
+    customs_value = f"{customs_value_pence / 100:.2f}"
+    extras = _extras_by_shipment(edition)
+    countries: dict[str, tuple[bool, str]] = {}  # code -> (needs a customs form, "Name (CODE)")
     rows = db.session.execute(
-        select(Shipment, Plan.name)
-        .join(Shipment.subscription)
-        .join(Subscription.plan)
+        select(
+            Shipment.id,
+            Plan.name,
+            Shipment.ship_name,
+            Shipment.ship_line1,
+            Shipment.ship_line2,
+            Shipment.ship_city,
+            Shipment.ship_region,
+            Shipment.ship_postcode,
+            Shipment.ship_country,
+            Shipment.ship_phone,
+        )
+        .join(Subscription, Subscription.id == Shipment.subscription_id)
+        .join(Plan, Plan.id == Subscription.plan_id)
         .where(Shipment.edition_id == edition.id)
         .order_by(Shipment.ship_country, Shipment.id)
+        .execution_options(yield_per=PACKING_LIST_BATCH)
     )
-    extras = _extras_by_shipment(edition)
-    parcels = 0
-
-    def lines():
-        nonlocal parcels
-        for shipment, plan_name in rows:
-            parcels += 1
-            export = needs_customs_form(shipment.ship_country)
-            added = extras.get(shipment.id, [])
-            declared = edition.customs_value_pence + sum(line.line_total_pence for _, line in added)
-            # A CN22 covers parcels declared at up to £270; above that a CN23 is needed.
-            form = "CN22" if declared <= 27000 else "CN23"
+    for shipment_id, plan_name, name, line1, line2, city, region, postcode, country, phone in rows:
+        if country not in countries:
+            countries[country] = (needs_customs_form(country), _country_name(country))
+        export, country_label = countries[country]
+        added = extras.get(shipment_id, [])
+        declared = customs_value_pence + sum(line.line_total_pence for _, line in added)
+        # A CN22 covers parcels declared at up to £270; above that a CN23 is needed.
+        form = "CN22" if declared <= 27000 else "CN23"
+        yield [
+            shipment_id,
+            code,
+            plan_name,
+            name,
+            line1,
+            line2,
+            city,
+            region,
+            postcode,
+            country_label,
+            phone,
+            form if export else "",
+            contents if export else "",
+            customs_value if export else "",
+            weight_g,
+            origins if export else "",
+        ]
+        for number, line in added:
             yield [
-                shipment.id,
-                edition.code,
-                plan_name,
-                shipment.ship_name,
-                shipment.ship_line1,
-                shipment.ship_line2,
-                shipment.ship_city,
-                shipment.ship_region,
-                shipment.ship_postcode,
-                _country_name(shipment.ship_country),
-                shipment.ship_phone,
+                shipment_id,
+                code,
+                f"+ add-on, order {number}: {line.quantity} × {line.name} ({line.sku})",
+                *[""] * 8,  # name to phone: the parcel's row above has them
                 form if export else "",
-                contents if export else "",
-                f"{edition.customs_value_pence / 100:.2f}" if export else "",
-                edition.weight_g,
-                origins if export else "",
+                f"{line.customs_description} (HS {line.hs_code})" if export else "",
+                f"{line.line_total_pence / 100:.2f}" if export else "",
+                line.weight_g * line.quantity,
+                line.origin_country if export else "",
             ]
-            for number, line in added:
-                yield [
-                    shipment.id,
-                    edition.code,
-                    f"+ add-on, order {number}: {line.quantity} × {line.name} ({line.sku})",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    form if export else "",
-                    f"{line.customs_description} (HS {line.hs_code})" if export else "",
-                    f"{line.line_total_pence / 100:.2f}" if export else "",
-                    line.weight_g * line.quantity,
-                    line.origin_country if export else "",
-                ]
-
-    write_csv(out, PACKING_LIST_COLUMNS, lines())
-    return parcels
 
 
 def _extras_by_shipment(edition: Edition) -> dict[int, list[tuple[str, OrderLine]]]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, insert, literal, select, update
+from sqlalchemy import ColumnElement, func, insert, literal, select, update
 
 from ..core.calendar import add_months, billing_at, month_of
 from ..db_types import UtcDateTime, utcnow
@@ -87,7 +87,7 @@ def transition_where(
 ) -> int:
     """Move every subscription matching `condition` to `to`, set-based: the rows are locked,
     one INSERT ... SELECT writes their event rows (while they still show the status they
-    leave), one UPDATE moves them. Only rows in a status allowed to move to `to` are
+    leave), one UPDATE moves them (on PostgreSQL all three are one statement). Only rows in a status allowed to move to `to` are
     touched; the others are refused silently (no move, no event). Flushes, returns how
     many moved."""
     sources = allowed_from(to)
@@ -95,30 +95,75 @@ def transition_where(
         raise StateError(f"No subscription can become {to.value}.")
     db.session.flush()
     movable = Subscription.status.in_(sources) & condition
-    # Lock them first (PostgreSQL; SQLite serialises writers), so the events and the
-    # UPDATE see the same rows.
-    db.session.execute(select(Subscription.id).where(movable).with_for_update())
-    db.session.execute(
-        insert(SubscriptionEvent).from_select(
-            ["subscription_id", "kind", "from_status", "to_status", "actor", "detail", "created_at"],
-            select(
-                Subscription.id,
-                literal("status"),
-                Subscription.status,
-                literal(to.value),
-                literal(actor),
-                literal(reason),
-                literal(now or utcnow(), UtcDateTime()),
-            ).where(movable),
+    event_columns = ["subscription_id", "kind", "from_status", "to_status", "actor", "detail", "created_at"]
+    when = literal(now or utcnow(), UtcDateTime())
+    if db.session.get_bind().dialect.name == "postgresql":
+        moved = _transition_in_one_statement(movable, to, event_columns, actor, reason, when)
+    else:
+        # Lock them first (SQLite serialises writers anyway), so the events and the UPDATE
+        # see the same rows.
+        db.session.execute(select(Subscription.id).where(movable).with_for_update())
+        db.session.execute(
+            insert(SubscriptionEvent).from_select(
+                event_columns,
+                select(
+                    Subscription.id,
+                    literal("status"),
+                    Subscription.status,
+                    literal(to.value),
+                    literal(actor),
+                    literal(reason),
+                    when,
+                ).where(movable),
+            )
         )
-    )
-    moved = db.session.execute(
-        update(Subscription).where(movable).values(status=to), execution_options={"synchronize_session": False}
-    ).rowcount
+        moved = db.session.execute(
+            update(Subscription).where(movable).values(status=to), execution_options={"synchronize_session": False}
+        ).rowcount
     for obj in list(db.session.identity_map.values()):  # loaded copies must not keep the old status
         if isinstance(obj, Subscription):
             db.session.expire(obj)
     return moved
+
+
+def _transition_in_one_statement(movable, to: S, event_columns: list[str], actor: str, reason: str, when) -> int:
+    """PostgreSQL: lock, move and write the events in one statement, so the condition (which
+    may be costly: the box run's asks each subscription's last paid month) is worked out
+    once, not three times: WITH leaving AS (SELECT … FOR UPDATE), moved AS (UPDATE … FROM
+    leaving RETURNING the status each left), events AS (INSERT … SELECT FROM moved)
+    SELECT count(*) FROM moved."""
+    leaving = (
+        select(Subscription.id, Subscription.status.label("from_status"))
+        .where(movable)
+        .with_for_update(of=Subscription)
+        .cte("leaving")
+    )
+    moved = (
+        update(Subscription)
+        .where(Subscription.id == leaving.c.id)
+        .values(status=to)
+        .returning(Subscription.id, leaving.c.from_status)
+        .cte("moved")
+    )
+    events = (
+        insert(SubscriptionEvent)
+        .from_select(
+            event_columns,
+            select(
+                moved.c.id,
+                literal("status"),
+                moved.c.from_status,
+                literal(to.value),
+                literal(actor),
+                literal(reason),
+                when,
+            ),
+        )
+        .returning(SubscriptionEvent.id)
+        .cte("events")
+    )
+    # PostgreSQL runs every data-modifying WITH once, read or not; the count is the answer.
+    return db.session.scalar(select(func.count()).select_from(moved).add_cte(leaving, events))
 
 
 def record_payment(

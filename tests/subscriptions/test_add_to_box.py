@@ -2,6 +2,7 @@
 product card), pays once, no shipping; it is packed into their next box (on the packing list
 once, under their parcel, with its customs line) or refunded if the subscription ends first."""
 
+import csv
 import io
 import re
 from datetime import UTC, datetime
@@ -110,6 +111,9 @@ def test_the_box_run_packs_it_once_and_the_packing_list_shows_its_customs_line(s
     assert rows.index(extras[0]) == parcel_at + 1  # right under the subscriber's parcel
     assert f"+ add-on, order {number}: 1 × Inspire Me Korea Magazine — Issue 1: Hallyu (MAG-001)" in extras[0]
     assert f"CN22,Printed magazine (HS 4902.90),{unit / 100:.2f},180,GB" in extras[0]
+    [row] = [r for r in csv.DictReader(io.StringIO(out.getvalue())) if "add-on" in r["plan"]]
+    assert None not in row and None not in row.values()  # as many cells as columns
+    assert (row["country"], row["customs_form"], row["weight_g"]) == ("", "CN22", "180")
     assert unit == 582  # an export: the VAT in £6.99 (£1.17, half-up) taken off
 
 

@@ -48,6 +48,8 @@ def from_environment(instance_path: str) -> dict:
         "SHOP_CONTENT_DIR": env.get("SHOP_CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "content")),
         "POSTS_PER_PAGE": int(env.get("POSTS_PER_PAGE", "6")),
         "PRODUCTS_PER_PAGE": int(env.get("PRODUCTS_PER_PAGE", "24")),
+        # Compress text responses (http_caching.py); off when the front server compresses.
+        "COMPRESS_RESPONSES": env.get("COMPRESS_RESPONSES", "true").lower() == "true",
         # Each web process keeps a page rendered for a visitor with no session this many
         # seconds (http_caching.py); 0 turns it off. Unset: 30, or 0 in tests and debug.
         **({"PAGE_CACHE_SECONDS": int(env["PAGE_CACHE_SECONDS"])} if env.get("PAGE_CACHE_SECONDS") else {}),

@@ -9,17 +9,27 @@ unchanged page into a 304 with no body.
 
 For the same reason each web process keeps such a page itself for `PAGE_CACHE_SECONDS`
 (`PageCache`), by its full URL: the next session-less visitor gets the stored bytes without a
-query or a template. Only a response that did not start a session is kept — a page with a
-CSRF-protected form (a product's Add to cart) gives each visitor their own token, so it is
-never kept — and a visitor who sends a session or remember-me cookie is never served a kept
-page. Edits show once the copy expires, as they do in browsers that kept it.
+query or a template. Only the pages whose views say so with `@keepable` are kept — pages that,
+for a visitor with no session, depend on nothing but their URL and the database (no other
+cookie, no Accept-Language) — and only when the visitor sent no session or remember-me
+cookie and the response set no cookie and wrote nothing in the session — with one exception:
+a CSRF token, the only thing of their own a session-less visitor's page can hold (a product's
+Add to cart). Such a page is kept with the token taken out, and each visitor it is served to
+gets a new token of their own put in (and the session cookie that goes with it). A view that
+sets a cookie of its own on every visit sets it again on each copy served (`on_serve`). A visitor who
+sends a session or remember-me cookie is never served a kept page. Edits show once the copy
+expires, as they do in browsers that kept it.
 """
 
+import os
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
+from flask_compress import Compress
+from flask_wtf.csrf import generate_csrf
 
 ANONYMOUS_MAX_AGE = 60
 REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name
@@ -71,10 +81,10 @@ class PageCache:
 
     def __init__(self, seconds: float, size: int = 256):
         self.seconds, self.size = seconds, size
-        self._pages: OrderedDict[str, tuple[float, bytes, str]] = OrderedDict()
+        self._pages: OrderedDict[str, tuple[float, KeptPage]] = OrderedDict()
         self._lock = threading.Lock()  # gunicorn's threads share the process
 
-    def get(self, url: str) -> tuple[bytes, str] | None:
+    def get(self, url: str) -> "KeptPage | None":
         with self._lock:
             found = self._pages.get(url)
             if found is None:
@@ -83,11 +93,11 @@ class PageCache:
                 del self._pages[url]
                 return None
             self._pages.move_to_end(url)
-            return found[1], found[2]
+            return found[1]
 
-    def put(self, url: str, body: bytes, content_type: str) -> None:
+    def put(self, url: str, page: "KeptPage") -> None:
         with self._lock:
-            self._pages[url] = (time.monotonic() + self.seconds, body, content_type)
+            self._pages[url] = (time.monotonic() + self.seconds, page)
             self._pages.move_to_end(url)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
@@ -97,36 +107,122 @@ class PageCache:
             self._pages.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class KeptPage:
+    body: bytes
+    content_type: str
+    needs_token: bool = False  # the body has TOKEN_HOLE where each visitor's CSRF token goes
+    note: object = None  # what the view left in g.kept_page_note for its on_serve
+
+
+def keepable(view=None, *, on_serve=None):
+    """Mark a view whose page, for a visitor with no session, depends only on its URL and the
+    database (and a CSRF token): each process may keep it for the next such visitor.
+
+    A view that sets a cookie of its own on each visit (a post's reading touch) gives
+    `on_serve(response, note)`, which sets it again on each kept copy served; `note` is what
+    the view left in `g.kept_page_note`. Any other view's page that sets a cookie is not kept.
+    """
+
+    def mark(function):
+        function.page_may_be_kept = True
+        function.page_on_serve = on_serve
+        return function
+
+    return mark(view) if view is not None else mark
+
+
+def _view():
+    return current_app.view_functions.get(request.endpoint) if request.endpoint else None
+
+
+def _keepable_request() -> bool:
+    return getattr(_view(), "page_may_be_kept", False) and _sessionless_request()
+
+
 def serve_kept_page():
-    if request.method not in ("GET", "HEAD") or not _sessionless_request():
+    if request.method not in ("GET", "HEAD") or not _keepable_request():
         return None
     found = current_app.extensions[EXTENSION].get(request.url)
     if found is None:
         return None
     g.page_was_kept = True
-    body, content_type = found
-    return current_app.response_class(body, content_type=content_type)
+    body = found.body
+    if found.needs_token:
+        body = body.replace(TOKEN_HOLE, generate_csrf().encode())  # this visitor's own, in their session
+    response = current_app.response_class(body, content_type=found.content_type)
+    if _view().page_on_serve is not None:
+        _view().page_on_serve(response, found.note)
+    return response
+
+
+# Where a kept page's CSRF token was: bytes no page holds, new for each process.
+TOKEN_HOLE = b"\x00csrf-" + os.urandom(8).hex().encode() + b"\x00"
+
+
+def _with_token_taken_out(response: Response) -> bytes | None:
+    """The body of a page whose only trace in the session is a CSRF token, with the token
+    taken out; None for any other page."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = g.get(field)
+    if (
+        not token
+        or set(session.keys()) - {"_fresh"} != {field}
+        or session.get("_fresh")  # Flask-Login's mark that no one signed in: False here
+    ):
+        return None
+    body = response.get_data()
+    return body.replace(token.encode(), TOKEN_HOLE) if token.encode() in body else None
 
 
 def keep_page(response: Response) -> Response:
     if (
-        request.method == "GET"
-        and not g.get("page_was_kept")
-        and response.status_code == 200
-        and response.mimetype in KEPT_TYPES
-        and not response.is_streamed
-        and not response.direct_passthrough
-        and "Cache-Control" not in response.headers  # a view that chose its own caching
-        and _anonymous(response)
+        request.method != "GET"
+        or not _keepable_request()
+        or g.get("page_was_kept")
+        or response.status_code != 200
+        or response.mimetype not in KEPT_TYPES
+        or response.is_streamed
+        or response.direct_passthrough
+        or "Cache-Control" in response.headers  # a view that chose its own caching
+        or ("Set-Cookie" in response.headers and _view().page_on_serve is None)
     ):
-        current_app.extensions[EXTENSION].put(request.url, response.get_data(), response.headers["Content-Type"])
+        return response
+    content_type, note = response.headers["Content-Type"], g.get("kept_page_note")
+    if not session.modified:
+        page = KeptPage(response.get_data(), content_type, note=note)
+    elif (body := _with_token_taken_out(response)) is not None:
+        page = KeptPage(body, content_type, needs_token=True, note=note)
+    else:
+        return response
+    current_app.extensions[EXTENSION].put(request.url, page)
     return response
 
 
+# Text worth compressing; pictures other than SVG are compressed already.
+COMPRESSED_TYPES = [
+    "text/html",
+    "text/css",
+    "text/plain",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "application/atom+xml",
+    "image/svg+xml",
+]
+
+
 def init_app(app: Flask) -> None:
+    # after_request hooks run last-registered first: a kept page is stored as rendered, then
+    # given its ETag, then compressed (the ETag gains the encoding: "…:br"), then the
+    # security headers (registered earlier) are added.
+    if app.config.setdefault("COMPRESS_RESPONSES", True):
+        app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+        Compress(app)
     app.after_request(cache_html)
     seconds = app.config.setdefault("PAGE_CACHE_SECONDS", 0 if app.testing or app.debug else 30)
     if seconds > 0:
         app.extensions[EXTENSION] = PageCache(seconds)
         app.before_request(serve_kept_page)
-        app.after_request(keep_page)  # after_request runs last-registered first: before the 304
+        app.after_request(keep_page)

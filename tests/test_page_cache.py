@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from shop import create_app, http_caching
 from shop.extensions import db
-from shop.models import Product, Variant
+from shop.models import Post, Product, Variant
 
 from .accounts.factories import make_user, sign_in
 
@@ -62,14 +62,61 @@ def test_a_signed_in_customer_never_gets_the_kept_page(seeded, kept, client):
     assert ">Sign in<" in kept.test_client().get("/blog").text
 
 
-def test_a_page_with_a_csrf_token_is_never_kept(seeded, kept, client):
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PRODUCT = "/products/magazine-issue-1-hallyu"
+
+
+def test_a_page_with_a_csrf_token_is_kept_and_each_visitor_gets_a_token_of_their_own(seeded, kept):
     kept.config["WTF_CSRF_ENABLED"] = True
-    token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-    first = kept.test_client().get("/products/magazine-issue-1-hallyu")
-    second = kept.test_client().get("/products/magazine-issue-1-hallyu")
-    assert "Set-Cookie" in first.headers and "Set-Cookie" in second.headers
-    assert token.search(first.text).group(1) != token.search(second.text).group(1)
-    assert kept.extensions[http_caching.EXTENSION].get("http://localhost/products/magazine-issue-1-hallyu") is None
+    first, second = kept.test_client(), kept.test_client()
+    first_page = first.get(PRODUCT)
+    rename(kept, "magazine-issue-1-hallyu", "Renamed Magazine")
+    second_page = second.get(PRODUCT)
+    assert "Renamed Magazine" not in second_page.text  # the kept page
+    assert "Set-Cookie" in first_page.headers and "Set-Cookie" in second_page.headers
+    assert second_page.cache_control.private and not second_page.cache_control.public
+    first_tokens, second_tokens = set(TOKEN.findall(first_page.text)), set(TOKEN.findall(second_page.text))
+    assert len(first_tokens) == len(second_tokens) == 1 and first_tokens != second_tokens
+    assert http_caching.TOKEN_HOLE not in second_page.data
+    # Each token works for its own visitor only.
+    with kept.app_context():
+        variant = str(
+            db.session.scalar(select(Variant.id).join(Product).filter(Product.slug == "magazine-issue-1-hallyu"))
+        )
+    form = {"variant_id": variant, "quantity": "1"}
+    assert second.post("/cart/add", data={**form, "csrf_token": first_tokens.pop()}).status_code == 400
+    assert second.post("/cart/add", data={**form, "csrf_token": second_tokens.pop()}).status_code == 302
+    assert 'site-nav__count" aria-hidden="true">1<' in second.get(PRODUCT).text
+    # A visitor with a cart never gets the kept page, nor changes it.
+    assert "Renamed Magazine" in second.get(PRODUCT).text
+    assert 'site-nav__count" aria-hidden="true">0<' in kept.test_client().get(PRODUCT).text
+
+
+def test_a_kept_post_still_leaves_each_reader_their_own_touch(seeded, kept):
+    film = "/blog/top-5-korean-movies-that-make-you-cry"
+    first = kept.test_client().get(film)
+    assert "post_touch" in first.headers.get("Set-Cookie", "")
+    assert kept.extensions[http_caching.EXTENSION].get("http://localhost" + film) is not None
+    reader = kept.test_client()
+    reader.set_cookie("post_touch", "not-a-signed-value")
+    served = reader.get(film)
+    touch = [c for c in served.headers.getlist("Set-Cookie") if c.startswith("post_touch=")]
+    assert touch and "not-a-signed-value" not in touch[0]
+    with kept.app_context():
+        from shop.blog import attribution
+
+        post_id = db.session.scalar(select(Post.id).filter_by(slug="top-5-korean-movies-that-make-you-cry"))
+        assert attribution.read({"post_touch": touch[0].split(";")[0].split("=", 1)[1]}).last.post_id == post_id
+
+
+def test_a_page_that_sets_a_cookie_not_its_own_is_never_kept(seeded, kept, client, monkeypatch):
+    @kept.after_request
+    def other_cookie(response):  # registered last: runs before keep_page
+        response.set_cookie("something", "else")
+        return response
+
+    client.get("/shop")
+    assert kept.extensions[http_caching.EXTENSION].get("http://localhost/shop") is None
 
 
 def test_the_cache_is_off_in_tests_and_on_by_default_elsewhere(database_url, monkeypatch):
@@ -83,8 +130,17 @@ def test_the_cache_is_off_in_tests_and_on_by_default_elsewhere(database_url, mon
 
 def test_the_cache_forgets_the_oldest_page_beyond_its_size():
     cache = http_caching.PageCache(30, size=2)
-    cache.put("a", b"A", "text/html")
-    cache.put("b", b"B", "text/html")
+    cache.put("a", http_caching.KeptPage(b"A", "text/html"))
+    cache.put("b", http_caching.KeptPage(b"B", "text/html"))
     cache.get("a")
-    cache.put("c", b"C", "text/html")
-    assert cache.get("b") is None and cache.get("a") == (b"A", "text/html") and cache.get("c")
+    cache.put("c", http_caching.KeptPage(b"C", "text/html"))
+    assert cache.get("b") is None and cache.get("a").body == b"A" and cache.get("c")
+
+
+def test_only_the_pages_marked_keepable_are_kept(seeded, kept, client):
+    pages = kept.extensions[http_caching.EXTENSION]
+    for path in ("/culture-box/subscribe?plan=monthly", "/search?q=kimchi", "/culture-box"):
+        kept.test_client().get(path)  # the first: an address form, its country from Accept-Language
+    assert pages.get("http://localhost/culture-box/subscribe?plan=monthly") is None
+    assert pages.get("http://localhost/search?q=kimchi") is None
+    assert pages.get("http://localhost/culture-box") is not None

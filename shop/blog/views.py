@@ -3,6 +3,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -16,6 +17,7 @@ from ..comments.forms import CommentForm
 from ..comments.models import CommentStatus
 from ..core.forms import page_number
 from ..extensions import csrf, db, limiter
+from ..http_caching import keepable
 from . import attribution, instagram, services
 from .markdown import embedded_products, render_markdown, render_markdown_for_feed
 from .models import Tag
@@ -24,6 +26,7 @@ bp = Blueprint("blog", __name__)
 
 
 @bp.get("/blog")
+@keepable
 def index():
     page = request.args.get("page", 1, type=page_number)
     posts = services.published_page(page, current_app.config["POSTS_PER_PAGE"])
@@ -31,6 +34,7 @@ def index():
 
 
 @bp.get("/blog/tag/<slug>")
+@keepable
 def tag(slug: str):
     found = db.first_or_404(db.select(Tag).filter_by(slug=slug))
     page = request.args.get("page", 1, type=page_number)
@@ -43,7 +47,13 @@ def tag(slug: str):
 MY_COMMENTS = "my_comments"
 
 
+def _touch(response, post_id: int) -> None:
+    """A kept copy of a post is a reading too."""
+    attribution.record_reading(response, request.cookies, post_id)
+
+
 @bp.route("/blog/<slug>", methods=["GET", "POST"])
+@keepable(on_serve=_touch)
 @csrf.exempt  # the comment form: see CommentForm
 @limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], methods=["POST"])
 def post(slug: str):
@@ -100,12 +110,14 @@ def post(slug: str):
     if request.method == "GET":
         # The reader's touch: an order or subscription within ATTRIBUTION_DAYS credits this
         # post. Its cookie makes the page private (http_caching.py), so every reading reaches
-        # the shop rather than a shared cache.
+        # the shop rather than a shared cache; a copy kept by the process sets it too.
         attribution.record_reading(response, request.cookies, found.id)
+        g.kept_page_note = found.id
     return response
 
 
 @bp.get("/feed.xml")
+@keepable
 def feed():
     posts = services.latest_posts(limit=20)
     updated = max((post.updated_at for post in posts), default=None)

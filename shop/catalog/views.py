@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from ..core.forms import ShopForm, page_number
 from ..extensions import db, limiter
+from ..http_caching import keepable
 from ..shipping.forms import strip
 from ..subscriptions import services as box
 from . import alerts, services
@@ -19,11 +20,13 @@ def _shop_page(current: Category | None):
 
 
 @bp.get("/shop")
+@keepable
 def shop():
     return _shop_page(None)
 
 
 @bp.get("/shop/<slug>")
+@keepable
 def category(slug: str):
     return _shop_page(db.first_or_404(db.select(Category).filter_by(slug=slug)))
 
@@ -50,6 +53,7 @@ def _product_page(found, selected, alert_form=None, status=200):
 
 
 @bp.get("/products/<slug>")
+@keepable
 def product(slug: str):
     found = services.product_by_slug(slug)
     if found is None:

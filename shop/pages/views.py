@@ -6,6 +6,7 @@ from ..blog import instagram
 from ..blog import services as blog
 from ..catalog import services as catalog
 from ..extensions import db, limiter
+from ..http_caching import keepable
 from ..notifications import send_email
 from ..shipping import services as shipping
 from ..subscriptions import services as box
@@ -29,6 +30,7 @@ DEFAULT_DELIVERY_TIME = "7–21 working days"
 
 
 @bp.get("/")
+@keepable
 def home():
     return render_template(
         "pages/home.html",
@@ -40,6 +42,7 @@ def home():
 
 
 @bp.get("/about")
+@keepable
 def about():
     return render_template("pages/about.html", author=blog.author_by_slug("faye-broadbent"))
 
@@ -67,6 +70,7 @@ def contact():
 
 
 @bp.get("/delivery")
+@keepable
 def delivery():
     zones = shipping.zones_with_rates()
     times = {zone.code: DELIVERY_TIMES.get(zone.code, DEFAULT_DELIVERY_TIME) for zone in zones}
@@ -76,21 +80,25 @@ def delivery():
 
 
 @bp.get("/returns")
+@keepable
 def returns():
     return render_template("pages/returns.html")
 
 
 @bp.get("/privacy")
+@keepable
 def privacy():
     return render_template("pages/privacy.html")
 
 
 @bp.get("/terms")
+@keepable
 def terms():
     return render_template("pages/terms.html")
 
 
 @bp.get("/faq")
+@keepable
 def faq():
     return render_template("pages/faq.html", monthly=box.monthly_plan(), cutoff_day=10)
 
@@ -102,6 +110,7 @@ def robots():
 
 
 @bp.get("/sitemap.xml")
+@keepable
 def sitemap():
     products, category_changed = catalog.sitemap_entries()
     posts = blog.sitemap_entries()

@@ -17,6 +17,7 @@ from ..core.calendar import SHIP_DAY
 from ..db_types import utcnow
 from ..discounts import services as discounts
 from ..extensions import db, limiter
+from ..http_caching import keepable
 from ..payments import PaymentError, get_gateway
 from ..shipping.country_choice import preferred_country, remember_country
 from . import gifts, lifecycle, services, subscribe
@@ -32,6 +33,7 @@ PLAN_KEY = "box_plan"  # the plan last picked, before the rest of the choice is 
 
 
 @bp.get("/culture-box")
+@keepable
 def culture_box():
     now = utcnow()
     first_month = services.first_box_month(now)

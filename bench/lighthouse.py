@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pages import FILM_ARTICLE, ROOT, Server, prepare, scratch_database
 
-PAGES = ["/", FILM_ARTICLE, "/culture-box", "/products/magazine-issue-1-hallyu", "/shop", "/blog", "/search?q=kimchi"]
+PAGES = ["/", FILM_ARTICLE, "/culture-box", "/products/magazine-issue-1-hallyu", "/shop", "/blog", "/search"]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 
 

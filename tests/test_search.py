@@ -255,8 +255,9 @@ def test_the_page_groups_products_and_posts_with_prices_pictures_and_excerpts(se
     assert 'src="/static/img/products/sheet-masks-7-day' in shop_part
     assert "A Week of Sheet Masks" in blog_part and "Seven evenings, seven masks" in blog_part
     assert 'value="mask"' in page
-    assert '<meta name="robots" content="noindex">' in page
+    assert '<meta name="robots" content="noindex">' in page  # results copy the shop's own pages
     assert "<title>Search: mask — " in page
+    assert "noindex" not in client.get("/search").text  # the search page itself may be indexed
 
 
 def test_nothing_found_says_so_and_suggests_where_to_look(seeded, client):

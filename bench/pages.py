@@ -27,17 +27,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shop.config import normalise_database_url  # noqa: E402
+from box_run import scratch_database  # noqa: E402
 
 PASSWORD = "bench-password-1234"
 EMAIL = "bench@example.com"
@@ -89,23 +87,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def scratch_database(server: str | None):
-    if not server:
-        folder = tempfile.mkdtemp()
-        return f"sqlite:///{folder}/bench.db", lambda: None
-    url = make_url(normalise_database_url(server))
-    name = f"shop_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def prepare(url: str) -> None:

@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         pages,
         payments,
         security,
+        sessions,
         subscriptions,
         templating,
     )
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     images.init_app(app)
     notifications.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     assets.init_app(app)
     http_caching.init_app(app)
     pages.init_app(app)

@@ -14,12 +14,12 @@ import inspect
 from contextlib import ExitStack
 
 import pytest
-from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
 from shop import create_app
 from shop import seed as demo
 from shop.extensions import db
+from shop.sessions import SessionCookies
 
 from .dbs import (
     BACKENDS,
@@ -88,7 +88,7 @@ def _needs_real_commits(request) -> bool:
     )
 
 
-class ClockTravellingSessions(SecureCookieSessionInterface):
+class ClockTravellingSessions(SessionCookies):
     """Tests move the clock with time_machine, backwards too: a session cookie signed at the
     real time is "signed in the future" to a clock frozen at an earlier date, and Flask
     would drop it (the visitor signed out, mid-test). A real clock never runs backwards, so

@@ -25,13 +25,16 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_compress import Compress
 from flask_wtf.csrf import generate_csrf
+from werkzeug.http import generate_etag
 
 ANONYMOUS_MAX_AGE = 60
+PUBLIC = f"public, max-age={ANONYMOUS_MAX_AGE}"
+PRIVATE = "private, no-cache"
 REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name
 
 
@@ -60,14 +63,10 @@ def cache_html(response: Response) -> Response:
     ):
         return response
     if "Cache-Control" not in response.headers:
-        if _anonymous(response):
-            response.cache_control.public = True
-            response.cache_control.max_age = ANONYMOUS_MAX_AGE
-        else:
-            response.cache_control.private = True
-            response.cache_control.no_cache = True
+        # Set as text: werkzeug's cache_control object parses and rewrites the header on each change.
+        response.headers["Cache-Control"] = PUBLIC if _anonymous(response) else PRIVATE
     response.vary.add("Cookie")
-    response.add_etag()
+    response.add_etag()  # a kept page served has its own already (serve_kept_page)
     return response.make_conditional(request)
 
 
@@ -113,6 +112,16 @@ class KeptPage:
     content_type: str
     needs_token: bool = False  # the body has TOKEN_HOLE where each visitor's CSRF token goes
     note: object = None  # what the view left in g.kept_page_note for its on_serve
+    # The body's hash, taken once when kept rather than on every copy served.
+    etag: str = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "etag", generate_etag(self.body))
+
+    def etag_with(self, token: bytes) -> str:
+        """The ETag of a copy served: the body's own, or for a copy with a token put in, the
+        hash of the kept body's hash and that token (what the copy's bytes are made of)."""
+        return generate_etag(self.etag.encode() + token) if self.needs_token else self.etag
 
 
 def keepable(view=None, *, on_serve=None):
@@ -147,12 +156,14 @@ def serve_kept_page():
     if found is None:
         return None
     g.page_was_kept = True
-    body = found.body
+    body, token = found.body, b""
     if found.needs_token:
-        body = body.replace(TOKEN_HOLE, generate_csrf().encode())  # this visitor's own, in their session
+        token = generate_csrf().encode()  # this visitor's own, in their session
+        body = body.replace(TOKEN_HOLE, token)
     response = current_app.response_class(body, content_type=found.content_type)
-    if _view().page_on_serve is not None:
-        _view().page_on_serve(response, found.note)
+    response.set_etag(found.etag_with(token))
+    if (on_serve := _view().page_on_serve) is not None:
+        on_serve(response, found.note)
     return response
 
 
@@ -224,5 +235,7 @@ def init_app(app: Flask) -> None:
     seconds = app.config.setdefault("PAGE_CACHE_SECONDS", 0 if app.testing or app.debug else 30)
     if seconds > 0:
         app.extensions[EXTENSION] = PageCache(seconds)
-        app.before_request(serve_kept_page)
+        # First of all the request hooks: a kept copy needs neither the CSRF check (GET only)
+        # nor the rate limiter (no keepable page limits a GET; a copy costs no query).
+        app.before_request_funcs.setdefault(None, []).insert(0, serve_kept_page)
         app.after_request(keep_page)

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from sqlalchemy import select
+from werkzeug.http import generate_etag
 
 from shop import create_app, http_caching
 from shop.extensions import db
@@ -17,7 +18,7 @@ def kept(app):
     """The app with a page cache, as in production."""
     app.config["PAGE_CACHE_SECONDS"] = 30
     app.extensions[http_caching.EXTENSION] = http_caching.PageCache(30)
-    app.before_request_funcs.setdefault(None, []).append(http_caching.serve_kept_page)
+    app.before_request_funcs.setdefault(None, []).insert(0, http_caching.serve_kept_page)
     app.after_request_funcs.setdefault(None, []).append(http_caching.keep_page)
     return app
 
@@ -33,7 +34,8 @@ def test_a_sessionless_visitor_is_served_the_kept_page_until_it_expires(seeded, 
     rename(kept, "magazine-issue-1-hallyu", "Renamed Magazine")
     again = client.get("/shop")
     assert "Renamed Magazine" not in again.text  # the kept copy, no query
-    assert again.cache_control.public and again.headers["ETag"] and "Content-Security-Policy" in again.headers
+    assert again.cache_control.public and "Content-Security-Policy" in again.headers
+    assert again.headers["ETag"] == f'"{generate_etag(again.data)}"'  # the hash of what was sent
     assert client.get("/shop", headers={"If-None-Match": again.headers["ETag"]}).status_code == 304
     later = http_caching.time.monotonic() + 31
     monkeypatch.setattr(http_caching.time, "monotonic", lambda: later)
@@ -78,6 +80,8 @@ def test_a_page_with_a_csrf_token_is_kept_and_each_visitor_gets_a_token_of_their
     first_tokens, second_tokens = set(TOKEN.findall(first_page.text)), set(TOKEN.findall(second_page.text))
     assert len(first_tokens) == len(second_tokens) == 1 and first_tokens != second_tokens
     assert http_caching.TOKEN_HOLE not in second_page.data
+    third_page = kept.test_client().get(PRODUCT)
+    assert len({page.headers["ETag"] for page in (second_page, third_page)}) == 2  # the bytes differ, so must they
     # Each token works for its own visitor only.
     with kept.app_context():
         variant = str(

@@ -1,6 +1,7 @@
 """Security headers on every response: a strict Content-Security-Policy (no inline script), and
 in production Strict-Transport-Security."""
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app
@@ -35,13 +36,38 @@ def content_security_policy(config) -> str:
     return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}", 1)
 
 
+def security_headers(config) -> list[tuple[str, str]]:
+    headers = [
+        ("Content-Security-Policy", content_security_policy(config)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+    ]
+    if config["SHOP_ENV"] == "production":
+        headers.append(("Strict-Transport-Security", strict_transport_security(config)))
+    return headers
+
+
+@lru_cache(maxsize=8)
+def _security_headers_for(shop_env, stripe_api_base, hsts_max_age, hsts_preload) -> tuple[tuple[str, str], ...]:
+    config = {
+        "SHOP_ENV": shop_env,
+        "STRIPE_API_BASE": stripe_api_base,
+        "HSTS_MAX_AGE": hsts_max_age,
+        "HSTS_PRELOAD": hsts_preload,
+    }
+    return tuple(security_headers(config))
+
+
 def add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", content_security_policy(current_app.config))
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if current_app.config["SHOP_ENV"] == "production":
-        response.headers.setdefault("Strict-Transport-Security", strict_transport_security(current_app.config))
+    # Built once per configuration: every response, a kept page's too, carries them.
+    config = current_app.config
+    headers = response.headers
+    for name, value in _security_headers_for(
+        config["SHOP_ENV"], config.get("STRIPE_API_BASE"), config.get("HSTS_MAX_AGE"), config.get("HSTS_PRELOAD")
+    ):
+        if name not in headers:  # a response that chose its own keeps it
+            headers.add(name, value)
     return response
 
 

@@ -15,6 +15,7 @@ that long. `ATTRIBUTION_DAYS=0` turns attribution off (no cookie is set or read)
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from flask import Response, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -91,7 +92,13 @@ def attribution_days() -> int:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=_SALT)
+    return _serializer_for(current_app.secret_key)
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key) -> URLSafeSerializer:
+    # Built once: the cookie is read and written on every reading of a post, a kept one too.
+    return URLSafeSerializer(secret_key, salt=_SALT)
 
 
 def read(cookies: Mapping[str, str], now: datetime | None = None) -> Touches:

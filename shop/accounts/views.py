@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, logout_user
 from ..extensions import db, limiter
 from ..orders.accounts import user_orders
 from ..shipping.services import countries_not_shipped, country_choices
-from ..subscriptions.accounts import gifts_received, orders_and_payments, user_subscriptions
+from ..subscriptions.accounts import account_boxes, orders_and_payments
 from . import services
 from .access import limit_failed_sign_ins, owned_or_404, start_session
 from .forms import (
@@ -271,13 +271,16 @@ def reset_password(token: str):
 @bp.get("/account")
 @login_required
 def account():
+    boxes = account_boxes(current_user)
+    addresses = current_user.addresses
     return render_template(
         "accounts/account.html",
-        orders=orders_and_payments(user_orders(current_user), current_user),
-        addresses=current_user.addresses,
-        subscriptions=user_subscriptions(current_user),
-        gifts_received=gifts_received(current_user),
-        no_ship=countries_not_shipped(),
+        orders=orders_and_payments(user_orders(current_user), boxes.payments),
+        addresses=addresses,
+        subscriptions=boxes.subscriptions,
+        gifts_received=boxes.gifts_received,
+        # Only the address cards mark a country we don't ship to.
+        no_ship=countries_not_shipped() if addresses else set(),
     )
 
 

@@ -6,8 +6,8 @@ Accounts sit below subscriptions, so `connect()` hooks this area to their signal
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts import services as accounts
 from ..accounts.models import User
@@ -15,20 +15,6 @@ from ..extensions import db
 from . import lifecycle, manage
 from .models import PaidPeriod, Subscription
 from .models import SubscriptionStatus as S
-
-
-def user_subscriptions(user: User) -> list[Subscription]:
-    """The customer's subscriptions, newest first. A checkout that ended without a payment
-    (abandoned, declined, or replaced by a later attempt) was never a subscription to the
-    customer, so it is left out; one still waiting for payment is listed as not completed."""
-    never_paid = ~exists().where(PaidPeriod.subscription_id == Subscription.id)
-    query = (
-        select(Subscription)
-        .where(Subscription.user_id == user.id, ~((Subscription.status == S.ENDED) & never_paid))
-        .order_by(Subscription.id.desc())
-        .options(selectinload(Subscription.plan), selectinload(Subscription.periods))
-    )
-    return list(db.session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -44,41 +30,56 @@ class BoxPayment:
         return self.period.paid_at
 
 
-def box_payments(user: User) -> list[BoxPayment]:
-    """Every payment of the customer's subscriptions, newest first."""
+@dataclass(frozen=True)
+class AccountBoxes:
+    """What the account page shows of the Culture Box."""
+
+    subscriptions: list[Subscription]  # the customer's own, newest first
+    gifts_received: list[Subscription]  # gifts sent by email that they claimed, newest first
+    payments: list[BoxPayment]  # every payment of their own subscriptions, newest first
+
+
+def account_boxes(user: User) -> AccountBoxes:
+    """The customer's subscriptions, the gifts they claimed and the payments, from one query
+    (and, only when it finds any, one for their plans and one for their payments): the
+    account page is rendered on every visit, and most customers have none.
+
+    A checkout that ended without a payment (abandoned, declined, or replaced by a later
+    attempt) was never a subscription to the customer, so it is left out; one still waiting
+    for payment is listed as not completed. A gift is read-only for its recipient (the buyer
+    manages it), but its boxes and tracking are theirs to follow."""
     query = (
-        select(PaidPeriod)
-        .join(PaidPeriod.subscription)
-        .where(Subscription.user_id == user.id)
-        .options(contains_eager(PaidPeriod.subscription).selectinload(Subscription.plan))
-        .order_by(PaidPeriod.paid_at.desc(), PaidPeriod.id.desc())
+        select(Subscription)
+        .where(
+            or_(
+                Subscription.user_id == user.id,
+                (Subscription.recipient_user_id == user.id) & Subscription.claimed_at.is_not(None),
+            )
+        )
+        .order_by(Subscription.id.desc())
+        .options(selectinload(Subscription.plan), selectinload(Subscription.periods))
     )
-    return [
-        BoxPayment(period, period.subscription, lifecycle.boxes_bought(period.subscription, period))
-        for period in db.session.scalars(query)
+    found = list(db.session.scalars(query))
+    own = [s for s in found if s.user_id == user.id and not (s.status == S.ENDED and not s.periods)]
+    gifts = [s for s in found if s.recipient_user_id == user.id and s.claimed_at is not None]
+    payments = [
+        BoxPayment(period, sub, lifecycle.boxes_bought(sub, period))
+        for sub in found
+        if sub.user_id == user.id
+        for period in sub.periods
     ]
+    payments.sort(key=lambda payment: (payment.paid_at, payment.period.id), reverse=True)
+    return AccountBoxes(own, gifts, payments)
 
 
-def orders_and_payments(orders: list, user: User) -> list:
+def orders_and_payments(orders: list, payments: list[BoxPayment]) -> list:
     """The account's orders and box payments in one list, newest first (an order by when it
     was placed, a payment by when it was taken)."""
     return sorted(
-        [*orders, *box_payments(user)],
+        [*orders, *payments],
         key=lambda item: item.paid_at if isinstance(item, BoxPayment) else item.created_at,
         reverse=True,
     )
-
-
-def gifts_received(user: User) -> list[Subscription]:
-    """Gifts sent by email that this customer claimed: read-only for them (the buyer
-    manages the gift), but their boxes and tracking are theirs to follow."""
-    query = (
-        select(Subscription)
-        .where(Subscription.recipient_user_id == user.id, Subscription.claimed_at.is_not(None))
-        .order_by(Subscription.id.desc())
-        .options(selectinload(Subscription.plan))
-    )
-    return list(db.session.scalars(query))
 
 
 def export_subscriptions(user: User) -> list[dict]:

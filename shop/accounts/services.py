@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from blinker import Namespace
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from ..core.addresses import PostalAddress, is_country
 from ..db_types import utcnow
@@ -227,11 +227,15 @@ def open_session(user: User) -> str:
     return login.token
 
 
+# Built once: every request of a signed-in customer runs it.
+_USER_BY_SESSION_TOKEN = select(User).join(LoginSession).where(LoginSession.token == bindparam("token"))
+
+
 def user_by_session_token(token: str) -> User | None:
     """Flask-Login's user loader: the user of an open login session, or None once it is closed."""
     if not token:
         return None
-    user = db.session.scalar(select(User).join(LoginSession).where(LoginSession.token == token))
+    user = db.session.scalar(_USER_BY_SESSION_TOKEN, {"token": token})
     if user is not None:
         user.session_token = token
     return user

@@ -55,6 +55,16 @@ def test_the_hash_changes_with_the_bytes(tmp_path):
     assert before != after and before.startswith("a.") and before.endswith(".css")
 
 
+def test_the_layout_links_follow_the_mount_point_of_each_request(client):
+    # Worked out once per process and mount point: a shop mounted under a path (SCRIPT_NAME)
+    # and one at the root, served by the same process, each keep their own.
+    mounted = client.get("/blog", environ_overrides={"SCRIPT_NAME": "/boutique"}).text
+    assert 'href="/boutique/shop"' in mounted and HASHED_CSS.search(mounted) is None
+    assert re.search(r'href="/boutique/static/css/shop\.[0-9a-f]{10}\.css"', mounted)
+    at_root = client.get("/blog").text
+    assert 'href="/shop"' in at_root and "/boutique" not in at_root and HASHED_CSS.search(at_root)
+
+
 # -- pages ----------------------------------------------------------------------------------
 
 

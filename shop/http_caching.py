@@ -19,6 +19,10 @@ gets a new token of their own put in (and the session cookie that goes with it).
 sets a cookie of its own on every visit sets it again on each copy served (`on_serve`). A visitor who
 sends a session or remember-me cookie is never served a kept page. Edits show once the copy
 expires, as they do in browsers that kept it.
+
+A kept copy is served before any other request hook, the rate limiter's included: a keepable
+page limits only its POSTs (tests/test_page_cache.py checks). Its ETag is the hash taken when
+it was kept, so serving a copy hashes nothing.
 """
 
 import os

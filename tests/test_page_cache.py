@@ -3,11 +3,13 @@
 import re
 
 import pytest
+from flask_limiter.util import get_qualified_name
 from sqlalchemy import select
 from werkzeug.http import generate_etag
 
 from shop import create_app, http_caching
-from shop.extensions import db
+from shop.blog import views as blog_views
+from shop.extensions import db, limiter
 from shop.models import Post, Product, Variant
 
 from .accounts.factories import make_user, sign_in
@@ -148,3 +150,22 @@ def test_only_the_pages_marked_keepable_are_kept(seeded, kept, client):
     assert pages.get("http://localhost/culture-box/subscribe?plan=monthly") is None
     assert pages.get("http://localhost/search?q=kimchi") is None
     assert pages.get("http://localhost/culture-box") is not None
+
+
+def test_no_page_that_may_be_kept_limits_reading_it(app):
+    # A kept copy is served before the rate limiter looks at the request: a limit on reading
+    # a keepable page would count only the visitors the copy was not served to.
+    keepable = {
+        get_qualified_name(view): view
+        for view in app.view_functions.values()
+        if getattr(view, "page_may_be_kept", False)
+    }
+    assert len(keepable) >= 10
+    with app.test_request_context():
+        limits = {name: limiter.limit_manager.decorated_limits(name) for name in keepable}
+        assert limits[get_qualified_name(blog_views.post)]  # its comments are: the lookup finds limits
+        reading = {
+            name: [str(limit.limit) for limit in found if not limit.methods or {"get", "head"} & set(limit.methods)]
+            for name, found in limits.items()
+        }
+    assert not any(reading.values()), reading

@@ -192,9 +192,9 @@ def _with_token_taken_out(response: Response) -> bytes | None:
 
 def keep_page(response: Response) -> Response:
     if (
-        request.method != "GET"
+        g.get("page_was_kept")
+        or request.method != "GET"
         or not _keepable_request()
-        or g.get("page_was_kept")
         or response.status_code != 200
         or response.mimetype not in KEPT_TYPES
         or response.is_streamed

@@ -1,25 +1,18 @@
 """Account forms. Passwords are never echoed back into a re-rendered form."""
 
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
-from ..core.forms import ShopForm
-from ..shipping.forms import DeliveryAddressForm, strip
+from ..core.forms import ShopForm, email_field
+from ..shipping.forms import DeliveryAddressForm
 from .passwords import MAX_LENGTH, MIN_LENGTH
-
-EMAIL = [
-    DataRequired("Enter your email address."),
-    Email("Enter an email address like name@example.com."),
-    Length(max=254),
-]
-
 
 NEW_PASSWORD_HINT = f"At least {MIN_LENGTH} characters. A few unrelated words are easy to remember and hard to guess."
 
 
 class RegisterForm(ShopForm):
     name = StringField("Your name", validators=[Optional(), Length(max=120)])
-    email = EmailField("Email address", validators=EMAIL, filters=[strip])
+    email = email_field("Email address", required="Enter your email address.")
     password = PasswordField(
         "Choose a password",
         validators=[DataRequired("Choose a password."), Length(max=MAX_LENGTH)],
@@ -31,13 +24,13 @@ class RegisterForm(ShopForm):
 
 
 class SignInForm(ShopForm):
-    email = EmailField("Email address", validators=EMAIL, filters=[strip])
+    email = email_field("Email address", required="Enter your email address.")
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
     remember = BooleanField("Keep me signed in on this device for 30 days")
 
 
 class ForgotPasswordForm(ShopForm):
-    email = EmailField("Email address", validators=EMAIL, filters=[strip])
+    email = email_field("Email address", required="Enter your email address.")
 
 
 class ResetPasswordForm(ShopForm):
@@ -58,7 +51,7 @@ class ChangePasswordForm(ShopForm):
 
 
 class ChangeEmailForm(ShopForm):
-    new_email = EmailField("New email address", validators=EMAIL, filters=[strip])
+    new_email = email_field("New email address", required="Enter your email address.")
     password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])
 
 

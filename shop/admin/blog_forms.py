@@ -4,8 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..core.forms import ShopForm
-from ..shipping.forms import strip
+from ..core.forms import ShopForm, strip
 
 
 class PostForm(ShopForm):

@@ -17,8 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..core.addresses import country_choices
 from ..core.carriers import carrier_choices
-from ..core.forms import ShopForm
-from ..shipping.forms import strip
+from ..core.forms import ShopForm, strip
 from .catalogue_forms import money_field
 
 MANIFEST_ROWS = 6

@@ -11,9 +11,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..catalog.models import ProductKind
 from ..core.addresses import country_choices
-from ..core.forms import ShopForm
+from ..core.forms import ShopForm, strip
 from ..core.vat import VatRate
-from ..shipping.forms import strip
 
 
 def pence(value: Decimal | None) -> int | None:

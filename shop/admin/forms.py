@@ -3,9 +3,8 @@
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..core.forms import ShopForm
+from ..core.forms import ShopForm, strip
 from ..core.money import pence_from_text
-from ..shipping.forms import strip
 from .lists import FilterForm
 
 

@@ -3,9 +3,8 @@
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..core.forms import ShopForm
+from ..core.forms import ShopForm, strip
 from ..discounts.models import DiscountKind
-from ..shipping.forms import strip
 from .catalogue_forms import money_field
 
 

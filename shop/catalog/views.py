@@ -2,10 +2,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from ..core.forms import ShopForm, page_number
+from ..core.forms import ShopForm, page_number, strip
 from ..extensions import db, limiter
 from ..http_caching import keepable
-from ..shipping.forms import strip
 from ..subscriptions import services as box
 from . import alerts, services
 from .models import Category

@@ -1,7 +1,8 @@
 from wtforms import EmailField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from ..shipping.forms import DeliveryAddressForm, strip
+from ..core.forms import strip
+from ..shipping.forms import DeliveryAddressForm
 
 
 class CheckoutForm(DeliveryAddressForm):

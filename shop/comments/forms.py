@@ -1,11 +1,10 @@
 """The comment form, as on the original site: name and email required (the email is never
 shown), an optional website, and the comment."""
 
-from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField, URLField
-from wtforms.validators import URL, DataRequired, Email, Length, Optional
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField, URLField
+from wtforms.validators import URL, DataRequired, Length, Optional
 
-from ..core.forms import LARGEST_ID, ShopForm
-from ..shipping.forms import strip
+from ..core.forms import LARGEST_ID, ShopForm, email_field, strip
 from . import services
 
 
@@ -36,15 +35,7 @@ class CommentForm(ShopForm):
             Length(max=services.MAX_NAME, message=f"Keep your name to {services.MAX_NAME} characters."),
         ],
     )
-    email = EmailField(
-        "Email *",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter your email address."),
-            Email("Enter an email address like name@example.com."),
-            Length(max=services.MAX_EMAIL),
-        ],
-    )
+    email = email_field("Email *", required="Enter your email address.")
     website = URLField(
         "Website",
         filters=[strip],

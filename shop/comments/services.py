@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..blog.models import Post
-from ..core.forms import LARGEST_ID
+from ..core.forms import LARGEST_ID, MAX_EMAIL
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import email_link, send_email
@@ -25,7 +25,6 @@ from .models import Comment, CommentStatus
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # secrets.token_urlsafe's alphabet
 MAX_NAME = 80
-MAX_EMAIL = 254
 MAX_WEBSITE = 200
 MIN_BODY, MAX_BODY = 2, 3000
 

@@ -10,8 +10,8 @@ validator (which might query the database with it) runs.
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
-from wtforms.validators import NumberRange
+from wtforms import EmailField, IntegerField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 # The largest id an INTEGER column holds on PostgreSQL: a bigger number from a request is not a
 # row, and asking the database for it fails ("integer out of range") instead of finding none.
@@ -63,3 +63,27 @@ class ShopForm(FlaskForm):
         for field in self:
             field.errors = [refused[field.name]] if field.name in refused else []
         return False
+
+
+def strip(value):
+    """A field filter: what was typed, without the spaces around it."""
+    return value.strip() if isinstance(value, str) else value
+
+
+MAX_EMAIL = 254  # the longest address SMTP carries (RFC 5321)
+
+
+def email_field(label: str, *, required: str | None = None, **kwargs) -> EmailField:
+    """An email address as every form of the shop asks for it: stripped, at most MAX_EMAIL
+    characters, "like name@example.com" when it is not one; required (with the message
+    `required`, which says why the shop needs it) or optional."""
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired(required) if required else Optional(),
+            Email("Enter an email address like name@example.com."),
+            Length(max=MAX_EMAIL),
+        ],
+        **kwargs,
+    )

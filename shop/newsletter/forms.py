@@ -1,8 +1,6 @@
-from wtforms import EmailField, HiddenField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import HiddenField, StringField
 
-from ..core.forms import ShopForm
-from ..shipping.forms import strip
+from ..core.forms import ShopForm, email_field
 
 
 class NewsletterForm(ShopForm):
@@ -13,15 +11,7 @@ class NewsletterForm(ShopForm):
     class Meta:
         csrf = False
 
-    email = EmailField(
-        "Your email address",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter your email address."),
-            Email("Enter an email address like name@example.com."),
-            Length(max=254),
-        ],
-    )
+    email = email_field("Your email address", required="Enter your email address.")
     source = HiddenField(default="footer")
     # Hidden from people by the stylesheet; bots that fill in every field fill this one too.
     website = StringField("Leave this empty")

@@ -1,23 +1,14 @@
 """The contact form."""
 
-from wtforms import EmailField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from ..core.forms import ShopForm
-from ..shipping.forms import strip
+from ..core.forms import ShopForm, email_field, strip
 
 
 class ContactForm(ShopForm):
     name = StringField("Your name *", filters=[strip], validators=[DataRequired("Enter your name."), Length(max=120)])
-    email = EmailField(
-        "Email address *",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter your email address, so we can answer."),
-            Email("Enter an email address like name@example.com."),
-            Length(max=254),
-        ],
-    )
+    email = email_field("Email address *", required="Enter your email address, so we can answer.")
     order_number = StringField("Order number (optional)", filters=[strip], validators=[Length(max=40)])
     message = TextAreaField(
         "Your message *",

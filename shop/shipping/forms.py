@@ -5,12 +5,8 @@ from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..core.addresses import PostalAddress
-from ..core.forms import ShopForm
+from ..core.forms import ShopForm, strip
 from .services import country_choices
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class DeliveryAddressForm(ShopForm):

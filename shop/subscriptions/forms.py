@@ -3,12 +3,12 @@ a subscriber cancels."""
 
 from datetime import date
 
-from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from ..core.forms import ShopForm
-from ..shipping.forms import DeliveryAddressForm, strip
+from ..core.forms import ShopForm, email_field, strip
+from ..shipping.forms import DeliveryAddressForm
 from . import churn
 
 BY_EMAIL, BY_ADDRESS = "email", "address"
@@ -23,12 +23,7 @@ class SubscribeForm(DeliveryAddressForm):
     gift = False  # set by the gift page
     needs_account = False  # set for a visitor who is not signed in
 
-    email = EmailField(
-        "Email address",
-        filters=[strip],
-        validators=[Optional(), Email("Please enter an email address like name@example.com."), Length(max=254)],
-        description="Your receipts and box news come here.",
-    )
+    email = email_field("Email address", description="Your receipts and box news come here.")
     password = PasswordField(
         "Password",
         validators=[Optional(), Length(max=MAX_LENGTH)],
@@ -50,10 +45,8 @@ class SubscribeForm(DeliveryAddressForm):
         ],
         validators=[Optional()],
     )
-    recipient_email = EmailField(
+    recipient_email = email_field(
         "Their email address",
-        filters=[strip],
-        validators=[Optional(), Email("Please enter an email address like name@example.com."), Length(max=254)],
         description="We send them your message and a link to give us their address. You won't see it.",
     )
     gift_from = StringField(

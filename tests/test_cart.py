@@ -3,6 +3,7 @@
 import pytest
 
 from shop.cart import services as cart
+from shop.catalog.models import ProductImage
 from shop.extensions import db
 
 from .commerce import variant
@@ -72,3 +73,27 @@ def test_subscription_products_and_unknown_ids_never_load(seeded):
         assert [line.variant.sku for line in loaded.lines] == ["MAG-001"]
         assert list(items) == [str(variant("MAG-001").id)]  # the session is cleaned too
         assert cart.count({"1": 2, "2": 3}) == 5 and cart.count(None) == 0
+
+
+def test_each_line_shows_its_products_first_picture_and_names_a_size_only_when_there_is_a_choice(seeded):
+    with seeded.app_context():
+        mask, magazine = variant("MASK-MIX-7"), variant("MAG-001")
+        product = mask.product
+        first = product.images[0]
+        db.session.add(ProductImage(product=product, path="img/second.svg", alt="Second", position=first.position + 1))
+        db.session.commit()
+        items = {str(mask.id): 1, str(magazine.id): 2}
+        lines = {line.variant.sku: line for line in cart.load(items).lines}
+        assert lines["MASK-MIX-7"].cover.path == first.path
+        assert lines["MASK-MIX-7"].name == "Sheet Mask Set — 7-day set"  # it comes in two sizes
+        assert lines["MAG-001"].sizes == 1 and lines["MAG-001"].name == magazine.product.name
+        product.images.clear()
+        db.session.commit()
+        assert {line.variant.sku: line.cover for line in cart.load(items).lines}["MASK-MIX-7"] is None
+
+
+def test_a_quantity_that_is_not_a_number_is_dropped_from_the_cart(seeded):
+    with seeded.app_context():
+        items = {str(variant("MAG-001").id): "lots", str(variant("MAG-002").id): 1}
+        assert [line.variant.sku for line in cart.load(items).lines] == ["MAG-002"]
+        assert list(items) == [str(variant("MAG-002").id)]

@@ -6,10 +6,10 @@ and change it in place; the views keep it in `session[CART_KEY]`.
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased, contains_eager
 
-from ..catalog.models import Product, ProductKind, Variant
+from ..catalog.models import Product, ProductImage, ProductKind, Variant
 from ..extensions import db
 
 CART_KEY = "cart"  # where the cart lives in the session: {variant_id: quantity}
@@ -39,11 +39,13 @@ class InvalidQuantity(CartError):
 class CartLine:
     variant: Variant
     quantity: int
+    sizes: int  # how many variants its product has: a size is named only when there is a choice
+    cover: ProductImage | None  # the product's first picture
 
     @property
     def name(self) -> str:
         product = self.variant.product
-        return product.name if len(product.variants) == 1 else f"{product.name} — {self.variant.name}"
+        return product.name if self.sizes == 1 else f"{product.name} — {self.variant.name}"
 
     @property
     def line_total_pence(self) -> int:
@@ -97,16 +99,11 @@ def count(items: Items | None) -> int:
     return sum(q for q in items.values() if isinstance(q, int) and q > 0)
 
 
-def _variant(variant_id: int) -> Variant:
-    variant = db.session.scalar(
-        select(Variant)
-        .join(Variant.product)
-        .where(Variant.id == variant_id, Product.is_active, Product.kind == ProductKind.GOODS)
-        .options(selectinload(Variant.product).selectinload(Product.variants))
-    )
-    if variant is None:
+def _line(variant_id: int) -> CartLine:
+    found = _lines({variant_id: 0})
+    if not found:
         raise UnknownItem("Sorry, that item is no longer available.")
-    return variant
+    return found[0]
 
 
 def _capped(variant: Variant, wanted: int, name: str) -> tuple[int, str | None]:
@@ -123,8 +120,8 @@ def add(items: Items, variant_id: int, quantity: int) -> str:
     """Add `quantity` of a variant; returns the message to show (capped by stock)."""
     if quantity < 1:
         raise InvalidQuantity("Please choose a quantity of at least 1.")
-    variant = _variant(variant_id)
-    name = CartLine(variant, 0).name
+    line = _line(variant_id)
+    variant, name = line.variant, line.name
     if variant.stock <= 0:
         raise SoldOut(f"Sorry, {name} is sold out.")
     key = str(variant.id)
@@ -142,8 +139,8 @@ def set_quantity(items: Items, variant_id: int, quantity: int) -> str:
         raise InvalidQuantity("Please choose a quantity of 0 or more.")
     if quantity == 0:
         return remove(items, variant_id)
-    variant = _variant(variant_id)
-    name = CartLine(variant, 0).name
+    line = _line(variant_id)
+    variant, name = line.variant, line.name
     if variant.stock <= 0:
         raise SoldOut(f"Sorry, {name} is sold out. Please remove it from your cart.")
     new, warning = _capped(variant, quantity, name)
@@ -156,42 +153,55 @@ def remove(items: Items, variant_id: int) -> str:
     if items.pop(key, None) is None:
         raise UnknownItem("That item is not in your cart any more.")
     try:
-        return f"Removed {CartLine(_variant(variant_id), 0).name} from your cart."
+        return f"Removed {_line(variant_id).name} from your cart."
     except UnknownItem:
         return "Removed the item from your cart."
 
 
-# The variants of a cart's lines that are still sold. Built once: the cart is shown on every
-# visit, and building the statement each time was a fifth of loading the cart. Each line's
-# product and category come in its own row; the product's sizes and pictures, one query each.
-_CART_VARIANTS = (
-    select(Variant)
+# The lines of the variants that are still sold, from one statement built once: the cart is
+# shown on every visit, and building the statement each time was a fifth of loading the cart.
+# Each row holds the variant with its product and category, how many variants the product has,
+# and its first picture.
+_Sibling = aliased(Variant)
+_Picture = aliased(ProductImage)
+_SIZES = select(func.count(_Sibling.id)).where(_Sibling.product_id == Product.id).scalar_subquery()
+_FIRST_PICTURE = (
+    select(ProductImage.id)
+    .where(ProductImage.product_id == Product.id)
+    .order_by(ProductImage.position, ProductImage.id)
+    .limit(1)
+    .scalar_subquery()
+)
+_CART_LINES = (
+    select(Variant, _SIZES, _Picture)
     .join(Variant.product)
     .join(Product.category)
+    .outerjoin(_Picture, _Picture.id == _FIRST_PICTURE)
     .where(Variant.id.in_(bindparam("ids", expanding=True)), Product.is_active, Product.kind == ProductKind.GOODS)
-    .options(
-        contains_eager(Variant.product).options(
-            contains_eager(Product.category), selectinload(Product.variants), selectinload(Product.images)
-        )
-    )
+    .options(contains_eager(Variant.product).contains_eager(Product.category))
     .order_by(Variant.id)
 )
 
 
+def _lines(quantities: dict[int, int]) -> list[CartLine]:
+    """A line for each of these variants still sold (variant id → quantity), by variant id."""
+    rows = db.session.execute(_CART_LINES, {"ids": list(quantities)})
+    return [CartLine(variant, quantities[variant.id], sizes, cover) for variant, sizes, cover in rows]
+
+
 def load(items: Items | None) -> Cart:
-    """The cart's lines with their variants, in a stable order. Items that left the
-    catalogue are dropped from `items`."""
+    """The cart's lines, in a stable order. Items that left the catalogue are dropped from `items`."""
     if not items:
         return Cart([])
-    ids = []
-    for key in list(items):
+    quantities = {}
+    for key, quantity in list(items.items()):
         try:
-            ids.append(int(key))
+            quantities[int(key)] = int(quantity)
         except (TypeError, ValueError):
             items.pop(key)
-    variants = db.session.scalars(_CART_VARIANTS, {"ids": ids}).all()
-    found = {str(v.id) for v in variants}
+    lines = _lines(quantities)
+    found = {str(line.variant.id) for line in lines}
     for key in list(items):
         if key not in found:
             items.pop(key)
-    return Cart([CartLine(v, int(items[str(v.id)])) for v in variants if int(items[str(v.id)]) > 0])
+    return Cart([line for line in lines if line.quantity > 0])

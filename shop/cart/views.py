@@ -65,7 +65,7 @@ def show():
     cart = services.load(items)
     if items != (session.get(services.CART_KEY) or {}):
         _save(items)  # lines that left the catalogue are dropped
-    return render_template("cart/show.html", cart=cart, update_form=QuantityForm(), remove_form=RemoveForm())
+    return render_template("cart/show.html", cart=cart)
 
 
 @bp.post("/cart/add")

@@ -40,7 +40,7 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     addresses: Mapped[list["Address"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", order_by="(Address.is_default.desc(), Address.id)"
+        back_populates="user", cascade="all, delete-orphan", order_by=lambda: address_order()
     )
 
     login_sessions: Mapped[list["LoginSession"]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -87,3 +87,8 @@ class Address(AddressColumns, db.Model):
 
     def as_lines(self) -> list[str]:
         return self.postal_address.lines()
+
+
+def address_order() -> tuple:
+    """How a customer's addresses are listed: the default first, then oldest first."""
+    return Address.is_default.desc(), Address.id

@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from blinker import Namespace
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, inspect, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core.addresses import PostalAddress, is_country
 from ..db_types import utcnow
 from ..extensions import db
 from ..notifications import email_link, send_email
 from . import tokens
-from .models import Address, LoginSession, User
+from .models import Address, LoginSession, User, address_order
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
 # Accounts sit below the areas that hold a customer's data (orders, subscriptions): they
@@ -358,6 +359,19 @@ def _read(reader, purpose: str, token: str, max_age: int) -> dict:
 
 
 # ---- addresses -------------------------------------------------------------------------
+
+# Built once: the account page lists them on every visit, and loading `user.addresses` lazily
+# cost twice as much as this statement.
+_SAVED_ADDRESSES = select(Address).where(Address.user_id == bindparam("user_id")).order_by(*address_order())
+
+
+def saved_addresses(user: User) -> list[Address]:
+    """The customer's addresses, as `user.addresses` lists them (and from now on holds them)."""
+    if "addresses" not in inspect(user).unloaded:
+        return list(user.addresses)
+    found = list(db.session.scalars(_SAVED_ADDRESSES, {"user_id": user.id}))
+    set_committed_value(user, "addresses", found)
+    return found
 
 
 @dataclass(frozen=True)

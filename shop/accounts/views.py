@@ -272,7 +272,7 @@ def reset_password(token: str):
 @login_required
 def account():
     boxes = account_boxes(current_user)
-    addresses = current_user.addresses
+    addresses = services.saved_addresses(current_user)
     return render_template(
         "accounts/account.html",
         orders=orders_and_payments(user_orders(current_user), boxes.payments),

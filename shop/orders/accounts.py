@@ -14,7 +14,7 @@ Orders are immutable snapshots (shop.orders.models refuses ORM updates to them),
 link is an explicit SQL UPDATE.
 """
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..accounts import services as accounts
@@ -53,16 +53,18 @@ def claim_guest_orders(user: User) -> int:
     return result.rowcount
 
 
+# Built once: the account page runs it on every visit.
+_USER_ORDERS = (
+    select(Order)
+    .where(Order.user_id == bindparam("user_id"))
+    .options(selectinload(Order.lines))
+    .order_by(Order.created_at.desc(), Order.id.desc())
+)
+
+
 def user_orders(user: User) -> list:
     """The customer's orders, newest first, with their lines."""
-    return list(
-        db.session.scalars(
-            select(Order)
-            .where(Order.user_id == user.id)
-            .options(selectinload(Order.lines))
-            .order_by(Order.created_at.desc(), Order.id.desc())
-        )
-    )
+    return list(db.session.scalars(_USER_ORDERS, {"user_id": user.id}))
 
 
 def export_orders(user: User) -> list[dict]:

@@ -6,7 +6,7 @@ Accounts sit below subscriptions, so `connect()` hooks this area to their signal
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts import services as accounts
@@ -39,6 +39,20 @@ class AccountBoxes:
     payments: list[BoxPayment]  # every payment of their own subscriptions, newest first
 
 
+# Built once: the account page runs it on every visit.
+_ACCOUNT_SUBSCRIPTIONS = (
+    select(Subscription)
+    .where(
+        or_(
+            Subscription.user_id == bindparam("user_id"),
+            (Subscription.recipient_user_id == bindparam("user_id")) & Subscription.claimed_at.is_not(None),
+        )
+    )
+    .order_by(Subscription.id.desc())
+    .options(selectinload(Subscription.plan), selectinload(Subscription.periods))
+)
+
+
 def account_boxes(user: User) -> AccountBoxes:
     """The customer's subscriptions, the gifts they claimed and the payments, from one query
     (and, only when it finds any, one for their plans and one for their payments): the
@@ -48,18 +62,7 @@ def account_boxes(user: User) -> AccountBoxes:
     attempt) was never a subscription to the customer, so it is left out; one still waiting
     for payment is listed as not completed. A gift is read-only for its recipient (the buyer
     manages it), but its boxes and tracking are theirs to follow."""
-    query = (
-        select(Subscription)
-        .where(
-            or_(
-                Subscription.user_id == user.id,
-                (Subscription.recipient_user_id == user.id) & Subscription.claimed_at.is_not(None),
-            )
-        )
-        .order_by(Subscription.id.desc())
-        .options(selectinload(Subscription.plan), selectinload(Subscription.periods))
-    )
-    found = list(db.session.scalars(query))
+    found = list(db.session.scalars(_ACCOUNT_SUBSCRIPTIONS, {"user_id": user.id}))
     own = [s for s in found if s.user_id == user.id and not (s.status == S.ENDED and not s.periods)]
     gifts = [s for s in found if s.recipient_user_id == user.id and s.claimed_at is not None]
     payments = [

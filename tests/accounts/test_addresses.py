@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from shop.accounts import services
 from shop.accounts.models import Address, User
 from shop.extensions import db
 
@@ -113,3 +114,22 @@ def test_address_form_is_labelled_and_autocompletes(app, client):
     ]:
         assert f'<label for="{field}">' in form
         assert f'autocomplete="shipping {token}"' in form
+
+
+def test_the_account_lists_the_default_address_first_then_the_oldest(app, client):
+    with app.app_context():
+        user = make_user()
+        make_address(user, line1="1 Old Lane")
+        make_address(user, line1="2 Default Road", is_default=True)
+        make_address(user, line1="3 New Way")
+        user_id = user.id
+    sign_in(client)
+    page = client.get("/account").text
+    assert page.index("2 Default Road") < page.index("1 Old Lane") < page.index("3 New Way")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        listed = [a.ship_line1 for a in services.saved_addresses(user)]
+        assert listed == ["2 Default Road", "1 Old Lane", "3 New Way"]
+        assert [a.ship_line1 for a in user.addresses] == listed  # held, not loaded again
+        user.addresses.pop()  # a change not yet saved is what a later call sees
+        assert [a.ship_line1 for a in services.saved_addresses(user)] == listed[:2]

@@ -15,6 +15,11 @@ For each page the two are loaded in turn, twice each, from keep-alive connection
 the bare app's requests per second, their ratio, and the milliseconds of worker CPU each spends
 per request (read from the gunicorn workers' /proc counters). Requests ask for no compression:
 the figures are about building the page.
+
+The last rows are floors rather than pages: what any page for a visitor with a session costs
+before it shows anything of its own. Two routes exist only in the bench's copy of the shop:
+/bench/nothing checks who is signed in and answers a few bytes, /bench/layout renders the
+layout (header, cart count, footer) around no content.
 """
 
 import argparse
@@ -40,6 +45,9 @@ from box_run import scratch_database  # noqa: E402
 PASSWORD = "bench-password-1234"
 EMAIL = "bench@example.com"
 FILM_ARTICLE = "/blog/top-5-korean-movies-that-make-you-cry"
+# Every request, the sign-in included, comes from the same browser: a signed-in session asked
+# for by another browser is marked not fresh and its cookie set again on every response.
+USER_AGENT = "bench"
 # name, path, who asks: "anonymous" (no cookie), "cart" (one item), "customer" (signed in).
 PAGES = [
     ("home", "/", "anonymous"),
@@ -51,10 +59,34 @@ PAGES = [
     ("cart, one item", "/cart", "cart"),
     ("account", "/account", "customer"),
     ("feed.xml", "/feed.xml", "anonymous"),
+    ("floor: layout, cart", "/bench/layout", "cart"),
+    ("floor: signed in", "/bench/nothing", "customer"),
+    ("floor: layout, signed in", "/bench/layout", "customer"),
 ]
 
 
-# -- the bare app -------------------------------------------------------------------------------
+# -- the apps ------------------------------------------------------------------------------------
+
+
+def shop_app():
+    """The shop with the two floor routes. Built by gunicorn from `pages:shop_app()`."""
+    from flask import render_template
+    from flask_login import current_user
+
+    from shop import create_app
+
+    app = create_app()
+    layout = app.jinja_env.from_string('{% extends "base.html" %}')
+
+    @app.get("/bench/nothing")
+    def nothing():
+        return "signed in" if current_user.is_authenticated else "not signed in"
+
+    @app.get("/bench/layout")
+    def empty_layout():
+        return render_template(layout)
+
+    return app
 
 
 def bare_app():
@@ -180,7 +212,7 @@ async def _connection(port: int, request: bytes, stop_at: float, counts: list) -
 
 
 async def _load(port: int, path: str, cookie: str, seconds: float, connections: int) -> tuple[int, int]:
-    lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: keep-alive", "User-Agent: bench"]
+    lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: keep-alive", f"User-Agent: {USER_AGENT}"]
     if cookie:
         lines.append(f"Cookie: {cookie}")
     request = ("\r\n".join(lines) + "\r\n\r\n").encode()
@@ -206,12 +238,14 @@ def measure(server: Server, path: str, cookie: str, seconds: float, connections:
 def visitors(base: str) -> dict[str, str]:
     """The Cookie header of each kind of visitor: a cart with one item, a signed-in customer."""
     cart = requests.Session()
+    cart.headers["User-Agent"] = USER_AGENT
     page = cart.get(base + "/products/magazine-issue-1-hallyu").text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     variant = re.search(r'name="variant_id"[^>]*value="(\d+)"', page).group(1)
     added = cart.post(base + "/cart/add", data={"csrf_token": token, "variant_id": variant, "quantity": "1"})
     added.raise_for_status()
     customer = requests.Session()
+    customer.headers["User-Agent"] = USER_AGENT
     page = customer.get(base + "/account/sign-in").text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     signed_in = customer.post(
@@ -235,14 +269,17 @@ def run(seconds: float, connections: int, server_url: str | None, only: list[str
     try:
         prepare(url)
         env = {"DATABASE_URL": url, "SHOP_CONTENT_DIR": str(ROOT / "content"), "MAIL_OUTBOX_DIR": instance}
-        shop = Server("shop:create_app()", env, instance)
+        shop = Server("pages:shop_app()", env, instance)
         cookies = visitors(shop.base)
         pages = [page for page in PAGES if not only or page[0] in only]
         templates = tempfile.mkdtemp()
         sizes = {}
         for index, (_name, path, who) in enumerate(pages):
-            response = requests.get(shop.base + path, headers={"Cookie": cookies[who]} if cookies[who] else {})
+            headers = {"User-Agent": USER_AGENT} | ({"Cookie": cookies[who]} if cookies[who] else {})
+            response = requests.get(shop.base + path, headers=headers)
             response.raise_for_status()
+            # A customer's page that sets a cookie again on every request measures that instead.
+            assert who == "anonymous" or "Set-Cookie" not in response.headers, f"{path} sets a cookie each time"
             sizes[index] = len(response.content)
             Path(templates, f"p{index}.html").write_text(_template_of(response.text), encoding="utf-8")
         bare = Server("pages:bare_app()", {"BENCH_BARE_TEMPLATES": templates}, instance)
@@ -250,7 +287,7 @@ def run(seconds: float, connections: int, server_url: str | None, only: list[str
         database = make_url(url).get_backend_name()
         print(f"{database}: {connections} connections, {seconds:g} s per page and app, load {os.getloadavg()[0]:.2f}")
         print(
-            f"{'page':<16} {'KB':>5} {'shop req/s':>10} {'bare req/s':>10} {'ratio':>6} {'shop ms CPU':>11} {'bare ms CPU':>11}"
+            f"{'page':<24} {'KB':>5} {'shop req/s':>10} {'bare req/s':>10} {'ratio':>6} {'shop ms CPU':>11} {'bare ms CPU':>11}"
         )
         for index, (name, path, who) in enumerate(pages):
             totals = {"shop": [0, 0.0, 0.0], "bare": [0, 0.0, 0.0]}
@@ -268,7 +305,7 @@ def run(seconds: float, connections: int, server_url: str | None, only: list[str
             shop_ms = totals["shop"][2] / max(totals["shop"][0], 1) * 1000
             bare_ms = totals["bare"][2] / max(totals["bare"][0], 1) * 1000
             print(
-                f"{name:<16} {sizes[index] / 1024:5.1f} {shop_rps:10.0f} {bare_rps:10.0f} "
+                f"{name:<24} {sizes[index] / 1024:5.1f} {shop_rps:10.0f} {bare_rps:10.0f} "
                 f"{shop_rps / bare_rps:6.3f} {shop_ms:11.2f} {bare_ms:11.2f}"
             )
         print(f"load after: {os.getloadavg()[0]:.2f}")

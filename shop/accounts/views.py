@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
+from ..core.forms import options
 from ..extensions import db, limiter
 from ..orders.accounts import user_orders
 from ..shipping.services import countries_not_shipped, country_choices
@@ -293,7 +294,7 @@ def _address_data(form: AddressForm) -> services.AddressData:
 
 def _address_form(**kwargs) -> AddressForm:
     form = AddressForm(**kwargs)
-    form.country.choices = [("", "Choose a country")] + country_choices()
+    form.country.choices = options([("", "Choose a country")] + country_choices())
     return form
 
 

@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..core.forms import ShopForm, strip
+from ..core.forms import ShopForm, options, strip
 
 
 class PostForm(ShopForm):
@@ -32,7 +32,7 @@ class PostForm(ShopForm):
     author_id = SelectField("Author", coerce=int)
     publish = RadioField(
         "Publishing",
-        choices=[("draft", "Keep as a draft"), ("now", "Publish now"), ("at", "Publish at the time below")],
+        choices=options([("draft", "Keep as a draft"), ("now", "Publish now"), ("at", "Publish at the time below")]),
         default="draft",
     )
     publish_at = DateTimeLocalField("Publish at (UK time)", format="%Y-%m-%dT%H:%M", validators=[Optional()])

@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..core.addresses import country_choices
 from ..core.carriers import carrier_choices
-from ..core.forms import ShopForm, strip
+from ..core.forms import ShopForm, options, strip
 from .catalogue_forms import money_field
 
 MANIFEST_ROWS = 6
@@ -34,7 +34,7 @@ class ManifestItemForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.origin_country.choices = country_choices()
+        self.origin_country.choices = options(country_choices())
 
     @property
     def is_empty(self) -> bool:
@@ -77,7 +77,7 @@ class ShipForm(ShopForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.carrier.choices = carrier_choices()
+        self.carrier.choices = options(carrier_choices())
 
 
 class TrackingCsvForm(ShopForm):
@@ -90,7 +90,7 @@ class TrackingCsvForm(ShopForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.carrier.choices = [("", "Read it from the file")] + carrier_choices()
+        self.carrier.choices = options([("", "Read it from the file")] + carrier_choices())
 
 
 class ReasonForm(ShopForm):

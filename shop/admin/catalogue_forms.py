@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..catalog.models import ProductKind
 from ..core.addresses import country_choices
-from ..core.forms import ShopForm, strip
+from ..core.forms import ShopForm, options, strip
 from ..core.vat import VatRate
 
 
@@ -65,19 +65,20 @@ class ProductForm(ShopForm):
     description = TextAreaField("Description (Markdown)", filters=[strip], validators=[Length(max=20_000)])
     kind = SelectField(
         "Sold as",
-        choices=[
-            (ProductKind.GOODS.value, "A one-off item (cart)"),
-            (ProductKind.SUBSCRIPTION.value, "The Culture Box"),
-        ],
+        choices=options(
+            [(ProductKind.GOODS.value, "A one-off item (cart)"), (ProductKind.SUBSCRIPTION.value, "The Culture Box")]
+        ),
         default=ProductKind.GOODS.value,
         coerce=lambda value: value.value if isinstance(value, ProductKind) else value,
     )
     vat_rate = SelectField(
         "UK VAT rate",
-        choices=[
-            (VatRate.STANDARD.value, "Standard, 20%: sheet masks, the Culture Box, most goods"),
-            (VatRate.ZERO.value, "Zero: printed magazines and books"),
-        ],
+        choices=options(
+            [
+                (VatRate.STANDARD.value, "Standard, 20%: sheet masks, the Culture Box, most goods"),
+                (VatRate.ZERO.value, "Zero: printed magazines and books"),
+            ]
+        ),
         default=VatRate.STANDARD.value,
         coerce=lambda value: value.value if isinstance(value, VatRate) else value,
         description="For orders placed from now on: a placed order keeps the rate it was sold at.",
@@ -114,7 +115,7 @@ class VariantForm(ShopForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.origin_country.choices = [("", "Choose a country")] + country_choices()
+        self.origin_country.choices = options([("", "Choose a country")] + country_choices())
 
 
 class StockForm(ShopForm):

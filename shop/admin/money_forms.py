@@ -3,7 +3,7 @@
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..core.forms import ShopForm, strip
+from ..core.forms import ShopForm, options, strip
 from ..discounts.models import DiscountKind
 from .catalogue_forms import money_field
 
@@ -57,11 +57,13 @@ class DiscountForm(ShopForm):
     )
     kind = SelectField(
         "Takes off",
-        choices=[
-            (DiscountKind.PERCENTAGE.value, "A percentage of the items"),
-            (DiscountKind.FIXED_AMOUNT.value, "A fixed amount off the items"),
-            (DiscountKind.FREE_SHIPPING.value, "The shipping"),
-        ],
+        choices=options(
+            [
+                (DiscountKind.PERCENTAGE.value, "A percentage of the items"),
+                (DiscountKind.FIXED_AMOUNT.value, "A fixed amount off the items"),
+                (DiscountKind.FREE_SHIPPING.value, "The shipping"),
+            ]
+        ),
     )
     percent_off = IntegerField("Percent off", validators=[Optional(), NumberRange(min=1, max=100)])
     amount_off = money_field("Amount off (£)", required=False)

@@ -8,9 +8,10 @@ validator (which might query the database with it) runs.
 """
 
 import re
+from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField
+from wtforms import EmailField, IntegerField, SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 # The largest id an INTEGER column holds on PostgreSQL: a bigger number from a request is not a
@@ -21,6 +22,12 @@ LARGEST_ID = 2**31 - 1
 def row_id(message: str) -> NumberRange:
     """A validator for an id taken from a form: a positive number a database row could have."""
     return NumberRange(1, LARGEST_ID, message)
+
+
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """A select or radio field's choices from (value, label) pairs: WTForms 3.3 deprecates
+    passing the pairs themselves."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def page_number(text: str) -> int:

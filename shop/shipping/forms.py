@@ -5,7 +5,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..core.addresses import PostalAddress
-from ..core.forms import ShopForm, strip
+from ..core.forms import ShopForm, options, strip
 from .services import country_choices
 
 
@@ -49,7 +49,7 @@ class DeliveryAddressForm(ShopForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", "Choose a country")] + country_choices()
+        self.country.choices = options([("", "Choose a country")] + country_choices())
 
     def validate(self, extra_validators=None) -> bool:
         """The fields, then what a carrier would refuse (core/addresses.py), on its field."""

@@ -7,7 +7,7 @@ from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringF
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from ..core.forms import ShopForm, email_field, strip
+from ..core.forms import ShopForm, email_field, options, strip
 from ..shipping.forms import DeliveryAddressForm
 from . import churn
 
@@ -39,10 +39,12 @@ class SubscribeForm(DeliveryAddressForm):
     )
     delivery = RadioField(
         "How should it reach them?",
-        choices=[
-            (BY_EMAIL, "Email it to them: they tell us where to send the boxes"),
-            (BY_ADDRESS, "I'll type their address"),
-        ],
+        choices=options(
+            [
+                (BY_EMAIL, "Email it to them: they tell us where to send the boxes"),
+                (BY_ADDRESS, "I'll type their address"),
+            ]
+        ),
         validators=[Optional()],
     )
     recipient_email = email_field(
@@ -83,8 +85,8 @@ class SubscribeForm(DeliveryAddressForm):
         return valid and not any(f.errors for f in self)
 
     def set_choices(self, plans, months: list[date]) -> None:
-        self.plan.choices = [(plan.code, plan.name) for plan in plans]
-        self.first_month.choices = [(f"{m:%Y-%m}", f"The {m:%B %Y} box") for m in months]
+        self.plan.choices = options([(plan.code, plan.name) for plan in plans])
+        self.first_month.choices = options([(f"{m:%Y-%m}", f"The {m:%B %Y} box") for m in months])
 
 
 class CancelForm(ShopForm):
@@ -101,7 +103,7 @@ class CancelForm(ShopForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.reason.choices = list(churn.REASONS.items())
+        self.reason.choices = options(list(churn.REASONS.items()))
 
 
 class BoxDiscountForm(ShopForm):

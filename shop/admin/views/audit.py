@@ -4,6 +4,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from ...accounts.models import User
+from ...core.forms import options
 from ...extensions import db
 from ..blueprint import bp
 from ..forms import AuditFilters
@@ -15,9 +16,9 @@ from ..models import AdminAction
 def audit():
     filters = AuditFilters()
     admins = db.session.execute(select(User.id, User.email).where(User.is_admin).order_by(User.email)).all()
-    filters.admin.choices = [("", "Every admin")] + [(str(a.id), a.email) for a in admins]
+    filters.admin.choices = options([("", "Every admin")] + [(str(a.id), a.email) for a in admins])
     actions = db.session.scalars(select(AdminAction.action).distinct().order_by(AdminAction.action)).all()
-    filters.action.choices = [("", "Every action")] + [(a, a) for a in actions]
+    filters.action.choices = options([("", "Every action")] + [(a, a) for a in actions])
     values = filters.values()
     stmt = select(AdminAction)
     if (admin := values["admin"] or "").isdigit() and len(admin) < 10:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from ...blog import editing
 from ...blog.models import Post
 from ...core.calendar import LONDON
+from ...core.forms import options
 from ...db_types import utcnow
 from ...extensions import db
 from .. import audit
@@ -26,7 +27,7 @@ def blog():
 
 def _form(post: Post | None) -> PostForm:
     form = PostForm()
-    form.author_id.choices = [(a.id, a.name) for a in editing.authors()]
+    form.author_id.choices = options([(a.id, a.name) for a in editing.authors()])
     if request.method == "GET" and post is not None:
         form.title.data, form.slug.data, form.excerpt.data = post.title, post.slug, post.excerpt
         form.body_markdown.data, form.author_id.data = post.body_markdown, post.author_id

@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...catalog import operations as catalog
 from ...catalog.models import Category, Product, ProductImage, ProductKind, Variant
+from ...core.forms import options
 from ...core.vat import VatRate
 from ...extensions import db
 from .. import audit
@@ -80,7 +81,7 @@ def _category_choices() -> list[tuple[int, str]]:
 @bp.route("/catalogue/products/new", methods=["GET", "POST"])
 def product_new():
     form = ProductForm()
-    form.category_id.choices = _category_choices()
+    form.category_id.choices = options(_category_choices())
     error = None
     if form.validate_on_submit():
         try:
@@ -124,7 +125,7 @@ def _product(product_id: int) -> Product:
 def product(product_id: int):
     found = _product(product_id)
     form = ProductForm(obj=found)
-    form.category_id.choices = _category_choices()
+    form.category_id.choices = options(_category_choices())
     error = None
     if form.validate_on_submit():
         try:
@@ -182,7 +183,7 @@ def product_image_add(product_id: int):
                 to=url_for("admin.product", product_id=found.id) + "#pictures",
             )
     form = ProductForm(obj=found)
-    form.category_id.choices = _category_choices()
+    form.category_id.choices = options(_category_choices())
     return (
         render_template(
             "admin/catalogue/product.html", product=found, form=form, image_form=image_form, image_error=error

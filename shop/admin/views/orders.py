@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 
 from ...core.addresses import country_choices
 from ...core.carriers import carrier_choices
-from ...core.forms import has_control_characters
+from ...core.forms import has_control_characters, options
 from ...core.money import format_money
 from ...extensions import db
 from ...orders import fulfilment
@@ -32,10 +32,10 @@ TO_SHIP = "to-ship"  # the status filter's "paid or packed"
 @bp.get("/orders")
 def orders():
     filters = OrderFilters()
-    filters.status.choices = [("", "Every status"), (TO_SHIP, "Waiting to ship")] + [
-        (s.value, s.label) for s in OrderStatus
-    ]
-    filters.country.choices = [("", "Every country")] + country_choices()
+    filters.status.choices = options(
+        [("", "Every status"), (TO_SHIP, "Waiting to ship")] + [(s.value, s.label) for s in OrderStatus]
+    )
+    filters.country.choices = options([("", "Every country")] + country_choices())
     values = filters.values()
     if values["status"] == TO_SHIP:
         statuses = WAITING_TO_SHIP
@@ -54,7 +54,7 @@ def orders():
 
 def _detail(order: Order, *, ship=None, cancel=None, refund=None, error=None, status=200):
     ship = ship or ShipForm(formdata=None)
-    ship.carrier.choices = carrier_choices()
+    ship.carrier.choices = options(carrier_choices())
     refund = refund or RefundForm(formdata=None)
     refund.seen_pence.data = str(fulfilment.requested_pence(order))
     return (
@@ -112,7 +112,7 @@ def pack_order(number: str):
 def ship_order(number: str):
     order = _order_or_404(number)
     form = ShipForm()
-    form.carrier.choices = carrier_choices()
+    form.carrier.choices = options(carrier_choices())
     if not form.validate_on_submit():
         return _detail(order, ship=form, status=422)
     try:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import render_template
 from wtforms import SelectField
 
+from ...core.forms import options
 from ...db_types import utcnow
 from .. import post_sales
 from ..blueprint import bp
@@ -15,7 +16,7 @@ DEFAULT_DAYS = 30
 
 
 class PeriodFilter(FilterForm):
-    days = SelectField("Period", choices=PERIODS, default=str(DEFAULT_DAYS))
+    days = SelectField("Period", choices=options(PERIODS), default=str(DEFAULT_DAYS))
 
     def active(self):
         # The period always has a value: there is nothing to clear.

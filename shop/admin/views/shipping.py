@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from ...core.addresses import country_choices
+from ...core.forms import options
 from ...extensions import db
 from ...shipping import operations as shipping_ops
 from ...shipping.models import ParcelRate, ShippingZone, ZoneCountry
@@ -29,8 +30,8 @@ def shipping():
         select(ZoneCountry.country_code).where(ZoneCountry.ships.is_(False)).order_by(ZoneCountry.country_code)
     ).all()
     form = CountryForm()
-    form.country.choices = [("", "Choose a country")] + country_choices()
-    form.zone_id.choices = [(z.id, z.name) for z in zones]
+    form.country.choices = options([("", "Choose a country")] + country_choices())
+    form.zone_id.choices = options([(z.id, z.name) for z in zones])
     return render_template(
         "admin/shipping/index.html", zones=zones, counts=counts, not_shipped=not_shipped, country_form=form
     )
@@ -129,8 +130,8 @@ def zone_countries_move(zone_id: int):
 @bp.post("/shipping/countries")
 def country_set():
     form = CountryForm()
-    form.country.choices = [("", "Choose a country")] + country_choices()
-    form.zone_id.choices = [(z.id, z.name) for z in shipping_ops.zones()]
+    form.country.choices = options([("", "Choose a country")] + country_choices())
+    form.zone_id.choices = options([(z.id, z.name) for z in shipping_ops.zones()])
     if not form.validate_on_submit():
         flash(_errors(form), "error")
         return redirect(url_for("admin.shipping"), 303)

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, url_for
 from wtforms import BooleanField, SelectField, StringField
 
 from ...core.addresses import country_choices
+from ...core.forms import options
 from ...db_types import utcnow
 from ...extensions import db
 from ...payments.gateway import PaymentError
@@ -30,9 +31,9 @@ class SubscriptionFilters(FilterForm):
 @bp.get("/subscriptions")
 def subscriptions():
     filters = SubscriptionFilters()
-    filters.status.choices = [("", "Any status")] + [(s.value, s.label) for s in SubscriptionStatus]
-    filters.plan.choices = [("", "Any plan")] + [(str(p.id), p.name) for p in listing.plans()]
-    filters.country.choices = [("", "Any country")] + country_choices()
+    filters.status.choices = options([("", "Any status")] + [(s.value, s.label) for s in SubscriptionStatus])
+    filters.plan.choices = options([("", "Any plan")] + [(str(p.id), p.name) for p in listing.plans()])
+    filters.country.choices = options([("", "Any country")] + country_choices())
     status = filters.status.data
     wanted = listing.SubscriptionFilter(
         status=SubscriptionStatus(status) if status in {s.value for s in SubscriptionStatus} else None,

@@ -27,7 +27,7 @@ BUDGET = {
     "/products/magazine-issue-1-hallyu": 4,
     "/culture-box": 6,
     "/blog": 4,
-    FILM: 20,
+    FILM: 17,
     "/feed.xml": 7,
     "/sitemap.xml": 4,
 }

@@ -1,6 +1,7 @@
 """Reading the blog: published posts only, newest first."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
@@ -86,15 +87,24 @@ def mentioned_products(post: Post, per_category: int = 24) -> list[Product]:
     return found
 
 
-def related_products(post: Post, limit: int = 4) -> list[Product]:
-    """Products to show under a post: what it mentions, then the featured ones, leaving out
-    those already shown as a card in the text."""
+@dataclass(frozen=True)
+class PostProducts:
+    """The shop's products on a post's page, loaded once for both places they show."""
+
+    mentioned: dict[str, Product]  # by slug: the cards in the text are among them
+    related: list[Product]  # under the post
+
+
+def post_products(post: Post, limit: int = 4) -> PostProducts:
+    """What the post mentions, and up to `limit` products to show under it: the mentioned ones,
+    then the featured ones, leaving out those already shown as a card in the text."""
     carded = set(EMBED_SLUG.findall(post.body_markdown))
-    chosen = [p for p in mentioned_products(post, per_category=limit + len(carded)) if p.slug not in carded]
-    chosen += [
-        p for p in catalog.featured_products(limit=limit + len(carded)) if p not in chosen and p.slug not in carded
+    mentioned = mentioned_products(post, per_category=limit + len(carded))
+    related = [p for p in mentioned if p.slug not in carded]
+    related += [
+        p for p in catalog.featured_products(limit=limit + len(carded)) if p not in related and p.slug not in carded
     ]
-    return chosen[:limit]
+    return PostProducts({p.slug: p for p in mentioned}, related[:limit])
 
 
 def author_by_slug(slug: str) -> Author | None:

@@ -93,12 +93,13 @@ def post(slug: str):
                 flash("Thank you! Your comment is waiting for moderation: it appears here once approved.", "success")
             return redirect(url_for("blog.post", slug=slug, _anchor=f"comment-{comment.id}"))
     parent_id = form.parent()
+    products = services.post_products(found)
     page = render_template(
         "blog/post.html",
         post=found,
-        body=render_markdown(found.body_markdown),
+        body=render_markdown(found.body_markdown, products.mentioned),
         related_posts=services.related_posts(found),
-        related_products=services.related_products(found),
+        related_products=products.related,
         instagram=instagram.load(current_app.config["SHOP_CONTENT_DIR"]),
         thread=comments.approved_thread(found),
         waiting=comments.waiting(found, session.get(MY_COMMENTS, [])),

@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from shop.catalog import operations as catalog
+from shop.catalog.models import Category, Product
 from shop.checkout import services as checkout
 from shop.checkout.services import CheckoutDetails
 from shop.core.addresses import PostalAddress
@@ -49,3 +51,18 @@ def add_code(code: str, kind: DiscountKind, **fields) -> DiscountCode:
 
 def days(n: int) -> datetime:
     return datetime.now(UTC) + timedelta(days=n)
+
+
+def new_product() -> Product:
+    """A hidden product with one variant, made through the catalogue's own operations."""
+    category = db.session.scalar(select(Category))
+    product = catalog.save_product(
+        catalog.ProductDraft(slug="hanji-notebook", name="Hanji notebook", category_id=category.id)
+    )
+    catalog.save_variant(
+        catalog.VariantDraft(
+            sku="NOTE-A5", name="A5", price_pence=1200, weight_g=180, hs_code="4820.10", origin_country="kr"
+        ),
+        product,
+    )
+    return product

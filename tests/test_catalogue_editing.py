@@ -14,7 +14,7 @@ from shop.catalog import operations as catalog
 from shop.catalog.models import Category, Product, StockMovement
 from shop.extensions import db
 
-from .commerce import items, place, variant
+from .commerce import items, new_product, place, variant
 
 
 def png(width: int, height: int, mode: str = "RGB", noise: bool = False) -> io.BytesIO:
@@ -26,20 +26,6 @@ def png(width: int, height: int, mode: str = "RGB", noise: bool = False) -> io.B
     image.save(out, "PNG")
     out.seek(0)
     return out
-
-
-def new_product() -> Product:
-    category = db.session.scalar(select(Category))
-    product = catalog.save_product(
-        catalog.ProductDraft(slug="hanji-notebook", name="Hanji notebook", category_id=category.id)
-    )
-    catalog.save_variant(
-        catalog.VariantDraft(
-            sku="NOTE-A5", name="A5", price_pence=1200, weight_g=180, hs_code="4820.10", origin_country="kr"
-        ),
-        product,
-    )
-    return product
 
 
 def test_a_new_product_is_hidden_until_published_and_needs_a_variant(seeded, client):

@@ -18,6 +18,7 @@ from shop.models import Category, Post, Product
 from shop.search import services as search
 from shop.search.services import terms
 
+from .commerce import new_product
 from .dbs import BACKENDS, empty_database
 
 FILM = "top-5-korean-movies-that-make-you-cry"
@@ -143,22 +144,16 @@ def test_an_edited_post_is_found_by_its_new_words_and_not_its_old_ones(seeded):
 
 def test_a_new_and_an_edited_product_are_found(seeded):
     with seeded.app_context():
-        category = db.session.scalar(select(Category).where(Category.slug == "beauty"))
-        product = catalog.save_product(
-            catalog.ProductDraft(slug="hanji-notebook", name="Hanji notebook", category_id=category.id)
-        )
-        catalog.save_variant(
-            catalog.VariantDraft(
-                sku="NOTE-A5", name="A5", price_pence=1200, weight_g=180, hs_code="4820.10", origin_country="kr"
-            ),
-            product,
-        )
+        product = new_product()
         assert found("hanji")[0] == []  # hidden until published
         catalog.set_published(product, True)
         assert found("hanji")[0] == ["hanji-notebook"]
 
         draft = catalog.ProductDraft(
-            slug="hanji-notebook", name="Mulberry paper notebook", category_id=category.id, summary="Hand-made hanji."
+            slug="hanji-notebook",
+            name="Mulberry paper notebook",
+            category_id=product.category_id,
+            summary="Hand-made hanji.",
         )
         catalog.save_product(draft, product)
         assert found("mulberry")[0] == ["hanji-notebook"]

@@ -67,6 +67,7 @@ def test_move_to_canada_then_cancel(page, live_server, app, request):
 
         expect(page.get_by_text("Your last box will be the December 2026 box")).to_be_visible()
         assert_accessible(page)
+        snapshot(page, request, "cancel")
         page.get_by_label("I get more than I can use").check()
         page.get_by_role("button", name="Yes, end after the December box").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Would a break do instead?")
